@@ -1,0 +1,221 @@
+"""What a hub crawler returns, and the one small interface every hub implements.
+
+A crawler turns one hub's API into plain frozen records: `RepoRecord` (one repository as the
+hub showed it), `FileRecord` (one file with its hash), `LineageClaim` (an edge with its
+evidence) and `CrawlWarning` (something unreadable, skipped). It knows nothing of the database
+or of the CLI: the pipeline in `tracker/` stores what it yields.
+
+Errors at the boundary are ours, not the transport's: `HubUnavailable`, `RateLimited`,
+`TokenRejected`. A repository that is gone is data (`RepoRecord.status == "removed"`), not an
+exception.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Literal
+
+Hub = Literal["huggingface", "modelscope", "github"]
+HUBS: tuple[Hub, ...] = ("huggingface", "modelscope", "github")
+
+Relation = Literal[
+    "fork", "conversion", "quantization", "finetune", "adapter", "merge", "tokenizer", "other"
+]
+RELATIONS: tuple[Relation, ...] = (
+    "fork",
+    "conversion",
+    "quantization",
+    "finetune",
+    "adapter",
+    "merge",
+    "tokenizer",
+    "other",
+)
+Source = Literal["declared", "inferred"]
+Status = Literal["active", "gated", "removed", "renamed"]
+
+# owner/name as the hubs allow them: letters, digits, '-', '_', '.'; no '..', no leading dot.
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+
+
+def is_valid_repo_id(repo_id: object) -> bool:
+    """True for an `owner/name` id that is safe to put into a URL path or a file name."""
+    return isinstance(repo_id, str) and bool(_REPO_ID.match(repo_id)) and ".." not in repo_id
+
+
+def node_key(hub: str, repo_id: str) -> str:
+    """The identity of a node: `<hub>:<repo_id>` (SPEC.md)."""
+    return f"{hub}:{repo_id}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """Inverse of `node_key`; raises ValueError for a key without a known hub."""
+    hub, sep, repo_id = key.partition(":")
+    if not sep or hub not in HUBS or not repo_id:
+        raise ValueError(f"not a node key: {key!r} (expected <hub>:<owner>/<name>)")
+    return hub, repo_id
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One file of a repository. `sha256` is the LFS oid where the hub gives one."""
+
+    path: str
+    size: int = 0
+    sha256: str | None = None
+    blob_id: str | None = None  # git blob sha, for files outside LFS
+
+
+@dataclass(frozen=True)
+class RepoRecord:
+    """One repository as a hub showed it during one crawl.
+
+    `files is None` means the crawler did not list them this time (the repo's `sha` was
+    unchanged since the last crawl), not that the repository is empty.
+    """
+
+    hub: Hub
+    repo_id: str
+    url: str = ""
+    status: Status = "active"
+    sha: str | None = None
+    created_at: datetime | None = None
+    last_modified: datetime | None = None
+    downloads: int = 0
+    likes: int = 0
+    gated: bool = False
+    # license as declared, raw: {"license": ..., "license_name": ..., "license_link": ...,
+    # "tag": ..., "spdx_id": ...}; normalization happens in the pipeline.
+    license_raw: Mapping[str, object] = field(default_factory=dict)
+    architectures: tuple[str, ...] = ()
+    model_type: str | None = None
+    formats: tuple[str, ...] = ()  # e.g. ("safetensors",), ("gguf",), ("jax",)
+    parameters: int = 0
+    tags: tuple[str, ...] = ()
+    gguf: Mapping[str, object] | None = None
+    safetensors: Mapping[str, object] | None = None
+    card_text: str | None = None  # the README body, when the crawler read it
+    extra: Mapping[str, object] = field(default_factory=dict)  # hub-specific (stars, pushed_at)
+    renamed_from: str | None = None  # the id we asked for, when the hub redirected
+    files: tuple[FileRecord, ...] | None = None
+
+    @property
+    def key(self) -> str:
+        return node_key(self.hub, self.repo_id)
+
+
+@dataclass(frozen=True)
+class LineageClaim:
+    """An edge parent -> child with its evidence. Both ends are node keys."""
+
+    parent: str
+    child: str
+    relation: Relation
+    source: Source
+    confidence: float
+    evidence: str
+    declared_relation: str | None = None  # what the child's metadata said, when files overrule it
+
+
+@dataclass(frozen=True)
+class CrawlWarning:
+    """Something a crawler read but could not use; recorded on the run, never fatal."""
+
+    message: str
+    repo: str | None = None  # node key it came from, when known
+
+
+CrawlItem = RepoRecord | LineageClaim | CrawlWarning
+
+
+@dataclass(frozen=True)
+class RootSpec:
+    """What a crawler needs to know of one root: its name and its nodes on this hub."""
+
+    name: str
+    repo_ids: tuple[str, ...]
+    search_terms: tuple[str, ...] = ("grok",)
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """What the tracker already knows of one family member, for verifying candidates."""
+
+    key: str
+    sha256s: frozenset[str] = frozenset()  # hashes of its weight and tokenizer files
+    architectures: tuple[str, ...] = ()
+    model_type: str | None = None
+    parameters: int = 0
+    formats: tuple[str, ...] = ()
+
+
+@dataclass
+class CrawlContext:
+    """Everything a crawler is told for one root: the root, what the database already holds.
+
+    `known_shas` maps this hub's repo ids to the `sha` stored last time (skip the file listing
+    when unchanged). `members` holds every known member of the family on every hub, by node
+    key; a crawler adds what it finds during the walk so later candidates can match it.
+    """
+
+    root: RootSpec
+    known_shas: Mapping[str, str | None] = field(default_factory=dict)
+    members: dict[str, MemberFacts] = field(default_factory=dict)
+
+
+class HubError(Exception):
+    """Base of every error a crawler raises; `hub` names where it happened."""
+
+    def __init__(self, message: str, *, hub: str = ""):
+        super().__init__(message)
+        self.hub = hub
+
+
+class HubUnavailable(HubError):
+    """The hub could not be reached or kept failing after retries."""
+
+
+class RateLimited(HubError):
+    """The hub's quota is spent for longer than we are willing to wait."""
+
+    def __init__(self, message: str, *, hub: str = "", retry_after: float | None = None):
+        super().__init__(message, hub=hub)
+        self.retry_after = retry_after
+
+
+class TokenRejected(HubError):
+    """The hub refused the configured token (401/403 on an authenticated call)."""
+
+
+class Crawler(ABC):
+    """A hub crawler. Subclasses set `hub` and implement `crawl`.
+
+    `crawl` walks one root's family on this hub and yields records as it goes, so the pipeline
+    can commit in batches and a crash loses at most one batch. A crawler must not list files
+    again for a repo whose sha equals `ctx.known_shas[repo_id]` (it yields `files=None` then).
+    Each `LineageClaim` is yielded after the `RepoRecord`s of both its ends.
+
+    `requests` counts every HTTP request by kind ("listing", "model_info", "tree", "file", ...),
+    because the hub's quota, not CPU, is what bounds a crawl.
+    """
+
+    hub: ClassVar[Hub]
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+
+    @abstractmethod
+    def crawl(self, ctx: CrawlContext) -> Iterator[CrawlItem]:
+        """Yield every repo of the root's family on this hub, with the claims linking them."""
+
+    def check(self, repo_id: str) -> RepoRecord:
+        """Look one repo up directly (to prove a disappearance). Default: not supported."""
+        raise NotImplementedError(f"{type(self).__name__} cannot look up a single repo")
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release sessions; the default has nothing to release."""

@@ -1,0 +1,208 @@
+"""SQLAlchemy 2 models: the lineage record as it is kept on disk.
+
+Nothing here is ever deleted by a crawl. A node that vanishes from a hub keeps its row with
+status `removed`; what changes on a node is appended to `node_history`; what each run saw of
+each node is in `observations`. Indexes are chosen for the recursive lineage query
+(`edges.parent_id`, `edges.child_id`) and for "what did run N see" (`observations`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python, on SQLite as on PostgreSQL.
+
+    SQLite keeps no zone, so values come back naive; we store UTC and mark them UTC again.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Node(Base):
+    """One repository on one hub, keyed `<hub>:<repo_id>` (its current id)."""
+
+    __tablename__ = "nodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    hub: Mapped[str] = mapped_column(String(20))
+    repo_id: Mapped[str] = mapped_column(String(250))
+    url: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    sha: Mapped[str | None] = mapped_column(String(64))
+    license: Mapped[str] = mapped_column(String(100), default="")  # normalized, "" = none
+    license_raw: Mapped[dict] = mapped_column(JSON, default=dict)
+    attribution: Mapped[bool | None] = mapped_column(Boolean)  # card shows "Powered by xAI"
+    architectures: Mapped[str] = mapped_column(Text, default="")  # comma-separated
+    model_type: Mapped[str] = mapped_column(String(100), default="")
+    formats: Mapped[str] = mapped_column(Text, default="")  # comma-separated
+    parameters: Mapped[int] = mapped_column(BigInteger, default=0)
+    downloads: Mapped[int] = mapped_column(BigInteger, default=0)
+    likes: Mapped[int] = mapped_column(BigInteger, default=0)
+    gated: Mapped[bool] = mapped_column(Boolean, default=False)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)  # gguf/safetensors summaries, extra
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_modified: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")  # hash of content fields
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Alias(Base):
+    """A former id of a renamed repo; it still resolves to the node in every command."""
+
+    __tablename__ = "aliases"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"), index=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Edge(Base):
+    """parent -> child, one row per pair; `relation` is what the files support, the child's
+    own declaration is kept in `declared_relation`."""
+
+    __tablename__ = "edges"
+    __table_args__ = (
+        UniqueConstraint("parent_id", "child_id", name="uq_edges_parent_child"),
+        Index("ix_edges_child", "child_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"))
+    child_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"))
+    relation: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(10))
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    declared_relation: Mapped[str | None] = mapped_column(String(20))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RootMember(Base):
+    """Which nodes a configured root (`grok-1`) starts from."""
+
+    __tablename__ = "root_members"
+
+    root: Mapped[str] = mapped_column(String(100), primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"), primary_key=True)
+    license: Mapped[str] = mapped_column(String(100), default="")
+
+
+class File(Base):
+    """A file of a node as last listed: path, size, sha256 (LFS oid) or git blob id."""
+
+    __tablename__ = "files"
+    __table_args__ = (Index("ix_files_sha256", "sha256"),)
+
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"), primary_key=True)
+    path: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    blob_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class CrawlRun(Base):
+    """One crawl: when, what it covered, how it ended, what it cost."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10), default="running")  # running/ok/partial/failed
+    roots: Mapped[list] = mapped_column(JSON, default=list)
+    hubs: Mapped[list] = mapped_column(JSON, default=list)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # per root: new/changed/removed
+    requests: Mapped[dict] = mapped_column(JSON, default=dict)  # per kind of request
+    errors: Mapped[list] = mapped_column(JSON, default=list)  # hub/root failures, one line each
+    holder: Mapped[str] = mapped_column(String(200), default="")  # host:pid that ran it
+
+
+class Observation(Base):
+    """What one run saw of one node: the facts later runs are compared with."""
+
+    __tablename__ = "observations"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"), primary_key=True, index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    sha: Mapped[str | None] = mapped_column(String(64))
+    license: Mapped[str] = mapped_column(String(100), default="")
+    downloads: Mapped[int] = mapped_column(BigInteger, default=0)
+    likes: Mapped[int] = mapped_column(BigInteger, default=0)
+    fingerprint: Mapped[str] = mapped_column(String(64), default="")
+
+
+class NodeHistory(Base):
+    """One change of one field of a node, as a run found it; never overwritten."""
+
+    __tablename__ = "node_history"
+    __table_args__ = (Index("ix_node_history_node", "node_id", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    field: Mapped[str] = mapped_column(String(40))  # license, status, relation, files, ...
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+
+
+class RunWarning(Base):
+    """Bad hub data a run skipped, with the repo it came from."""
+
+    __tablename__ = "run_warnings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    repo: Mapped[str | None] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class CrawlLock(Base):
+    """At most one row: who crawls this database now (issue 5 adds expiry and liveness)."""
+
+    __tablename__ = "crawl_lock"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())

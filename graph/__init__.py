@@ -1,0 +1,1 @@
+"""The lineage graph: queries over the store, NetworkX graphs, exports for researchers."""

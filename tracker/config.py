@@ -1,0 +1,276 @@
+"""Configuration: one frozen `Config`, built once, validated in one place.
+
+Precedence is CLI flag > environment > config file > built-in defaults. Each scalar setting
+is declared once in `SETTINGS` with its default, environment variable and help, so validation,
+`tracker --help` and the README come from the same table. A bad file or value raises
+`ConfigError` naming the key and what is expected; the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawlers.base import HUBS, is_valid_repo_id, split_key
+
+
+class ConfigError(Exception):
+    """A config file or value is wrong; the message names the key and what is expected."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # dotted path in config.toml
+    default: Any
+    help: str
+    env: str | None = None
+    kind: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database.url", "sqlite:///tracker.db", "any SQLAlchemy URL", "TRACKER_DATABASE_URL"),
+    Setting("hubs.huggingface.endpoint", "https://huggingface.co", "Hub API base", "HF_ENDPOINT"),
+    Setting("hubs.huggingface.token_env", "HF_TOKEN", "variable holding the Hub token"),
+    Setting("hubs.github.endpoint", "https://api.github.com", "GitHub API", "GITHUB_API_URL"),
+    Setting("hubs.github.token_env", "GITHUB_TOKEN", "variable holding the GitHub token"),
+    Setting(
+        "hubs.modelscope.endpoint",
+        "https://modelscope.cn",
+        "ModelScope base URL",
+        "MODELSCOPE_ENDPOINT",
+    ),
+    Setting("hubs.modelscope.token_env", "MODELSCOPE_API_TOKEN", "variable holding the token"),
+    Setting("schedule.cron", "0 4 * * *", "crontab line for `tracker schedule`", "TRACKER_CRON"),
+    Setting("schedule.timezone", "UTC", "time zone of the cron line"),
+    Setting("logging.file", "", "also append logs to this file", "TRACKER_LOG_FILE"),
+    Setting("logging.level", "INFO", "DEBUG, INFO, WARNING or ERROR", "TRACKER_LOG_LEVEL"),
+    Setting(
+        "crawl.max_retry_wait",
+        300.0,
+        "longest wait (s) for a 429 before giving up",
+        "TRACKER_MAX_RETRY_WAIT",
+        float,
+    ),
+    Setting("crawl.retries", 5, "retries of a 5xx, timeout or dropped connection", None, int),
+    Setting("crawl.timeout", 30.0, "seconds before a hub request times out", None, float),
+    Setting("crawl.batch_size", 500, "records committed per transaction", None, int),
+    Setting(
+        "licenses.rules", "", "a rules TOML file replacing the shipped one", "TRACKER_LICENSE_RULES"
+    ),
+)
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+DEFAULT_ROOTS: dict[str, dict[str, Any]] = {
+    "grok-1": {
+        "nodes": ["huggingface:xai-org/grok-1", "github:xai-org/grok-1"],
+        "license": "apache-2.0",
+    },
+    "grok-2": {"nodes": ["huggingface:xai-org/grok-2"], "license": "grok-2"},
+}
+
+
+@dataclass(frozen=True)
+class RootConfig:
+    name: str
+    nodes: tuple[str, ...]
+    license: str
+    search_terms: tuple[str, ...] = ("grok",)
+
+    def repo_ids(self, hub: str) -> tuple[str, ...]:
+        return tuple(split_key(k)[1] for k in self.nodes if split_key(k)[0] == hub)
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    name: str
+    endpoint: str
+    token_env: str
+    token: str | None = field(default=None, repr=False)  # never printed
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    roots: Mapping[str, RootConfig]
+    hubs: Mapping[str, HubConfig]
+    values: Mapping[str, Any]  # every SETTINGS key, resolved
+    source: str = "defaults"  # the file it came from, for messages
+
+    def get(self, key: str) -> Any:
+        return self.values[key]
+
+
+def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _coerce(setting: Setting, value: Any, origin: str) -> Any:
+    where = f"{origin}: {setting.key}" if origin else setting.key
+    try:
+        if setting.kind is str:
+            if not isinstance(value, str):
+                raise TypeError
+            return value
+        if setting.kind is int:
+            if isinstance(value, bool):
+                raise TypeError
+            result = int(value)
+        else:
+            result = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where} must be a {setting.kind.__name__}, got {value!r}") from None
+    if result < 0:
+        raise ConfigError(f"{where} must not be negative, got {value!r}")
+    return result
+
+
+def _parse_roots(raw: Any, origin: str) -> dict[str, RootConfig]:
+    if raw is None:
+        raw = DEFAULT_ROOTS
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError(f"{origin}: [roots] must hold at least one [roots.NAME] table")
+    roots = {}
+    for name, body in raw.items():
+        key = f"roots.{name}"
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"{origin}: {key} must be a table with nodes = [...]")
+        nodes = body.get("nodes")
+        if not isinstance(nodes, list) or not nodes:
+            raise ConfigError(
+                f'{origin}: {key}.nodes must be a non-empty list like ["huggingface:xai-org/grok-1"]'
+            )
+        for node in nodes:
+            try:
+                _hub, repo_id = split_key(node if isinstance(node, str) else "")
+            except ValueError:
+                raise ConfigError(
+                    f"{origin}: {key}.nodes has {node!r}; expected <hub>:<owner>/<name> with hub "
+                    f"one of {', '.join(HUBS)}"
+                ) from None
+            if not is_valid_repo_id(repo_id):
+                raise ConfigError(f"{origin}: {key}.nodes has {node!r}; not an owner/name id")
+        license_id = body.get("license", "")
+        terms = body.get("search_terms", ["grok"])
+        if not isinstance(license_id, str):
+            raise ConfigError(f'{origin}: {key}.license must be a string like "apache-2.0"')
+        if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
+            raise ConfigError(f'{origin}: {key}.search_terms must be a list of words like ["grok"]')
+        roots[name] = RootConfig(name, tuple(nodes), license_id.lower(), tuple(terms))
+    return roots
+
+
+def load_config(
+    path: str | Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the one `Config`. `path=None` reads ./config.toml when present, else defaults.
+
+    `overrides` are CLI flags by setting key (e.g. {"database.url": ...}); they win over all.
+    """
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    origin = ""
+    if path is None and Path("config.toml").is_file():
+        path = "config.toml"
+    if path is not None:
+        origin = str(path)
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"config file {origin} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{origin} is not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {origin}: {exc.strerror}") from None
+        _reject_unknown(data, origin)
+
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value, where = setting.default, ""
+        from_file = _lookup(data, setting.key)
+        if from_file is not None:
+            value, where = from_file, origin
+        if setting.env and environ.get(setting.env):
+            value, where = environ[setting.env], f"environment {setting.env}"
+        if overrides and overrides.get(setting.key) is not None:
+            value, where = overrides[setting.key], "command line"
+        values[setting.key] = _coerce(setting, value, where)
+
+    level = values["logging.level"].upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"logging.level must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    values["logging.level"] = level
+    _validate_cron(values["schedule.cron"])
+
+    hubs = {
+        hub: HubConfig(
+            hub,
+            values[f"hubs.{hub}.endpoint"].rstrip("/"),
+            values[f"hubs.{hub}.token_env"],
+            environ.get(values[f"hubs.{hub}.token_env"]) or None,
+        )
+        for hub in HUBS
+    }
+    for hub in hubs.values():
+        if not hub.endpoint.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"hubs.{hub.name}.endpoint must be an http(s) URL, got {hub.endpoint!r}"
+            )
+    roots = _parse_roots(data.get("roots"), origin or "defaults")
+    return Config(values["database.url"], roots, hubs, values, origin or "defaults")
+
+
+_SECTIONS: dict[str, Callable[[str], bool]] = {
+    "database": lambda k: f"database.{k}" in _BY_KEY,
+    "schedule": lambda k: f"schedule.{k}" in _BY_KEY,
+    "logging": lambda k: f"logging.{k}" in _BY_KEY,
+    "crawl": lambda k: f"crawl.{k}" in _BY_KEY,
+    "licenses": lambda k: f"licenses.{k}" in _BY_KEY,
+    "roots": lambda k: True,
+    "hubs": lambda k: k in HUBS,
+}
+
+
+def _reject_unknown(data: Mapping[str, Any], origin: str) -> None:
+    """Typos must not pass silently: `[databse]` or `hubs.hugingface` is an error."""
+    for section, body in data.items():
+        if section not in _SECTIONS:
+            raise ConfigError(
+                f"{origin}: unknown section [{section}]; known: {', '.join(sorted(_SECTIONS))}"
+            )
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"{origin}: [{section}] must be a table")
+        for key, value in body.items():
+            if not _SECTIONS[section](key):
+                raise ConfigError(f"{origin}: unknown key {section}.{key}")
+            if section == "hubs":
+                if not isinstance(value, Mapping):
+                    raise ConfigError(f"{origin}: [hubs.{key}] must be a table")
+                for sub in value:
+                    if f"hubs.{key}.{sub}" not in _BY_KEY:
+                        raise ConfigError(f"{origin}: unknown key hubs.{key}.{sub}")
+
+
+def _validate_cron(line: str) -> None:
+    fields = line.split()
+    if len(fields) != 5:
+        raise ConfigError(
+            f'schedule.cron must have 5 fields (minute hour day month weekday), got "{line}"'
+        )
+
+
+def setting_help() -> list[tuple[str, str, str, str]]:
+    """(key, default, env, help) rows, for `tracker config` and the README."""
+    return [(s.key, str(s.default), s.env or "", s.help) for s in SETTINGS]
