@@ -152,6 +152,15 @@ class MemberFacts:
     model_type: str | None = None
     parameters: int = 0
     formats: tuple[str, ...] = ()
+    # Added for candidate verification (crawlers/evidence.py); `sha256s` stays the union.
+    # Identities are LFS sha256s, or git blob ids for small files outside LFS.
+    weight_sha256s: frozenset[str] = frozenset()
+    tokenizer_sha256s: frozenset[str] = frozenset()
+    aliases: tuple[str, ...] = ()  # former repo ids (renames) that still name this member
+    parent: str | None = None  # node key of its parent in the family; None for a root node
+    relation: str | None = None  # relation of the edge from `parent`
+    depth: int = 0  # edges from the root
+    gguf_architecture: str | None = None
 
 
 @dataclass
