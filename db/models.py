@@ -67,6 +67,8 @@ class Node(Base):
     sha: Mapped[str | None] = mapped_column(String(64))
     license: Mapped[str] = mapped_column(String(100), default="")  # normalized, "" = none
     license_raw: Mapped[dict] = mapped_column(JSON, default=dict)
+    # codes found by the last audit (comma-separated), refreshed at the end of each crawl
+    license_issues: Mapped[str] = mapped_column(String(100), default="")
     attribution: Mapped[bool | None] = mapped_column(Boolean)  # card shows "Powered by xAI"
     architectures: Mapped[str] = mapped_column(Text, default="")  # comma-separated
     model_type: Mapped[str] = mapped_column(String(100), default="")

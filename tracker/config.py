@@ -146,7 +146,8 @@ def _parse_roots(raw: Any, origin: str) -> dict[str, RootConfig]:
         nodes = body.get("nodes")
         if not isinstance(nodes, list) or not nodes:
             raise ConfigError(
-                f'{origin}: {key}.nodes must be a non-empty list like ["huggingface:xai-org/grok-1"]'
+                f"{origin}: {key}.nodes must be a non-empty list of node keys like "
+                '["huggingface:xai-org/grok-1"]'
             )
         for node in nodes:
             try:

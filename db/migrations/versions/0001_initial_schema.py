@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("sha", sa.String(length=64), nullable=True),
         sa.Column("license", sa.String(length=100), nullable=False),
         sa.Column("license_raw", sa.JSON(), nullable=False),
+        sa.Column("license_issues", sa.String(length=100), nullable=False, server_default=""),
         sa.Column("attribution", sa.Boolean(), nullable=True),
         sa.Column("architectures", sa.Text(), nullable=False),
         sa.Column("model_type", sa.String(length=100), nullable=False),

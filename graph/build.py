@@ -1,0 +1,144 @@
+"""Database -> networkx.DiGraph with exactly the attributes of SPEC.md's export schema.
+
+The graph holds the families of the configured roots (or of one root): every node reachable
+from a root's nodes, each edge between two such nodes. Node ids are node keys. License issues
+come from `graph.licenses.audit` over the same graph, so exports, `tracker licenses` and the
+crawl summary agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from db import repository as repo
+from db.models import Alias, Edge, Node
+from graph.queries import descendants
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def family_ids(session: Session, roots: Iterable[str]) -> dict[str, set[int]]:
+    """root name -> ids of its family (root nodes included), from the stored root members."""
+    members = repo.root_members(session)
+    return {name: set(descendants(session, members.get(name, [])).order) for name in roots}
+
+
+def build_graph(
+    session: Session,
+    roots: Mapping[str, Any],
+    *,
+    root: str | None = None,
+    rules_path: str | None = None,
+) -> tuple[nx.DiGraph, list]:
+    """The lineage graph of all roots (or one), attributes typed and never None, with the
+    license issues found on it (`graph.licenses.LicenseIssue`)."""
+    import networkx as nx
+
+    names = [root] if root else list(roots)
+    families = family_ids(session, names)
+    root_ids = repo.root_members(session)
+    all_ids: set[int] = set().union(*families.values()) if families else set()
+    graph = nx.DiGraph(roots=",".join(names))
+    keys: dict[int, str] = {}
+    aliases: dict[int, list[str]] = {}
+    for chunk in repo._chunks(sorted(all_ids)):
+        for alias in session.scalars(select(Alias).where(Alias.node_id.in_(chunk))):
+            aliases.setdefault(alias.node_id, []).append(alias.key)
+    for node in sorted(repo.nodes_by_id(session, all_ids), key=lambda n: n.key):
+        keys[node.id] = node.key
+        graph.add_node(node.key, **_node_attrs(node, families, root_ids, aliases))
+    for chunk in repo._chunks(sorted(all_ids)):
+        for edge in session.scalars(select(Edge).where(Edge.child_id.in_(chunk))):
+            if edge.parent_id in keys and edge.child_id in keys:
+                graph.add_edge(
+                    keys[edge.parent_id],
+                    keys[edge.child_id],
+                    relation=edge.relation,
+                    source=edge.source,
+                    confidence=float(edge.confidence),
+                    evidence=edge.evidence or "",
+                    first_seen=_iso(edge.first_seen),
+                )
+    issues = apply_license_audit(graph, roots, names, rules_path)
+    for _, data in graph.nodes(data=True):
+        data.pop("attribution", None)  # the audit's input, not an export attribute
+    return graph, issues
+
+
+def _node_attrs(
+    node: Node,
+    families: Mapping[str, set[int]],
+    root_ids: Mapping[str, list[int]],
+    aliases: Mapping[int, list[str]],
+) -> dict[str, Any]:
+    return {
+        "hub": node.hub,
+        "repo_id": node.repo_id,
+        "url": node.url or "",
+        "roots": ",".join(sorted(n for n, ids in families.items() if node.id in ids)),
+        "is_root": any(node.id in ids for ids in root_ids.values()),
+        "license": node.license or "",
+        "license_issues": "",
+        "status": node.status or "active",
+        "formats": node.formats or "",
+        "parameters": int(node.parameters or 0),
+        "downloads": int(node.downloads or 0),
+        "likes": int(node.likes or 0),
+        "created_at": _iso(node.created_at),
+        "last_modified": _iso(node.last_modified),
+        "first_seen": _iso(node.first_seen),
+        "last_seen": _iso(node.last_seen),
+        "aliases": ",".join(sorted(aliases.get(node.id, []))),
+        # not exported (SPEC lists what is); used by the license audit
+        "attribution": node.attribution,
+    }
+
+
+def apply_license_audit(
+    graph: nx.DiGraph, roots: Mapping[str, Any], names: list[str], rules_path: str | None = None
+) -> list:
+    """Judge every node against the roots it descends from; set `license_issues`."""
+    from graph.licenses import audit, issues_by_node, load_rules
+
+    rules = load_rules(rules_path or None)
+    root_defs = {name: roots[name] for name in names if name in roots}
+    issues = audit(graph, root_defs, rules)
+    for key, codes in issues_by_node(issues).items():
+        if key in graph:
+            graph.nodes[key]["license_issues"] = ",".join(sorted(set(codes)))
+    return issues
+
+
+def refresh_license_issues(
+    session: Session, roots: Mapping[str, Any], rules_path: str | None = None
+) -> dict[str, int]:
+    """Audit all roots, store each node's issue codes (for `lineage`), count them by code."""
+    graph, _ = build_graph(session, roots, rules_path=rules_path)
+    counts: dict[str, int] = {}
+    flags = {}
+    for key, data in graph.nodes(data=True):
+        flags[key] = data["license_issues"]
+        for code in filter(None, data["license_issues"].split(",")):
+            counts[code] = counts.get(code, 0) + 1
+    stored = dict(session.execute(select(Node.key, Node.license_issues)).all())
+    changed = [{"k": k, "v": v} for k, v in flags.items() if stored.get(k, "") != v]
+    changed += [{"k": k, "v": ""} for k, v in stored.items() if v and k not in flags]
+    if changed:
+        table = Node.__table__
+        session.connection().execute(
+            table.update()
+            .where(table.c.key == bindparam("k"))
+            .values(license_issues=bindparam("v")),
+            changed,
+        )
+    return counts

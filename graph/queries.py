@@ -1,0 +1,184 @@
+"""Lineage queries answered in SQL: a recursive CTE over the indexed `edges` table.
+
+`descendants()` never loads the whole graph: it walks `edges.parent_id` (the leading column
+of the unique index) from the start nodes. Without a depth limit the CTE collects node ids
+with UNION, which ends on cycles by itself; with one it carries the depth and stops there.
+Depths are then computed in Python by a BFS over the returned edges (cheap, and exact).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+_NODE_SET = """
+WITH RECURSIVE lineage(node_id) AS (
+    SELECT id FROM nodes WHERE id IN :start
+    UNION
+    SELECT e.child_id FROM edges e JOIN lineage l ON e.parent_id = l.node_id
+)"""
+
+_NODE_DEPTH = """
+WITH RECURSIVE walk(node_id, depth) AS (
+    SELECT id, 0 FROM nodes WHERE id IN :start
+    UNION
+    SELECT e.child_id, w.depth + 1 FROM edges e JOIN walk w ON e.parent_id = w.node_id
+    WHERE w.depth < :max_depth
+),
+lineage(node_id) AS (SELECT DISTINCT node_id FROM walk)"""
+
+_SELECT = """
+SELECT n.id, n.key, n.hub, n.repo_id, n.status, n.license, n.formats, n.parameters,
+       n.downloads, n.likes, n.attribution, n.license_issues,
+       e.parent_id, e.relation, e.source, e.confidence, e.evidence
+FROM lineage l
+JOIN nodes n ON n.id = l.node_id
+LEFT JOIN edges e ON e.child_id = l.node_id AND e.parent_id IN (SELECT node_id FROM lineage)
+"""
+
+
+@dataclass
+class LineageNode:
+    id: int
+    key: str
+    hub: str
+    repo_id: str
+    status: str
+    license: str
+    formats: str
+    parameters: int
+    downloads: int
+    likes: int
+    attribution: bool | None
+    depth: int = 0
+    parents: list[tuple[int, str, str, float, str]] = field(default_factory=list)
+    # (parent id, relation, source, confidence, evidence)
+    license_issues: list[str] = field(default_factory=list)
+
+    @property
+    def relation(self) -> str:
+        """The relation to the parent it is shown under (the first, shallowest one)."""
+        return self.parents[0][1] if self.parents else ""
+
+
+@dataclass
+class Lineage:
+    """A root's or node's descendants: nodes by id, start ids, in BFS order."""
+
+    start: list[int]
+    nodes: dict[int, LineageNode]
+    order: list[int]
+
+    def children(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for node_id in self.order:
+            for parent_id, *_ in self.nodes[node_id].parents:
+                out.setdefault(parent_id, []).append(node_id)
+        return out
+
+
+def descendants(
+    session: Session, start_ids: Sequence[int], *, max_depth: int | None = None
+) -> Lineage:
+    """Every node reachable from `start_ids` (themselves included), with parent edges."""
+    if not start_ids:
+        return Lineage([], {}, [])
+    sql = (_NODE_DEPTH if max_depth is not None else _NODE_SET) + _SELECT
+    stmt = text(sql).bindparams(bindparam("start", expanding=True))
+    params: dict = {"start": list(start_ids)}
+    if max_depth is not None:
+        params["max_depth"] = max_depth
+    nodes: dict[int, LineageNode] = {}
+    for row in session.execute(stmt, params):
+        node = nodes.get(row.id)
+        if node is None:
+            node = nodes[row.id] = LineageNode(
+                row.id,
+                row.key,
+                row.hub,
+                row.repo_id,
+                row.status,
+                row.license,
+                row.formats,
+                int(row.parameters or 0),
+                int(row.downloads or 0),
+                int(row.likes or 0),
+                row.attribution,
+                license_issues=[c for c in (row.license_issues or "").split(",") if c],
+            )
+        if row.parent_id is not None:
+            node.parents.append(
+                (row.parent_id, row.relation, row.source, float(row.confidence), row.evidence)
+            )
+    order = _bfs(list(start_ids), nodes, max_depth)
+    return Lineage(list(start_ids), {i: nodes[i] for i in order}, order)
+
+
+def _bfs(start: list[int], nodes: dict[int, LineageNode], max_depth: int | None) -> list[int]:
+    """Set each node's depth (shortest distance from a start) and order parents by it."""
+    children: dict[int, list[int]] = {}
+    for node in nodes.values():
+        for parent_id, *_ in node.parents:
+            children.setdefault(parent_id, []).append(node.id)
+    for kids in children.values():
+        kids.sort(key=lambda i: nodes[i].key.lower())
+    depth = {i: 0 for i in start if i in nodes}
+    queue = deque(depth)
+    order = list(depth)
+    while queue:
+        current = queue.popleft()
+        if max_depth is not None and depth[current] >= max_depth:
+            continue
+        for child in children.get(current, ()):
+            if child not in depth:
+                depth[child] = depth[current] + 1
+                order.append(child)
+                queue.append(child)
+    for node_id in order:
+        node = nodes[node_id]
+        node.depth = depth[node_id]
+        # show a node under its shallowest parent; drop parents outside the walk
+        node.parents = sorted(
+            (p for p in node.parents if p[0] in depth),
+            key=lambda p: (depth[p[0]], nodes[p[0]].key.lower()),
+        )
+        if node.depth == 0:
+            node.parents = []
+    return order
+
+
+_ANCESTORS = """
+WITH RECURSIVE up(node_id) AS (
+    SELECT :start
+    UNION
+    SELECT e.parent_id FROM edges e JOIN up u ON e.child_id = u.node_id
+)
+SELECT n.id, n.key, e.parent_id
+FROM up u JOIN nodes n ON n.id = u.node_id
+LEFT JOIN edges e ON e.child_id = u.node_id
+"""
+
+
+def ancestors(session: Session, node_id: int) -> list[tuple[int, str, int]]:
+    """(id, key, distance) of every ancestor of a node, nearest first (node excluded)."""
+    parents: dict[int, list[int]] = {}
+    keys: dict[int, str] = {}
+    for row in session.execute(text(_ANCESTORS), {"start": node_id}):
+        keys[row.id] = row.key
+        if row.parent_id is not None:
+            parents.setdefault(row.id, []).append(row.parent_id)
+    distance = {node_id: 0}
+    queue = deque([node_id])
+    while queue:
+        current = queue.popleft()
+        for parent in parents.get(current, ()):
+            if parent not in distance and parent in keys:
+                distance[parent] = distance[current] + 1
+                queue.append(parent)
+    return sorted(
+        ((i, keys[i], d) for i, d in distance.items() if i != node_id), key=lambda t: (t[2], t[1])
+    )

@@ -1,0 +1,203 @@
+"""The `tracker` command: thin click commands over the pipeline and the read side.
+
+Each command parses, calls one library function, renders. Data goes to stdout; progress and
+logs go to stderr. Errors are mapped once, in `main()`, through `tracker.errors.describe`:
+one line, a distinct exit code, no traceback (TRACKER_DEBUG=1 shows it).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from tracker import __version__
+from tracker.config import Config, load_config
+
+FORMAT_HELP = "output format"
+
+
+def _parse_date(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-01 or 2026-11-01T04:00",
+                                 param_hint=name) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def pass_config(func):
+    """Load the one Config from --config/--database and the environment, lazily and once."""
+
+    @click.pass_context
+    @functools.wraps(func)
+    def wrapper(ctx, *args, **kwargs):
+        opts = ctx.find_root().params
+        config = load_config(opts.get("config_path"),
+                             overrides={"database.url": opts.get("database")})
+        from tracker.logsetup import configure_logging
+
+        configure_logging(config)
+        return func(config, *args, **kwargs)
+
+    return wrapper
+
+
+def format_option(*choices: str, default: str):
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+                        show_default=True, help=FORMAT_HELP)
+
+
+class TrackerGroup(click.Group):
+    """Applies the error table once, for every command, under CliRunner as in a shell."""
+
+    def invoke(self, ctx: click.Context):
+        from tracker.errors import describe
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            described = describe(exc)
+            if described is None or os.environ.get("TRACKER_DEBUG"):
+                raise
+            code, message = described
+            click.echo(f"tracker: {message}", err=True)
+            ctx.exit(code)
+
+
+@click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tracker")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="config file (default: ./config.toml, else built-in defaults)")
+@click.option("--database", help="database URL, overrides [database].url and "
+              "TRACKER_DATABASE_URL")
+def cli(config_path, database):
+    """Track every repository derived from xAI's Grok weights across model hubs."""
+
+
+@cli.command()
+@click.option("--root", "roots", multiple=True, help="crawl only this root (repeatable)")
+@click.option("--hub", "hubs", multiple=True,
+              type=click.Choice(["huggingface", "modelscope", "github"]),
+              help="crawl only this hub (repeatable)")
+@format_option("text", "json", default="text")
+@pass_config
+def crawl(config: Config, roots, hubs, fmt):
+    """Run one crawl; print what is new, changed and removed per root.
+
+    Exit 0 ok, 1 failed, 3 partial (some hub or root failed; what was found is kept),
+    4 another crawl holds the database.
+    """
+    from tracker.pipeline import crawl as run_crawl
+    from tracker.progress import progress_observer
+
+    with progress_observer() as observer:
+        report = run_crawl(config, roots=roots, hubs=hubs, observer=observer)
+    from tracker.render import crawl_summary, dumps
+
+    click.echo(dumps(report.to_dict()) if fmt == "json" else crawl_summary(report))
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.option("--run-now", is_flag=True, help="start with a crawl instead of waiting")
+@pass_config
+def schedule(config: Config, run_now):
+    """Run crawls on [schedule].cron in the foreground until SIGINT/SIGTERM."""
+    from tracker.schedule import run_scheduler, scheduled_crawl
+
+    sys.exit(run_scheduler(config, scheduled_crawl(config), run_now=run_now))
+
+
+@cli.command()
+@click.argument("target", metavar="ROOT_OR_NODE")
+@click.option("--depth", type=click.IntRange(min=0), help="stop this many edges down")
+@click.option("--relation", "relations", multiple=True,
+              type=click.Choice(["fork", "conversion", "quantization", "finetune", "adapter",
+                                 "merge", "tokenizer", "other"]),
+              help="only descendants with this relation (repeatable)")
+@format_option("tree", "table", "json", default="tree")
+@pass_config
+def lineage(config: Config, target, depth, relations, fmt):
+    """All descendants of a root (grok-1) or node (huggingface:xai-org/grok-1)."""
+    from tracker import render
+    from tracker.service import lineage as query
+
+    result = query(config, target, depth=depth, relations=relations)
+    if fmt == "tree":
+        click.echo(render.lineage_tree(result))
+    elif fmt == "table":
+        click.echo(render.table(render.lineage_rows(result), render.LINEAGE_COLUMNS))
+    else:
+        click.echo(render.dumps({"target": result.label, "nodes": render.lineage_rows(result)}))
+
+
+@cli.command()
+@click.argument("node", metavar="NODE")
+@format_option("text", "json", default="text")
+@pass_config
+def show(config: Config, node, fmt):
+    """One node: metadata, roots, ancestors, edges with evidence, license, history."""
+    from tracker import render
+    from tracker.service import show as detail
+
+    data = detail(config, node)
+    click.echo(render.dumps(data) if fmt == "json" else render.node_detail(data))
+
+
+@cli.command()
+@click.argument("root", required=False)
+@format_option("table", "json", default="table")
+@pass_config
+def licenses(config: Config, root, fmt):
+    """License issues along the lineage of every root, or of ROOT."""
+    from tracker import render
+    from tracker.service import licenses as audit
+
+    result = audit(config, root)
+    click.echo(render.dumps(render.license_data(result)) if fmt == "json"
+               else render.license_table(result))
+
+
+@cli.command()
+@click.option("--since", help="a date (2026-11-01); default: the previous complete run")
+@click.option("--root", help="only this root")
+@format_option("text", "json", default="text")
+@pass_config
+def changes(config: Config, since, root, fmt):
+    """What appeared, changed or disappeared between crawls."""
+    from tracker import render
+    from tracker.history import changes as diff
+
+    result = diff(config, since=_parse_date(since, "--since"), root=root)
+    click.echo(render.dumps(result) if fmt == "json" else render.changes_text(result))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json", "csv"]),
+              default="graphml", show_default=True, help=FORMAT_HELP)
+@click.option("--root", help="only this root's family")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="file to write (default: stdout)")
+@click.option("--at", "at", help="the graph as it stood on this date (2026-11-01)")
+@pass_config
+def export(config: Config, fmt, root, output, at):
+    """The lineage graph for researchers: GraphML, GEXF, JSON or CSV."""
+    from tracker.service import export as write
+
+    target = sys.stdout.buffer if output == "-" else output
+    count = write(config, fmt, target, root=root, at=_parse_date(at, "--at"))
+    if output != "-":
+        click.echo(f"wrote {count} nodes to {output}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `tracker` console script."""
+    cli.main(args=argv, prog_name="tracker")

@@ -1,0 +1,504 @@
+"""The crawl: hubs -> records -> database, as one recorded run.
+
+`crawl()` opens the database (migrating it), takes the per-database crawl lock, records a run,
+walks every selected root on every selected hub, and commits what it sees in batches (one
+transaction each), so a crash loses at most one batch and a rerun repeats safely: every write
+is an upsert keyed by node key or (parent, child). A hub that fails alone makes the run
+`partial` (exit 3) and keeps everything the other hubs gave.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from crawlers.base import (
+    HUBS,
+    CrawlContext,
+    Crawler,
+    CrawlWarning,
+    HubError,
+    LineageClaim,
+    MemberFacts,
+    RepoRecord,
+    RootSpec,
+    TokenRejected,
+    node_key,
+)
+from db import repository as repo
+from db.session import open_database, session_scope
+from tracker.config import Config, ConfigError
+from tracker.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
+
+log = logging.getLogger("tracker.crawl")
+
+# Hugging Face first: its members' file hashes let ModelScope mirrors and GitHub ports match.
+HUB_ORDER = ("huggingface", "modelscope", "github")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Observer(Protocol):
+    """Progress for a person; the CLI gives a rich status line, tests give nothing."""
+
+    def stage(self, message: str) -> None: ...
+    def advance(self, count: int) -> None: ...
+
+
+class _Silent:
+    def stage(self, message: str) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+
+@dataclass
+class RootCounts:
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    renamed: int = 0
+    seen: int = 0
+
+
+@dataclass
+class CrawlReport:
+    run_id: int
+    status: str  # ok, partial, failed
+    roots: dict[str, RootCounts] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: int = 0
+    license_issues: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(self.status, EXIT_FAILED)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "roots": {name: vars(c) for name, c in self.roots.items()},
+            "requests": self.requests,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "license_issues": self.license_issues,
+        }
+
+
+CrawlerFactory = Callable[[str, Config], Crawler]
+
+
+def default_crawler_factory(hub: str, config: Config) -> Crawler:
+    from crawlers import crawler_class
+
+    hub_config = config.hubs[hub]
+    return crawler_class(hub)(
+        endpoint=hub_config.endpoint,
+        token=hub_config.token,
+        retries=config.get("crawl.retries"),
+        max_retry_wait=config.get("crawl.max_retry_wait"),
+        timeout=config.get("crawl.timeout"),
+    )
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def crawl(
+    config: Config,
+    *,
+    roots: Sequence[str] = (),
+    hubs: Sequence[str] = (),
+    observer: Observer | None = None,
+    stop: threading.Event | None = None,
+    crawler_factory: CrawlerFactory = default_crawler_factory,
+    clock: Callable[[], datetime] = utcnow,
+) -> CrawlReport:
+    """Run one crawl and return its report; the run and everything seen are committed."""
+    root_names = _select(roots, list(config.roots), "root")
+    hub_names = [h for h in HUB_ORDER if h in _select(hubs, list(HUBS), "hub")]
+    engine = open_database(config.database_url)
+    try:
+        from tracker.lock import crawl_lock
+
+        with crawl_lock(engine, holder_name()) as lock:
+            return _Crawl(
+                config,
+                engine,
+                root_names,
+                hub_names,
+                observer or _Silent(),
+                stop or threading.Event(),
+                crawler_factory,
+                clock,
+                lock,
+            ).run()
+    finally:
+        engine.dispose()
+
+
+def _select(asked: Sequence[str], known: list[str], what: str) -> list[str]:
+    unknown = [a for a in asked if a not in known]
+    if unknown:
+        raise ConfigError(f"unknown {what} {unknown[0]!r}; known: {', '.join(known)}")
+    return list(asked) or known
+
+
+class _Crawl:
+    """One run's state: the batch buffer, counters, and what was seen."""
+
+    def __init__(
+        self,
+        config: Config,
+        engine,
+        roots: list[str],
+        hubs: list[str],
+        observer: Observer,
+        stop: threading.Event,
+        factory: CrawlerFactory,
+        clock: Callable[[], datetime],
+        lock,
+    ) -> None:
+        self.config, self.engine, self.roots, self.hubs = config, engine, roots, hubs
+        self.observer, self.stop, self.factory, self.clock, self.lock = (
+            observer,
+            stop,
+            factory,
+            clock,
+            lock,
+        )
+        self.batch_size = max(1, int(config.get("crawl.batch_size")))
+        self.requests: Counter[str] = Counter()
+        self.errors: list[str] = []
+        self.warnings = 0
+        self.counts: dict[str, RootCounts] = {}
+        self.seen_ids: dict[str, set[int]] = {}  # root -> node ids observed this run
+        self.failed: set[tuple[str, str]] = set()  # (root, hub) that did not finish
+
+    def run(self) -> CrawlReport:
+        with session_scope(self.engine) as session:
+            self.run_id = repo.start_run(
+                session, now=self.clock(), roots=self.roots, hubs=self.hubs, holder=holder_name()
+            )
+        log.info(
+            "run %d: crawling %s on %s", self.run_id, ", ".join(self.roots), ", ".join(self.hubs)
+        )
+        crawlers: dict[str, Crawler] = {}
+        status = "failed"
+        try:
+            for root_name in self.roots:
+                if self.stop.is_set():
+                    break
+                self._crawl_root(root_name, crawlers)
+            status = self._status()
+            if status == "ok":
+                # Disappearance is proved, never assumed, and only after a complete run.
+                self._prove_disappearances(crawlers)
+        except BaseException as exc:
+            self.errors.append(f"crashed: {type(exc).__name__}: {exc}")
+            raise
+        finally:
+            for crawler in crawlers.values():
+                self.requests.update(crawler.requests)
+                crawler.close()
+            report = CrawlReport(
+                self.run_id,
+                status,
+                self.counts,
+                dict(sorted(self.requests.items())),
+                self.errors,
+                self.warnings,
+            )
+            self._finish(report)
+        log.info("run %d: %s, %d requests", self.run_id, status, sum(self.requests.values()))
+        return report
+
+    def _status(self) -> str:
+        attempted = len(self.roots) * len(self.hubs)
+        if self.stop.is_set():
+            self.errors.append("stopped by signal before the run completed")
+        if not self.errors:
+            return "ok"
+        if attempted and len(self.failed) >= attempted:
+            return "failed"
+        return "partial"
+
+    def _finish(self, report: CrawlReport) -> None:
+        from graph.build import refresh_license_issues
+
+        with session_scope(self.engine) as session:
+            repo.finish_run(
+                session,
+                self.run_id,
+                now=self.clock(),
+                status=report.status,
+                counts={n: vars(c) for n, c in report.roots.items()},
+                requests=report.requests,
+                errors=report.errors,
+            )
+        try:  # a failing audit must not cost the run its record, so it comes second
+            with session_scope(self.engine) as session:
+                report.license_issues = refresh_license_issues(
+                    session, self.config.roots, self.config.get("licenses.rules") or None
+                )
+        except Exception as exc:
+            log.warning("license audit after the crawl failed: %s", exc)
+
+    def _prove_disappearances(self, crawlers: dict[str, Crawler]) -> None:
+        """Members not seen this run are looked up directly; only a 404 makes them removed."""
+        from graph.queries import descendants
+
+        for root_name in self.roots:
+            root = self.config.roots[root_name]
+            with session_scope(self.engine) as session:
+                start = list(repo.node_ids(session, root.nodes).values())
+                family = descendants(session, start)
+                unseen = [
+                    n
+                    for i, n in family.nodes.items()
+                    if i not in self.seen_ids[root_name]
+                    and n.status != "removed"
+                    and n.hub in self.hubs
+                ]
+            for node in unseen:
+                crawler = crawlers.get(node.hub)
+                if crawler is None:
+                    continue
+                try:
+                    record = crawler.check(node.repo_id)
+                except NotImplementedError:
+                    continue
+                except HubError as exc:
+                    log.warning("could not check %s: %s", node.key, exc)
+                    continue
+                if record.status == "removed":
+                    with session_scope(self.engine) as session:
+                        repo.set_status(
+                            session, node.id, "removed", now=self.clock(), run_id=self.run_id
+                        )
+                    self.counts[root_name].removed += 1
+                    log.info("%s is gone from %s: marked removed", node.key, node.hub)
+                else:
+                    self._flush(root_name, [record], [], [])
+
+    # --- one root ---------------------------------------------------------------------------
+
+    def _crawl_root(self, root_name: str, crawlers: dict[str, Crawler]) -> None:
+        root = self.config.roots[root_name]
+        self.counts[root_name] = RootCounts()
+        self.seen_ids[root_name] = set()
+        members = self._load_members(root_name)
+        for hub in self.hubs:
+            if self.stop.is_set():
+                self.failed.add((root_name, hub))
+                break
+            spec = RootSpec(root_name, root.repo_ids(hub), root.search_terms)
+            with session_scope(self.engine) as session:
+                known = repo.known_shas(session, hub)
+            ctx = CrawlContext(spec, known, members)
+            self.observer.stage(f"{root_name} on {hub}")
+            try:
+                crawler = crawlers.get(hub) or crawlers.setdefault(
+                    hub, self.factory(hub, self.config)
+                )
+                self._consume(root_name, crawler.crawl(ctx))
+            except TokenRejected:
+                raise
+            except HubError as exc:
+                self.failed.add((root_name, hub))
+                message = f"{root_name} on {hub}: {exc}"
+                self.errors.append(" ".join(message.split()))
+                log.error("%s", message)
+        with session_scope(self.engine) as session:
+            ids = repo.node_ids(session, root.nodes)
+            repo.set_root_members(session, root_name, root.license, ids.values())
+
+    def _load_members(self, root_name: str) -> dict[str, MemberFacts]:
+        """What the database knows of the root's family, for verifying candidates."""
+        from graph.queries import descendants
+
+        root = self.config.roots[root_name]
+        with session_scope(self.engine) as session:
+            start = list(repo.node_ids(session, root.nodes).values())
+            family = descendants(session, start)
+            files = repo.files_of(session, family.order)
+            facts = {}
+            for node in repo.nodes_by_id(session, family.order):
+                facts[node.key] = MemberFacts(
+                    key=node.key,
+                    sha256s=frozenset(f.sha256 for f in files.get(node.id, ()) if f.sha256),
+                    architectures=tuple(a for a in node.architectures.split(",") if a),
+                    model_type=node.model_type or None,
+                    parameters=node.parameters,
+                    formats=tuple(f for f in node.formats.split(",") if f),
+                )
+        return facts
+
+    def _consume(self, root_name: str, items: Iterable[Any]) -> None:
+        records: list[RepoRecord] = []
+        claims: list[LineageClaim] = []
+        warnings: list[CrawlWarning] = []
+        for item in items:
+            if isinstance(item, RepoRecord):
+                records.append(item)
+            elif isinstance(item, LineageClaim):
+                claims.append(item)
+            elif isinstance(item, CrawlWarning):
+                warnings.append(item)
+            if len(records) + len(claims) >= self.batch_size:
+                self._flush(root_name, records, claims, warnings)
+                records, claims, warnings = [], [], []
+                if self.stop.is_set():
+                    break
+        self._flush(root_name, records, claims, warnings)
+
+    def _flush(
+        self,
+        root_name: str,
+        records: list[RepoRecord],
+        claims: list[LineageClaim],
+        warnings: list[CrawlWarning],
+    ) -> None:
+        """One batch, one transaction: nodes, files, observations, edges, warnings."""
+        if not (records or claims or warnings):
+            return
+        now = self.clock()
+        counts = self.counts[root_name]
+        with session_scope(self.engine) as session:
+            rows = [node_row(r) for r in records]
+            renamed = {r.key: node_key(r.hub, r.renamed_from) for r in records if r.renamed_from}
+            written = repo.upsert_nodes(
+                session, rows, now=now, run_id=self.run_id, renamed_from=renamed
+            )
+            counts.new += len(written.new)
+            counts.changed += len(written.changed)
+            counts.renamed += len(written.renamed)
+            repo.replace_files(
+                session,
+                {
+                    written.ids[r.key]: [vars(f) for f in r.files]
+                    for r in records
+                    if r.files is not None
+                },
+                now=now,
+                run_id=self.run_id,
+            )
+            repo.record_observations(
+                session,
+                self.run_id,
+                [
+                    {
+                        "node_id": written.ids[row["key"]],
+                        "status": row["status"],
+                        "sha": row["sha"],
+                        "license": row["license"],
+                        "downloads": row["downloads"],
+                        "likes": row["likes"],
+                        "fingerprint": repo.fingerprint(row),
+                    }
+                    for row in rows
+                ],
+            )
+            self.seen_ids[root_name].update(written.ids.values())
+            counts.seen = len(self.seen_ids[root_name])
+            edge_rows, bad = self._edge_rows(session, claims, written.ids)
+            repo.upsert_edges(session, edge_rows, now=now, run_id=self.run_id)
+            skipped = [(w.repo, w.message) for w in warnings] + bad
+            repo.add_warnings(session, self.run_id, skipped)
+            self.warnings += len(skipped)
+        if self.lock is not None and hasattr(self.lock, "heartbeat"):
+            self.lock.heartbeat()
+        self.observer.advance(len(records))
+
+    @staticmethod
+    def _edge_rows(
+        session, claims: list[LineageClaim], ids: Mapping[str, int]
+    ) -> tuple[list[dict], list[tuple[str | None, str]]]:
+        missing = {k for c in claims for k in (c.parent, c.child) if k not in ids}
+        known = dict(ids)
+        if missing:
+            known.update(repo.node_ids(session, missing))
+        rows, bad = [], []
+        for claim in claims:
+            parent, child = known.get(claim.parent), known.get(claim.child)
+            if parent is None or child is None:
+                bad.append((claim.child, f"edge from unknown node {claim.parent} skipped"))
+                continue
+            rows.append(
+                {
+                    "parent_id": parent,
+                    "child_id": child,
+                    "relation": claim.relation,
+                    "source": claim.source,
+                    "confidence": float(min(1.0, max(0.0, claim.confidence))),
+                    "evidence": claim.evidence[:1000],
+                    "declared_relation": claim.declared_relation,
+                }
+            )
+        return rows, bad
+
+
+def _json_safe(value: Any) -> Any:
+    """Hub JSON as we store it: plain types only, anything else as text."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def node_row(record: RepoRecord) -> dict[str, Any]:
+    """A RepoRecord as a `nodes` row: license normalized, attribution read from the card."""
+    from graph.licenses import normalize_license, shows_attribution
+
+    license_ = normalize_license(record.license_raw)
+    meta = {"extra": dict(record.extra)}
+    if record.gguf is not None:
+        meta["gguf"] = record.gguf
+    if record.safetensors is not None:
+        meta["safetensors"] = record.safetensors
+    row = {
+        "key": record.key,
+        "hub": record.hub,
+        "repo_id": record.repo_id,
+        "url": record.url or default_url(record.hub, record.repo_id),
+        "status": record.status,
+        "sha": record.sha,
+        "license": license_.id,
+        "license_raw": _json_safe(dict(license_.raw)),
+        "architectures": ",".join(record.architectures),
+        "model_type": record.model_type or "",
+        "formats": ",".join(sorted(set(record.formats))),
+        "parameters": int(record.parameters),
+        "downloads": int(record.downloads),
+        "likes": int(record.likes),
+        "gated": bool(record.gated),
+        "tags": _json_safe(list(record.tags)),
+        "meta": _json_safe(meta),
+        "created_at": record.created_at,
+        "last_modified": record.last_modified,
+    }
+    if record.card_text is not None:
+        row["attribution"] = shows_attribution(record.card_text)
+    return row
+
+
+_URLS = {
+    "huggingface": "https://huggingface.co/{}",
+    "modelscope": "https://modelscope.cn/models/{}",
+    "github": "https://github.com/{}",
+}
+
+
+def default_url(hub: str, repo_id: str) -> str:
+    return _URLS.get(hub, "{}").format(repo_id)

@@ -1,0 +1,199 @@
+"""Turning results into text: trees, tables and JSON for stdout.
+
+Lineage output can hold tens of thousands of nodes, so the tree and table renderers are plain
+string builders (rich's Tree takes seconds for 50,000 nodes); rich is used for the smaller,
+human-only views (`show`, `licenses`, the crawl summary) when they go to a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def _flags(node) -> str:
+    flags = []
+    if node.status != "active":
+        flags.append(node.status)
+    flags.extend(f"license:{c}" for c in node.license_issues)
+    return ",".join(flags)
+
+
+def _label(node, matched: set[int] | None) -> str:
+    parts = [node.key]
+    if node.depth:
+        relation = node.relation
+        source = node.parents[0][2] if node.parents else ""
+        parts.append(f"[{relation}{'?' if source == 'inferred' else ''}]")
+    parts.append(node.license or "no license")
+    flags = _flags(node)
+    if flags:
+        parts.append(f"({flags})")
+    if matched is not None and node.depth and node.id not in matched:
+        parts.append("…")
+    return "  ".join(parts)
+
+
+def lineage_tree(result) -> str:
+    """The lineage as an indented tree; each node appears once, under its shallowest parent."""
+    children = {}
+    for node_id in result.order:
+        node = result.nodes[node_id]
+        if node.parents:
+            children.setdefault(node.parents[0][0], []).append(node_id)
+    matched = getattr(result, "matched", None)
+    lines: list[str] = []
+    for start in result.start:
+        if start not in result.nodes:
+            continue
+        lines.append(_label(result.nodes[start], matched))
+        stack = _pushed([], children.get(start, []), "")
+        while stack:
+            node_id, prefix, last = stack.pop()
+            branch = "└── " if last else "├── "
+            lines.append(f"{prefix}{branch}{_label(result.nodes[node_id], matched)}")
+            _pushed(stack, children.get(node_id, []), prefix + ("    " if last else "│   "))
+    lines.append(_summary(result))
+    return "\n".join(lines)
+
+
+def _pushed(stack: list, kids: list[int], prefix: str) -> list:
+    """Push children so that they pop in order, the last one marked as last."""
+    stack.extend((kid, prefix, i == len(kids) - 1) for i, kid in reversed(list(enumerate(kids))))
+    return stack
+
+
+def _summary(result) -> str:
+    counts: dict[str, int] = {}
+    for node in result.nodes.values():
+        if node.depth:
+            counts[node.relation] = counts.get(node.relation, 0) + 1
+    total = sum(counts.values())
+    detail = ", ".join(f"{n} {r}" for r, n in sorted(counts.items(), key=lambda t: -t[1]))
+    return f"\n{total} descendants" + (f": {detail}" if detail else "")
+
+
+LINEAGE_COLUMNS = ("depth", "node", "relation", "source", "parent", "license", "flags")
+
+
+def lineage_rows(result) -> list[dict[str, Any]]:
+    rows = []
+    for node_id in result.order:
+        node = result.nodes[node_id]
+        parent = result.nodes[node.parents[0][0]].key if node.parents else ""
+        rows.append(
+            {
+                "depth": node.depth,
+                "node": node.key,
+                "hub": node.hub,
+                "relation": node.relation,
+                "source": node.parents[0][2] if node.parents else "",
+                "confidence": node.parents[0][3] if node.parents else 1.0,
+                "parent": parent,
+                "license": node.license,
+                "license_issues": node.license_issues,
+                "status": node.status,
+                "formats": node.formats,
+                "parameters": node.parameters,
+                "downloads": node.downloads,
+                "flags": _flags(node),
+            }
+        )
+    return rows
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> str:
+    """A plain aligned table; fast for any number of rows."""
+    columns = list(columns)
+    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    out = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    out.extend(
+        "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells
+    )
+    return "\n".join(out)
+
+
+def crawl_summary(report) -> str:
+    """The crawl's summary: one line per root, then totals, errors and license issues."""
+    rows = [{"root": name, "seen": c.seen, "new": c.new, "changed": c.changed,
+             "removed": c.removed, "renamed": c.renamed} for name, c in report.roots.items()]
+    lines = [f"run {report.run_id}: {report.status}", "",
+             table(rows, ("root", "seen", "new", "changed", "removed", "renamed")), ""]
+    issues = ", ".join(f"{n} {code}" for code, n in sorted(report.license_issues.items()))
+    lines.append(f"license issues: {issues or 'none'}")
+    lines.append(f"hub requests: {sum(report.requests.values())} "
+                 f"({', '.join(f'{k} {v}' for k, v in report.requests.items()) or 'none'})")
+    if report.warnings:
+        lines.append(f"warnings: {report.warnings} (bad hub data skipped; see `tracker show`)")
+    lines.extend(f"error: {e}" for e in report.errors)
+    return "\n".join(lines)
+
+
+def node_detail(data: dict[str, Any]) -> str:
+    """`tracker show` as text: facts, then edges with their evidence, then the timeline."""
+    facts = [
+        ("status", data["status"]), ("url", data["url"]),
+        ("roots", ", ".join(data["roots"]) or "-"),
+        ("license", data["license"] or "(none declared)"),
+        ("license issues", data["license_issues"] or "-"),
+        ("architectures", data["architectures"] or "-"), ("formats", data["formats"] or "-"),
+        ("parameters", f"{data['parameters']:,}" if data["parameters"] else "unknown"),
+        ("downloads", data["downloads"]), ("likes", data["likes"]),
+        ("created", data["created_at"] or "-"), ("last modified", data["last_modified"] or "-"),
+        ("first seen", data["first_seen"]), ("last seen", data["last_seen"]),
+        ("files", f"{data['files']['count']} ({data['files']['with_sha256']} with sha256)"),
+    ]
+    if data["aliases"]:
+        facts.append(("former ids", ", ".join(data["aliases"])))
+    width = max(len(k) for k, _ in facts)
+    lines = [data["key"], ""] + [f"  {k.ljust(width)}  {v}" for k, v in facts]
+    if data["ancestors"]:
+        lines += ["", "ancestors:"] + [f"  {'  ' * (a['distance'] - 1)}{a['node']}"
+                                       for a in data["ancestors"]]
+    for title, edges in (("parents", data["parents"]), ("children", data["children"])):
+        if not edges:
+            continue
+        lines += ["", f"{title}:"]
+        for e in edges:
+            declared = (f"; declared {e['declared_relation']}"
+                        if e["declared_relation"] and e["declared_relation"] != e["relation"]
+                        else "")
+            lines.append(f"  {e['node']}  {e['relation']} ({e['source']}, confidence "
+                         f"{e['confidence']:.2f}{declared})")
+            if e["evidence"]:
+                lines.append(f"      evidence: {e['evidence']}")
+    lines += ["", "timeline:", f"  {data['first_seen']}  first seen"]
+    lines += [f"  {h['at']}  {h['field']}: {h['old'] or '-'} -> {h['new'] or '-'}"
+              for h in data["history"]]
+    return "\n".join(lines)
+
+
+def license_data(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "roots": result["roots"], "nodes": result["nodes"], "counts": result["counts"],
+        "issues": [
+            {"node": i.node, "root": i.root, "license": i.license, "code": i.code,
+             "explanation": i.explanation, "path": list(i.path)}
+            for i in result["issues"]
+        ],
+    }
+
+
+def license_table(result: dict[str, Any]) -> str:
+    data = license_data(result)
+    if not data["issues"]:
+        return f"no license issues among {data['nodes']} nodes of {', '.join(data['roots'])}"
+    rows = [{**i, "license": i["license"] or "(none)", "path": " > ".join(i["path"])}
+            for i in data["issues"]]
+    counts = ", ".join(f"{n} {code}" for code, n in sorted(data["counts"].items()))
+    return "\n".join([
+        table(rows, ("code", "node", "license", "root", "explanation")), "",
+        "paths:", *[f"  {r['node']}: {r['path']}" for r in rows], "",
+        f"{len(rows)} issues ({counts}) among {data['nodes']} nodes",
+    ])

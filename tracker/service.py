@@ -1,0 +1,144 @@
+"""The read side: what `lineage`, `show`, `licenses` and `export` ask of the store.
+
+Each function takes the `Config`, opens the database, answers, and returns plain data that the
+CLI renders; nothing here prints. Targets resolve in one place (`resolve_target`): a root name
+from config, a node key, a former key (alias), or a bare `owner/name` on any hub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from crawlers.base import RELATIONS
+from db import repository as repo
+from db.session import open_database, session_scope
+from tracker.config import Config
+from tracker.errors import UnknownNode
+
+
+@contextmanager
+def store(config: Config):
+    """A session on the configured database (migrated on open), closed afterwards."""
+    engine = open_database(config.database_url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Target:
+    label: str
+    start_ids: list[int]
+    roots: list[str]  # root names when the target is a root
+
+
+def resolve_target(session, config: Config, target: str) -> Target:
+    """A root name, node key, alias or bare repo id -> start node ids; UnknownNode if none."""
+    if target in config.roots:
+        ids = repo.root_members(session).get(target, [])
+        if not ids:
+            raise UnknownNode(
+                f"root {target!r} has no crawled nodes yet; run `tracker crawl` first"
+            )
+        return Target(target, sorted(ids), [target])
+    if ":" in target:
+        node = repo.resolve_key(session, target)
+        if node is not None:
+            return Target(node.key, [node.id], [])
+    else:
+        nodes = repo.find_nodes_by_repo_id(session, target)
+        if nodes:
+            return Target(target, [n.id for n in nodes], [])
+    roots = ", ".join(config.roots)
+    raise UnknownNode(
+        f"{target!r} is neither a root ({roots}) nor a node in the database; "
+        "use a key like huggingface:xai-org/grok-1"
+    )
+
+
+def lineage(
+    config: Config, target: str, *, depth: int | None = None, relations: Sequence[str] = ()
+):
+    """All descendants of a root or node (a `graph.queries.Lineage`), optionally filtered.
+
+    With `relations`, only nodes whose edge to their parent has one of them are kept, plus
+    the ancestors that connect them, so a tree still reads from the root.
+    """
+    from graph.queries import descendants
+
+    bad = [r for r in relations if r not in RELATIONS]
+    if bad:
+        raise UnknownNode(f"unknown relation {bad[0]!r}; one of {', '.join(RELATIONS)}")
+    if depth is not None and depth < 0:
+        raise UnknownNode("--depth must be 0 or more")
+    with store(config) as session:
+        found = resolve_target(session, config, target)
+        result = descendants(session, found.start_ids, max_depth=depth)
+    result.label = found.label  # type: ignore[attr-defined]
+    if relations:
+        keep = {i for i, n in result.nodes.items() if n.relation in relations}
+        wanted = set(keep)
+        for node_id in keep:  # climb to a start node along shown parents
+            current = node_id
+            while result.nodes[current].parents:
+                current = result.nodes[current].parents[0][0]
+                if current in wanted:
+                    break
+                wanted.add(current)
+        wanted.update(i for i in result.start if i in result.nodes)
+        result.order = [i for i in result.order if i in wanted]
+        result.nodes = {i: result.nodes[i] for i in result.order}
+        result.matched = keep  # type: ignore[attr-defined]
+    return result
+
+
+def show(config: Config, key: str) -> dict[str, Any]:
+    """One node: metadata, roots and ancestors, parents and children with evidence, files,
+    history."""
+    from graph.queries import ancestors
+
+    with store(config) as session:
+        found = resolve_target(session, config, key)
+        if len(found.start_ids) != 1:
+            raise UnknownNode(f"{key!r} matches several nodes; give the full key (hub:owner/name)")
+        return repo.node_detail(
+            session, found.start_ids[0], ancestors=ancestors(session, found.start_ids[0])
+        )
+
+
+def export(config: Config, fmt: str, output, *, root: str | None = None, at=None) -> int:
+    """Write the graph in `fmt` to `output` (path or binary stream); returns the node count."""
+    from graph.export import export as write
+
+    from graph.build import build_graph
+
+    if root is not None and root not in config.roots:
+        raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
+    with store(config) as session:
+        graph, _ = build_graph(
+            session, config.roots, root=root, rules_path=config.get("licenses.rules") or None
+        )
+    write(graph, fmt, output)
+    return graph.number_of_nodes()
+
+
+def licenses(config: Config, root: str | None = None) -> dict[str, Any]:
+    """License issues along the lineage of all roots or one: issues and counts per code."""
+    from graph.build import build_graph
+
+    if root is not None and root not in config.roots:
+        raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
+    names = [root] if root else list(config.roots)
+    with store(config) as session:
+        graph, issues = build_graph(
+            session, config.roots, root=root, rules_path=config.get("licenses.rules") or None
+        )
+    counts: dict[str, int] = {}
+    for issue in issues:
+        counts[issue.code] = counts.get(issue.code, 0) + 1
+    return {"roots": names, "issues": issues, "counts": counts, "nodes": graph.number_of_nodes()}
