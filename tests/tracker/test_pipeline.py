@@ -1,0 +1,179 @@
+"""The crawl pipeline on a real database (SQLite file and PostgreSQL) with a scripted crawler.
+
+The crawler here is a plain in-process implementation of `crawlers.base.Crawler`: the point
+is what the pipeline does with what a hub yields (runs, batches, history, partial runs), not
+HTTP; the HTTP crawlers have their own tests against fake hubs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from crawlers.base import (
+    Crawler,
+    CrawlWarning,
+    FileRecord,
+    HubUnavailable,
+    LineageClaim,
+    RepoRecord,
+)
+from db.models import CrawlRun, Edge, Node, NodeHistory, Observation
+from db.session import open_database, session_scope
+from tracker.config import load_config
+from tracker.pipeline import crawl
+from tracker.service import lineage
+
+
+def rec(repo_id, **kw) -> RepoRecord:
+    kw.setdefault("sha", "a" * 40)
+    kw.setdefault("license_raw", {"license": "apache-2.0"})
+    return RepoRecord(hub="huggingface", repo_id=repo_id, **kw)
+
+
+def claim(parent, child, relation="finetune") -> LineageClaim:
+    return LineageClaim(f"huggingface:{parent}", f"huggingface:{child}", relation, "declared",
+                        1.0, f"card base_model: {parent}")
+
+
+class ScriptedCrawler(Crawler):
+    hub = "huggingface"
+
+    def __init__(self, world, fail_roots=(), checks=None):
+        super().__init__()
+        self.world, self.fail_roots, self.checks = world, fail_roots, checks or {}
+
+    def crawl(self, ctx):
+        if ctx.root.name in self.fail_roots:
+            yield from self.world.get(ctx.root.name, [])[:1]
+            raise HubUnavailable("503 from the hub after 5 retries", hub="huggingface")
+        for item in self.world.get(ctx.root.name, []):
+            self.requests["listing"] += 1
+            if isinstance(item, RepoRecord) and item.files is not None and \
+                    ctx.known_shas.get(item.repo_id) == item.sha:
+                item = RepoRecord(**{**vars(item), "files": None})
+            yield item
+
+    def check(self, repo_id):
+        return self.checks.get(repo_id, RepoRecord(hub="huggingface", repo_id=repo_id,
+                                                   status="removed"))
+
+
+def family(extra=()):
+    files = (FileRecord("model.safetensors", 10, "f" * 64),)
+    return {
+        "grok-1": [
+            rec("xai-org/grok-1", files=files),
+            rec("keyfan/grok-1-hf", files=(FileRecord("a.safetensors", 5, "b" * 64),)),
+            claim("xai-org/grok-1", "keyfan/grok-1-hf", "conversion"),
+            rec("someone/grok-1-hf-GGUF", license_raw={}),
+            claim("keyfan/grok-1-hf", "someone/grok-1-hf-GGUF", "quantization"),
+            CrawlWarning("card YAML is not valid", "huggingface:bad/card"),
+            *extra,
+        ],
+        "grok-2": [rec("xai-org/grok-2", license_raw={"license": "other",
+                                                       "license_name": "grok-2"})],
+    }
+
+
+@pytest.fixture
+def config(db_url, tmp_path):
+    return load_config(overrides={"database.url": db_url})
+
+
+def run(config, world, clock=None, **kw):
+    crawler = ScriptedCrawler(world, **kw)
+    clock = clock or (lambda: datetime(2026, 11, 20, 4, tzinfo=UTC))
+    return crawl(config, hubs=["huggingface"], crawler_factory=lambda hub, cfg: crawler,
+                 clock=clock)
+
+
+def count(engine, model):
+    with session_scope(engine) as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_first_crawl_records_run_nodes_edges_and_lineage(config):
+    report = run(config, family())
+    assert report.status == "ok" and report.exit_code == 0
+    assert report.roots["grok-1"].new == 3 and report.roots["grok-2"].new == 1
+    assert report.warnings == 1
+    result = lineage(config, "grok-1")
+    by_key = {n.key: n for n in result.nodes.values()}
+    assert by_key["huggingface:someone/grok-1-hf-GGUF"].depth == 2
+    assert by_key["huggingface:someone/grok-1-hf-GGUF"].relation == "quantization"
+    assert by_key["huggingface:someone/grok-1-hf-GGUF"].license == ""
+
+
+def test_unchanged_second_crawl_rewrites_nothing_and_keeps_history(config):
+    run(config, family())
+    engine = open_database(config.database_url)
+    with session_scope(engine) as s:
+        before = {n.key: n.fingerprint for n in s.scalars(select(Node))}
+    report = run(config, family(), clock=lambda: datetime(2026, 11, 21, 4, tzinfo=UTC))
+    assert report.roots["grok-1"].new == 0 and report.roots["grok-1"].changed == 0
+    assert count(engine, NodeHistory) == 0
+    assert count(engine, Observation) == 8  # 4 nodes seen by each of two runs
+    with session_scope(engine) as s:
+        assert {n.key: n.fingerprint for n in s.scalars(select(Node))} == before
+        seen = s.scalar(select(Node.last_seen).where(Node.key == "huggingface:xai-org/grok-1"))
+        assert seen == datetime(2026, 11, 21, 4, tzinfo=UTC)
+    engine.dispose()
+
+
+def test_license_change_goes_to_history_not_overwritten(config):
+    run(config, family())
+    world = family()
+    world["grok-1"][1] = rec("keyfan/grok-1-hf", license_raw={"license": "mit"},
+                             files=(FileRecord("a.safetensors", 5, "b" * 64),))
+    report = run(config, world, clock=lambda: datetime(2026, 11, 21, tzinfo=UTC))
+    assert report.roots["grok-1"].changed == 1
+    engine = open_database(config.database_url)
+    with session_scope(engine) as s:
+        rows = s.execute(select(NodeHistory.field, NodeHistory.old, NodeHistory.new)).all()
+    assert ("license", "apache-2.0", "mit") in rows
+    engine.dispose()
+
+
+def test_hub_failure_makes_a_partial_run_that_keeps_what_was_found(config):
+    report = run(config, family(), fail_roots=("grok-1",))
+    assert report.status == "partial" and report.exit_code == 3
+    assert "grok-1 on huggingface" in report.errors[0]
+    engine = open_database(config.database_url)
+    with session_scope(engine) as s:
+        keys = set(s.scalars(select(Node.key)))
+        assert s.scalar(select(CrawlRun.status)) == "partial"
+    assert {"huggingface:xai-org/grok-1", "huggingface:xai-org/grok-2"} <= keys
+    engine.dispose()
+
+
+def test_partial_run_never_marks_removed_but_complete_run_proves_removal(config):
+    run(config, family())
+    shrunk = family()
+    del shrunk["grok-1"][3:5]  # the GGUF and its edge vanish from the listing
+    later = datetime(2026, 11, 22, tzinfo=UTC)
+    report = run(config, shrunk, clock=lambda: later, fail_roots=("grok-2",))
+    assert report.status == "partial" and report.roots["grok-1"].removed == 0
+    report = run(config, shrunk, clock=lambda: later + timedelta(days=1))
+    assert report.status == "ok" and report.roots["grok-1"].removed == 1
+    engine = open_database(config.database_url)
+    with session_scope(engine) as s:
+        node = s.scalar(select(Node).where(Node.key == "huggingface:someone/grok-1-hf-GGUF"))
+        assert node.status == "removed"  # kept, never deleted
+        assert s.scalar(select(func.count()).select_from(Edge)) == 2
+    engine.dispose()
+
+
+def test_rename_keeps_one_node_and_the_old_id_resolves(config):
+    run(config, family())
+    world = family()
+    world["grok-1"][1] = rec("keyfan/grok-1-pt", renamed_from="keyfan/grok-1-hf")
+    world["grok-1"][2] = claim("xai-org/grok-1", "keyfan/grok-1-pt", "conversion")
+    world["grok-1"][4] = claim("keyfan/grok-1-pt", "someone/grok-1-hf-GGUF", "quantization")
+    report = run(config, world, clock=lambda: datetime(2026, 11, 21, tzinfo=UTC))
+    assert report.roots["grok-1"].renamed == 1 and report.roots["grok-1"].new == 0
+    result = lineage(config, "huggingface:keyfan/grok-1-hf")  # the former id still resolves
+    assert [n.key for n in result.nodes.values()][0] == "huggingface:keyfan/grok-1-pt"
+    assert len(result.nodes) == 2
