@@ -119,7 +119,7 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
         if setting.kind is str:
             if not isinstance(value, str):
                 raise TypeError
-            return value
+            return value.strip()
         if setting.kind is int:
             if isinstance(value, bool):
                 raise TypeError
