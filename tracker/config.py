@@ -127,7 +127,8 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
         else:
             result = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{where} must be a {setting.kind.__name__}, got {value!r}") from None
+        kind = {int: "a whole number", float: "a number"}.get(setting.kind, "a string")
+        raise ConfigError(f"{where} must be {kind}, got {value!r}") from None
     if result < 0:
         raise ConfigError(f"{where} must not be negative, got {value!r}")
     return result
