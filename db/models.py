@@ -200,7 +200,12 @@ class RunWarning(Base):
 
 
 class CrawlLock(Base):
-    """At most one row: who crawls this database now (issue 5 adds expiry and liveness)."""
+    """At most one row per lock name: who crawls this database now (see tracker/lock.py).
+
+    On SQLite the row is the lock: `machine`/`pid`/`pid_started` let a taker on the same
+    machine see that the holder died, `heartbeat_at` lets any other taker see that it went
+    silent. On PostgreSQL an advisory lock is the lock and the row only says who holds it.
+    """
 
     __tablename__ = "crawl_lock"
 
@@ -208,3 +213,7 @@ class CrawlLock(Base):
     holder: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease: Mapped[str] = mapped_column(String(32), default="")  # random per acquisition
+    machine: Mapped[str] = mapped_column(String(400), default="")  # host/boot id/pid namespace
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    pid_started: Mapped[str] = mapped_column(String(40), default="")  # ticks since boot

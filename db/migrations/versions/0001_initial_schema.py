@@ -22,6 +22,10 @@ def upgrade() -> None:
         sa.Column("holder", sa.String(length=200), nullable=False),
         sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lease", sa.String(length=32), nullable=False),
+        sa.Column("machine", sa.String(length=400), nullable=False),
+        sa.Column("pid", sa.Integer(), nullable=False),
+        sa.Column("pid_started", sa.String(length=40), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_table(
