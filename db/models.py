@@ -104,6 +104,8 @@ class Edge(Base):
     __table_args__ = (
         UniqueConstraint("parent_id", "child_id", name="uq_edges_parent_child"),
         Index("ix_edges_child", "child_id"),
+        # covering index for the lineage walk (graph/queries.py): no table lookups
+        Index("ix_edges_walk", "parent_id", "child_id", "relation", "source", "confidence"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

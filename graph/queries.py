@@ -1,9 +1,10 @@
 """Lineage queries answered in SQL: a recursive CTE over the indexed `edges` table.
 
-`descendants()` never loads the whole graph: it walks `edges.parent_id` (the leading column
-of the unique index) from the start nodes. Without a depth limit the CTE collects node ids
-with UNION, which ends on cycles by itself; with one it carries the depth and stops there.
-Depths are then computed in Python by a BFS over the returned edges (cheap, and exact).
+`descendants()` never loads the whole graph: it walks `edges` from the start nodes through the
+covering index on (parent_id, child_id, relation, source, confidence), then joins each reached
+node once. Without a depth limit UNION ends the walk on cycles by itself; with one the walk
+carries the depth and stops there. Depths are then computed in Python by a BFS over the
+returned edges (cheap, and exact).
 """
 
 from __future__ import annotations
@@ -15,29 +16,31 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-_NODE_SET = """
-WITH RECURSIVE lineage(node_id) AS (
-    SELECT id FROM nodes WHERE id IN :start
+# The walk carries each edge's columns, read from the covering index ix_edges_walk, so the
+# nodes table is the only other thing touched. UNION over whole rows visits every edge once,
+# which also ends the recursion on cycles.
+_WALK = """
+WITH RECURSIVE walk(node_id, parent_id, relation, source, confidence) AS (
+    SELECT id, NULL, NULL, NULL, NULL FROM nodes WHERE id IN :start
     UNION
-    SELECT e.child_id FROM edges e JOIN lineage l ON e.parent_id = l.node_id
+    SELECT e.child_id, e.parent_id, e.relation, e.source, e.confidence
+    FROM edges e JOIN walk w ON e.parent_id = w.node_id
 )"""
 
-_NODE_DEPTH = """
-WITH RECURSIVE walk(node_id, depth) AS (
-    SELECT id, 0 FROM nodes WHERE id IN :start
+_WALK_DEPTH = """
+WITH RECURSIVE walk(node_id, parent_id, relation, source, confidence, depth) AS (
+    SELECT id, NULL, NULL, NULL, NULL, 0 FROM nodes WHERE id IN :start
     UNION
-    SELECT e.child_id, w.depth + 1 FROM edges e JOIN walk w ON e.parent_id = w.node_id
+    SELECT e.child_id, e.parent_id, e.relation, e.source, e.confidence, w.depth + 1
+    FROM edges e JOIN walk w ON e.parent_id = w.node_id
     WHERE w.depth < :max_depth
-),
-lineage(node_id) AS (SELECT DISTINCT node_id FROM walk)"""
+)"""
 
 _SELECT = """
 SELECT n.id, n.key, n.hub, n.repo_id, n.status, n.license, n.formats, n.parameters,
        n.downloads, n.likes, n.attribution, n.license_issues,
-       e.parent_id, e.relation, e.source, e.confidence, e.evidence
-FROM lineage l
-JOIN nodes n ON n.id = l.node_id
-LEFT JOIN edges e ON e.child_id = l.node_id AND e.parent_id IN (SELECT node_id FROM lineage)
+       w.parent_id, w.relation, w.source, w.confidence
+FROM walk w JOIN nodes n ON n.id = w.node_id
 """
 
 
@@ -55,8 +58,8 @@ class LineageNode:
     likes: int
     attribution: bool | None
     depth: int = 0
-    parents: list[tuple[int, str, str, float, str]] = field(default_factory=list)
-    # (parent id, relation, source, confidence, evidence)
+    parents: list[tuple[int, str, str, float]] = field(default_factory=list)
+    # (parent id, relation, source, confidence)
     license_issues: list[str] = field(default_factory=list)
 
     @property
@@ -87,7 +90,7 @@ def descendants(
     """Every node reachable from `start_ids` (themselves included), with parent edges."""
     if not start_ids:
         return Lineage([], {}, [])
-    sql = (_NODE_DEPTH if max_depth is not None else _NODE_SET) + _SELECT
+    sql = (_WALK_DEPTH if max_depth is not None else _WALK) + _SELECT
     stmt = text(sql).bindparams(bindparam("start", expanding=True))
     params: dict = {"start": list(start_ids)}
     if max_depth is not None:
@@ -110,10 +113,8 @@ def descendants(
                 row.attribution,
                 license_issues=[c for c in (row.license_issues or "").split(",") if c],
             )
-        if row.parent_id is not None:
-            node.parents.append(
-                (row.parent_id, row.relation, row.source, float(row.confidence), row.evidence)
-            )
+        if row.parent_id is not None and all(p[0] != row.parent_id for p in node.parents):
+            node.parents.append((row.parent_id, row.relation, row.source, float(row.confidence)))
     order = _bfs(list(start_ids), nodes, max_depth)
     return Lineage(list(start_ids), {i: nodes[i] for i in order}, order)
 

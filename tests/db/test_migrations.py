@@ -1,8 +1,10 @@
-"""The schema comes from Alembic on open, on a new database and an existing one."""
+"""The schema comes from Alembic on open: a new database, a current one, an older one."""
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from db.session import open_database
+from db.session import MIGRATIONS, make_engine, open_database
 
 
 def test_open_creates_schema_and_reopens(db_url):
@@ -12,5 +14,25 @@ def test_open_creates_schema_and_reopens(db_url):
     engine.dispose()
     engine = open_database(db_url)  # a second open migrates nothing and loses nothing
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
+    engine.dispose()
+
+
+def test_database_made_by_an_older_version_is_upgraded_keeping_its_data(db_url):
+    engine = make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:  # what version 0001 of the tracker left behind
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text(
+            "insert into crawl_runs (id, started_at, status, roots, hubs, counts, requests, "
+            "errors, holder) values (1, '2026-11-01 04:00:00', 'ok', '[]', '[]', '{}', '{}', "
+            "'[]', 'old')"))
+    engine.dispose()
+    engine = open_database(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
+        assert conn.execute(text("select holder from crawl_runs")).scalar() == "old"
+    assert "ix_edges_walk" in {i["name"] for i in inspect(engine).get_indexes("edges")}
     engine.dispose()
