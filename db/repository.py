@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -72,10 +72,16 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
 
 
 def fingerprint(row: Mapping[str, Any]) -> str:
-    """A stable hash of a node row's content fields, to skip unchanged rows cheaply."""
-    payload = {k: row.get(k) for k in CONTENT_FIELDS if k in row}
+    """A stable hash of a node's content fields (absent = NULL), to skip unchanged rows."""
+    payload = {k: _canonical(row.get(k)) for k in CONTENT_FIELDS}
     blob = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):  # the same instant hashes the same in any zone
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+    return value
 
 
 def _history_text(value: Any) -> str | None:

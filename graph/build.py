@@ -108,7 +108,7 @@ def apply_license_audit(
     graph: nx.DiGraph, roots: Mapping[str, Any], names: list[str], rules_path: str | None = None
 ) -> list:
     """Judge every node against the roots it descends from; set `license_issues`."""
-    from graph.licenses import audit, issues_by_node, load_rules
+    from graph.license_audit import audit, issues_by_node, load_rules
 
     rules = load_rules(rules_path or None)
     root_defs = {name: roots[name] for name in names if name in roots}

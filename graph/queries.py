@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 # which also ends the recursion on cycles.
 _WALK = """
 WITH RECURSIVE walk(node_id, parent_id, relation, source, confidence) AS (
-    SELECT id, NULL, NULL, NULL, NULL FROM nodes WHERE id IN :start
+    SELECT id, CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR(20)), CAST(NULL AS VARCHAR(10)),
+           CAST(NULL AS FLOAT) FROM nodes WHERE id IN :start
     UNION
     SELECT e.child_id, e.parent_id, e.relation, e.source, e.confidence
     FROM edges e JOIN walk w ON e.parent_id = w.node_id
@@ -29,7 +30,8 @@ WITH RECURSIVE walk(node_id, parent_id, relation, source, confidence) AS (
 
 _WALK_DEPTH = """
 WITH RECURSIVE walk(node_id, parent_id, relation, source, confidence, depth) AS (
-    SELECT id, NULL, NULL, NULL, NULL, 0 FROM nodes WHERE id IN :start
+    SELECT id, CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR(20)), CAST(NULL AS VARCHAR(10)),
+           CAST(NULL AS FLOAT), 0 FROM nodes WHERE id IN :start
     UNION
     SELECT e.child_id, e.parent_id, e.relation, e.source, e.confidence, w.depth + 1
     FROM edges e JOIN walk w ON e.parent_id = w.node_id

@@ -40,9 +40,9 @@ def pass_config(func):
         opts = ctx.find_root().params
         config = load_config(opts.get("config_path"),
                              overrides={"database.url": opts.get("database")})
-        from tracker.logsetup import configure_logging
+        from tracker.logsetup import setup_logging
 
-        configure_logging(config)
+        setup_logging(config)
         return func(config, *args, **kwargs)
 
     return wrapper

@@ -352,19 +352,22 @@ class _Crawl:
         records: list[RepoRecord] = []
         claims: list[LineageClaim] = []
         warnings: list[CrawlWarning] = []
-        for item in items:
-            if isinstance(item, RepoRecord):
-                records.append(item)
-            elif isinstance(item, LineageClaim):
-                claims.append(item)
-            elif isinstance(item, CrawlWarning):
-                warnings.append(item)
-            if len(records) + len(claims) >= self.batch_size:
-                self._flush(root_name, records, claims, warnings)
-                records, claims, warnings = [], [], []
-                if self.stop.is_set():
-                    break
-        self._flush(root_name, records, claims, warnings)
+        try:
+            for item in items:
+                if isinstance(item, RepoRecord):
+                    records.append(item)
+                elif isinstance(item, LineageClaim):
+                    claims.append(item)
+                elif isinstance(item, CrawlWarning):
+                    warnings.append(item)
+                if len(records) + len(claims) >= self.batch_size:
+                    self._flush(root_name, records, claims, warnings)
+                    records, claims, warnings = [], [], []
+                    if self.stop.is_set():
+                        break
+        finally:
+            # what a hub gave before it failed is kept (a partial run loses nothing)
+            self._flush(root_name, records, claims, warnings)
 
     def _flush(
         self,
