@@ -9,7 +9,8 @@ display. `audit` walks the family graph from each root's nodes and reports three
 Decisions an auditor should know:
 - Terms bind along the whole chain, through every relation: a quantization of a fine-tune of
   grok-2 is judged by grok-2, whatever its parent declares. Binding follows the edges of the
-  graph handed in; the path reported is a shortest one from a node of the root.
+  graph handed in (a node's `roots` attribute is not consulted); the path reported is a
+  shortest one from a node of the root, the same on every run.
 - A node descending from two roots is judged against both; each issue names its root.
 - Roots are not judged (their license is the config's).
 - Attribution unknown (`attribution` None: the card was not read) is not a violation: an

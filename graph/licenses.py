@@ -15,7 +15,8 @@ The canonical form, one for the whole product:
 - several licenses (a YAML list, or an expression like `MIT OR Apache-2.0`) -> the sorted,
   de-duplicated ids joined by the SPDX operator: `apache-2.0 OR mit`. A list is read as a
   choice the author offers (dual licensing), as Cargo and npm read it; the audit checks every
-  alternative, so the reading only shows in the id.
+  alternative, so the reading only shows in the id. An expression mixing AND and OR is
+  flattened to OR of its ids (rare; `raw` keeps it as written).
 - GitHub's `NOASSERTION` (a license file GitHub could not identify) -> `other`: something is
   declared, we cannot say what. The Hub's `unknown` stays `unknown`.
 - Every variant of the xAI / Grok 2 community license (`xai-community-license`, "xAI Community
@@ -312,8 +313,9 @@ def _combine(ids: list[str], operator: str) -> str:
 DEFAULT_ATTRIBUTION = "Powered by xAI"
 _FRONT_MATTER = re.compile(r"\A\ufeff?---\s*\n.*?\n---\s*(?:\n|\Z)", re.S)
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+# Bounded repeats: a card is untrusted text, and `[[[[...` must not cost quadratic time.
+_MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\([^)\n]{0,2000}\)")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,2000}>")
 _EMPHASIS = re.compile(r"[*_~`#>|]+")
 _SPACE = re.compile(r"\s+")
 
