@@ -1,0 +1,483 @@
+"""Does a candidate repository belong to a family, under which member, and how (pure, no HTTP).
+
+`assess(record, family)` weighs what one repository shows against what the family's known
+members hold, and returns a `Verdict`: joined (with `LineageClaim`s carrying source,
+confidence and evidence a person can check), rejected (with the reason), or undecided (with
+the reads that could still decide it: its file tree, its README, a small config).
+
+Evidence, strongest first: identical files (sha256 of weights, then of the tokenizer); the
+child's own metadata naming a member (card `base_model`, PEFT `base_model_name_or_path`,
+GGUF `general.base_model.N.repo_url`, mergekit models); its card text linking a member (not
+in a benchmark table); a Grok architecture together with a member's parameter scale. A name
+is never evidence. The relation comes from what the repo holds (`classify`), and for edges
+the metadata declares, `classify_declared` lets strong file evidence overrule the Hub's word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from crawlers.base import LineageClaim, MemberFacts, RepoRecord
+from crawlers.content import CONFIGS, Content, content_of, effective_parameters
+from crawlers.references import Reference, name_specificity, references
+from crawlers.relation import (
+    TINY_FRACTION,
+    Classification,
+    classify,
+    classify_declared,
+    declared_claim,
+    fmt_params,
+    normalize_relation,
+)
+
+
+@dataclass(frozen=True)
+class Markers:
+    """What a family's weights look like from outside: architectures, model types, scale."""
+
+    architectures: frozenset[str] = frozenset({"Grok1ModelForCausalLM", "Grok1ForCausalLM"})
+    model_types: frozenset[str] = frozenset({"grok-1", "grok1", "grok"})
+    gguf_architectures: frozenset[str] = frozenset({"grok"})
+    # Parameter counts of the releases, by the root's repo id (hub-facts.md): used until a
+    # member with a parameter count of its own is known (xai-org/grok-1 is a JAX checkpoint).
+    release_parameters: Mapping[str, int] = field(
+        default_factory=lambda: {
+            "xai-org/grok-1": 314_000_000_000,
+            "xai-org/grok-2": 270_000_000_000,
+        }
+    )
+
+
+GROK = Markers()
+SCALE_TOLERANCE = 0.12  # grok-1 (314B) and grok-2 (~270B) differ by 16%
+_SAME_WEIGHTS = ("fork", "conversion", "quantization")
+_NOT_SOURCES = ("quantization", "adapter", "tokenizer", "other")
+
+
+class Family:
+    """An index over a family's known members: ids and aliases, file identities, scales."""
+
+    def __init__(self, members: Mapping[str, MemberFacts], markers: Markers = GROK):
+        self.members = members
+        self.markers = markers
+        self._by_id: dict[str, list[str]] = {}
+        self._files: dict[str, dict[str, set[str]]] = {"weights": {}, "tokenizer": {}}
+        for key, m in members.items():
+            for rid in (key.split(":", 1)[1], *m.aliases):
+                self._by_id.setdefault(rid.lower(), []).append(key)
+            weights = m.weight_sha256s or (m.sha256s - m.tokenizer_sha256s)
+            for kind, ids in (("weights", weights), ("tokenizer", m.tokenizer_sha256s)):
+                for i in ids:
+                    self._files[kind].setdefault(i, set()).add(key)
+        self.architectures = markers.architectures | {
+            a for m in members.values() for a in m.architectures
+        }
+        self.model_types = markers.model_types | {
+            m.model_type for m in members.values() if m.model_type
+        }
+        self.gguf_architectures = markers.gguf_architectures | {
+            m.gguf_architecture for m in members.values() if m.gguf_architecture
+        }
+        self.has_hashes = any(self._files[k] for k in self._files)
+        self.known_ids = tuple(
+            i for k, m in members.items() for i in (k.split(":", 1)[1], *m.aliases)
+        )
+        self._scales: dict[str, int] | None = None
+
+    def resolve(
+        self, repo_id: str, hub: str | None = None, prefer_hub: str | None = None
+    ) -> str | None:
+        """The member key a repo id names (current id or alias); same hub first."""
+        keys = self._by_id.get(repo_id.lower(), [])
+        # the same repo id on the candidate's own hub first: a card linking the GitHub code of
+        # a release that also lives on this hub is about the weights here
+        for want in (prefer_hub, hub):
+            for key in keys:
+                if want and key.startswith(want + ":"):
+                    return key
+        return keys[0] if keys else None
+
+    def depth(self, key: str) -> int:
+        m = self.members.get(key)
+        return m.depth if m else 0
+
+    def origin(self, key: str) -> str:
+        """The first member up the chain of same-weights edges (fork, conversion, quantization)."""
+        seen = {key}
+        m = self.members.get(key)
+        while m and m.parent and m.relation in _SAME_WEIGHTS and m.parent in self.members:
+            if m.parent in seen:
+                break
+            seen.add(m.parent)
+            key, m = m.parent, self.members[m.parent]
+        return key
+
+    def scales(self) -> dict[str, int]:
+        """Parameter count per release (origin member), from members and the markers."""
+        if self._scales is not None:
+            return self._scales
+        out: dict[str, int] = {}
+        for key, m in self.members.items():
+            rid = key.split(":", 1)[1]
+            n = self.markers.release_parameters.get(rid, 0) if m.parent is None else 0
+            if m.parent is None or m.relation in _SAME_WEIGHTS:
+                n = n or m.parameters
+            if n:
+                o = self.origin(key)
+                out[o] = max(out.get(o, 0), n)
+        self._scales = out
+        return out
+
+    def scale_of(self, key: str) -> int:
+        """Parameter count of the release a member belongs to (0 if unknown)."""
+        m = self.members.get(key)
+        return self.scales().get(self.origin(key), 0) or (m.parameters if m else 0)
+
+    def shared(self, ids: Iterable[str], kind: Literal["weights", "tokenizer"]) -> dict[str, int]:
+        """How many of these file identities each member holds."""
+        counts: dict[str, int] = {}
+        for i in ids:
+            for key in self._files[kind].get(i, ()):
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def architecture(
+        self, record: RepoRecord
+    ) -> tuple[Literal["match", "conflict", "unknown"], str]:
+        """Whether the repo's config/GGUF architecture is this family's, with what it showed."""
+        gguf_arch = (
+            (record.gguf or {}).get("architecture") if isinstance(record.gguf, Mapping) else None
+        )
+        archs = set(record.architectures)
+        if archs & self.architectures:
+            return "match", f"config architecture {sorted(archs & self.architectures)[0]}"
+        if isinstance(gguf_arch, str) and gguf_arch in self.gguf_architectures:
+            return "match", f"GGUF architecture {gguf_arch}"
+        if record.model_type and record.model_type in self.model_types:
+            return "match", f"model_type {record.model_type}"
+        if archs:
+            return "conflict", f"config architectures {', '.join(sorted(archs))}"
+        if isinstance(gguf_arch, str) and gguf_arch:
+            return "conflict", f"GGUF architecture {gguf_arch}"
+        if record.model_type:
+            return "conflict", f"model_type {record.model_type}"
+        return "unknown", ""
+
+
+def member_facts(
+    record: RepoRecord,
+    *,
+    parent: str | None = None,
+    relation: str | None = None,
+    depth: int = 0,
+    aliases: Iterable[str] = (),
+    previous: MemberFacts | None = None,
+) -> MemberFacts:
+    """What to remember of a member for verifying later candidates (hashes split by kind).
+
+    When the record carries no file list (unchanged since last crawl), hashes come from
+    `previous`.
+    """
+    content = content_of(record.files)
+    weights, tokenizer = content.ids("weights"), content.ids("tokenizer")
+    if not content.known and previous is not None:
+        weights, tokenizer = previous.weight_sha256s, previous.tokenizer_sha256s
+    gguf_arch = (
+        (record.gguf or {}).get("architecture") if isinstance(record.gguf, Mapping) else None
+    )
+    formats = record.formats or content.weight_formats or (previous.formats if previous else ())
+    all_aliases = tuple(
+        dict.fromkeys([*aliases, *([record.renamed_from] if record.renamed_from else [])])
+    )
+    return MemberFacts(
+        key=record.key,
+        sha256s=weights | tokenizer,
+        architectures=record.architectures,
+        model_type=record.model_type,
+        parameters=effective_parameters(record),
+        formats=tuple(formats),
+        weight_sha256s=weights,
+        tokenizer_sha256s=tokenizer,
+        aliases=all_aliases,
+        parent=parent,
+        relation=relation,
+        depth=depth,
+        gguf_architecture=gguf_arch if isinstance(gguf_arch, str) else None,
+    )
+
+
+# --- verdicts on candidates --------------------------------------------------------------
+
+VerdictStatus = Literal["joined", "rejected", "undecided"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the evidence says of one candidate; `needs` lists reads that could still decide.
+
+    A need is "tree" (the file list with hashes), "readme", or "file:<path>" (a small config
+    such as adapter_config.json or mergekit_config.yml, or the head of a GGUF file).
+    """
+
+    status: VerdictStatus
+    reason: str
+    claims: tuple[LineageClaim, ...] = ()
+    needs: tuple[str, ...] = ()
+    # which evidence decided: 0 shared weights, 1 declared metadata, 2 shared tokenizer,
+    # 3 card text, 4 architecture + scale (the weakest: it may pick a less specific parent)
+    tier: int = 9
+
+    @property
+    def joined(self) -> bool:
+        return self.status == "joined"
+
+
+_SMALL_CONFIGS = ("adapter_config.json", "mergekit_config.yml", "mergekit_config.yaml")
+
+
+def assess(record: RepoRecord, family: Family) -> Verdict:
+    """Decide whether `record` derives from a member of `family`, from whom, and how."""
+    content = content_of(record.files)
+    refs = references(record, family.resolve, family.known_ids)
+    member_refs = [r for r in refs if r.key and r.key != record.key]
+    declared = [r for r in member_refs if r.declared]
+    declared_other = [r for r in refs if r.declared and not r.key]
+    text_refs = [r for r in member_refs if not r.declared]
+    arch, arch_shown = family.architecture(record)
+    params = effective_parameters(record)
+    wids, tids = content.ids("weights"), content.ids("tokenizer")
+    weight_share = {k: n for k, n in family.shared(wids, "weights").items() if k != record.key}
+    tok_share = {k: n for k, n in family.shared(tids, "tokenizer").items() if k != record.key}
+    declared_keys = {r.key for r in declared}
+
+    def claim(
+        parent: str, source: str, confidence: float, evidence: str, n: int = 1
+    ) -> LineageClaim:
+        facts, scale = family.members.get(parent), family.scale_of(parent)
+        cls = classify(record, facts, scale=scale, n_parents=n)
+        relation = cls.relation or "other"
+        overruled = None
+        if source == "declared":
+            word = next((r.relation for r in declared if r.key == parent and r.relation), None)
+            relation, overruled, _ = classify_declared(
+                record, facts, word, scale=scale, n_parents=n
+            )
+        if cls.reason and cls.relation == relation:
+            evidence = f"{evidence}; {cls.reason}"
+        support = next((r.where for r in text_refs if r.key == parent), None)
+        if support and support not in evidence:
+            evidence = f"{evidence}; {support}"
+        return LineageClaim(parent, record.key, relation, source, confidence, evidence, overruled)  # type: ignore[arg-type]
+
+    def rank(keys: Iterable[str], bonus: Mapping[str, int] | None = None, deep: bool = False):
+        def score(k: str) -> tuple:
+            spec = name_specificity(record.repo_id, k.split(":", 1)[1])
+            d = family.depth(k)
+            return ((bonus or {}).get(k, 0), k in declared_keys, spec, d if deep else -d, k)
+
+        return max(keys, key=score)
+
+    if weight_share:
+        parent = rank(weight_share, weight_share)
+        n, total = weight_share[parent], len(wids)
+        source = "declared" if parent in declared_keys else "inferred"
+        ev = f"shares {n}/{total} weight files with {parent.split(':', 1)[1]} (sha256)"
+        conf = 0.99 if n == total else 0.9
+        return Verdict("joined", ev, (claim(parent, source, conf, ev),), tier=0)
+    if declared:
+        parents = list(dict.fromkeys(r.key for r in declared if r.key))
+        n = len(parents)
+        claims = []
+        for key in parents:
+            where = next(r.where for r in declared if r.key == key)
+            claims.append(claim(key, "declared", 0.95, f"{where} names {key.split(':', 1)[1]}", n))
+        return Verdict("joined", claims[0].evidence, tuple(claims), tier=1)
+    if arch == "conflict" and not tok_share:
+        return Verdict("rejected", f"{arch_shown}: not this family's architecture")
+    if declared_other and not tok_share:
+        names = ", ".join(r.repo_id for r in declared_other[:3])
+        return Verdict("rejected", f"declares base model {names}, not a family member")
+    if tok_share:
+        parent = rank(tok_share, tok_share)
+        ev = (
+            f"shares {tok_share[parent]}/{len(tids)} tokenizer files with {parent.split(':', 1)[1]}"
+        )
+        if arch == "conflict" or declared_other:
+            cl = LineageClaim(parent, record.key, "tokenizer", "inferred", 0.8, ev + " (reused)")
+            return Verdict("joined", ev, (cl,), tier=2)
+        return Verdict("joined", ev, (claim(parent, "inferred", 0.9, ev),), tier=2)
+    scales = family.scales()
+    smallest = min(scales.values(), default=0)
+    tiny = bool(params and smallest and params < TINY_FRACTION * smallest)
+    if text_refs:
+        parent = rank((r.key for r in text_refs if r.key), deep=True)
+        where = next(r.where for r in text_refs if r.key == parent)
+        conf = 0.85 if arch == "match" else 0.7
+        ev = where + (f", {arch_shown}" if arch == "match" else "")
+        return Verdict("joined", ev, (claim(parent, "inferred", conf, ev),), tier=3)
+    if arch == "match" and params and not tiny:
+        matching = [o for o, n in scales.items() if abs(params - n) <= SCALE_TOLERANCE * n]
+        if matching:
+            # a lower-precision copy, an adapter or a tokenizer is not where full weights of
+            # this scale come from, whatever its name says
+            group = [
+                k
+                for k, m in family.members.items()
+                if family.origin(k) in matching and m.relation not in _NOT_SOURCES
+            ]
+            parent = rank(group)
+            origin = family.origin(parent)
+            ev = (
+                f"{arch_shown} with {fmt_params(params)} parameters, the scale of "
+                f"{origin.split(':', 1)[1]} ({fmt_params(scales[origin])})"
+            )
+            return Verdict("joined", ev, (claim(parent, "inferred", 0.8, ev),), tier=4)
+    needs = _needs(record, content, family)
+    if arch == "match":
+        why = f"{arch_shown} but " + (
+            f"test-size ({fmt_params(params)} parameters)" if tiny else "no matching scale"
+        )
+        why += " and no reference to a member"
+    else:
+        why = "no shared files, no reference to a member, no family architecture"
+    return Verdict("undecided" if needs else "rejected", why, (), needs)
+
+
+def _needs(record: RepoRecord, content: Content, family: Family) -> tuple[str, ...]:
+    """The reads that could still turn a candidate into a member, most decisive first."""
+    needs: list[str] = []
+    configs = record.extra.get(CONFIGS)
+    configs = configs if isinstance(configs, Mapping) else {}
+    for f in content.config + content.adapter:
+        if f.path in _SMALL_CONFIGS and f.path not in configs:
+            needs.append(f"file:{f.path}")
+    holds = content.weights or content.tokenizer or not content.known
+    if holds and not content.hashed and family.has_hashes:
+        needs.append("tree")
+    if record.card_text is None:
+        needs.append("readme")
+    return tuple(needs)
+
+
+def settle(
+    pool: Mapping[str, RepoRecord],
+    members: Mapping[str, MemberFacts],
+    markers: Markers = GROK,
+    *,
+    max_passes: int = 3,
+) -> tuple[dict[str, Verdict], dict[str, MemberFacts]]:
+    """Verdicts for a pool of candidates against a family that grows as they join.
+
+    Joins go in order of evidence strength, and a candidate that names another candidate
+    still in the pool waits for it, so a quantization of an undeclared conversion lands under
+    the conversion. A last pass re-checks every joined candidate against the final family
+    (without itself and its descendants) so the closest parent wins whatever the order was.
+    Returns (verdict by key, members including the joined ones).
+    """
+    members = dict(members)
+    verdicts: dict[str, Verdict] = {}
+    joined: set[str] = set()
+    while True:
+        family = Family(members, markers)
+        open_ = [k for k in pool if k not in joined and k not in members]
+        current = {k: assess(pool[k], family) for k in open_}
+        verdicts.update(current)
+        ready = [k for k, v in current.items() if v.joined]
+        if not ready:
+            break
+        best = min(current[k].tier for k in ready)
+        ready = [k for k in ready if current[k].tier == best]
+        waiting = {k for k in ready if _names_open_candidate(pool[k], open_, family)}
+        for key in [k for k in ready if k not in waiting] or ready:
+            members[key] = _joined_facts(pool[key], current[key], members)
+            joined.add(key)
+    for _ in range(max_passes):
+        changed = False
+        for key in sorted(joined, key=lambda k: members[k].depth):
+            below = _descendants(key, members)
+            family = Family({k: m for k, m in members.items() if k not in below}, markers)
+            v = assess(pool[key], family)
+            if v.joined and _parents(v) != _parents(verdicts[key]):
+                verdicts[key] = v
+                members[key] = _joined_facts(pool[key], v, members)
+                changed = True
+        if not changed:
+            break
+        _fix_depths(members)
+    return verdicts, members
+
+
+def _parents(v: Verdict) -> tuple[str, ...]:
+    return tuple(sorted(c.parent for c in v.claims))
+
+
+def _joined_facts(
+    record: RepoRecord, v: Verdict, members: Mapping[str, MemberFacts]
+) -> MemberFacts:
+    first = v.claims[0]
+    parent = members.get(first.parent)
+    depth = parent.depth + 1 if parent else 1
+    return member_facts(record, parent=first.parent, relation=first.relation, depth=depth)
+
+
+def _names_open_candidate(record: RepoRecord, open_keys: Iterable[str], family: Family) -> bool:
+    """Whether a candidate's card or configs name another candidate not yet decided."""
+    ids = {k.split(":", 1)[1].lower() for k in open_keys if k != record.key}
+    if not ids:
+        return False
+    return any(
+        r.repo_id.lower() in ids for r in references(record, family.resolve, family.known_ids)
+    ) or _text_mentions(record, ids)
+
+
+def _text_mentions(record: RepoRecord, ids: set[str]) -> bool:
+    text = (record.card_text or "").lower()
+    return bool(text) and any(i in text for i in ids)
+
+
+def _descendants(key: str, members: Mapping[str, MemberFacts]) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for k, m in members.items():
+        if m.parent:
+            children.setdefault(m.parent, []).append(k)
+    out, todo = {key}, [key]
+    while todo:
+        for c in children.get(todo.pop(), ()):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
+def _fix_depths(members: dict[str, MemberFacts]) -> None:
+    from dataclasses import replace
+
+    def depth(k: str, seen: frozenset[str] = frozenset()) -> int:
+        m = members[k]
+        if not m.parent or m.parent not in members or k in seen:
+            return 0
+        return depth(m.parent, seen | {k}) + 1
+
+    for k in list(members):
+        d = depth(k)
+        if members[k].depth != d:
+            members[k] = replace(members[k], depth=d)
+
+
+__all__ = [
+    "GROK",
+    "Classification",
+    "Family",
+    "Markers",
+    "Reference",
+    "Verdict",
+    "assess",
+    "classify",
+    "classify_declared",
+    "declared_claim",
+    "member_facts",
+    "normalize_relation",
+    "settle",
+]

@@ -1,0 +1,187 @@
+"""The relation of a lineage edge, read from what the child repository holds (pure).
+
+SPEC.md's vocabulary from files: identical weights -> fork; the same weights in another
+format -> conversion; GGUF/GPTQ/AWQ/EXL2/MLX low-bit/bitsandbytes/FP8 -> quantization; PEFT
+adapter files -> adapter; several parents -> merge; only tokenizer files -> tokenizer; config
+or code without weights, random-init test models -> other; trained weights -> finetune.
+
+`classify` says how sure the files are (`strong`). For declared edges `classify_declared`
+keeps the metadata's word unless strong file evidence contradicts it (a GGUF repo the Hub
+calls a finetune): then the files win and the claim keeps the declared word beside them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crawlers.base import LineageClaim, MemberFacts, Relation, RepoRecord
+from crawlers.content import (
+    Content,
+    content_of,
+    effective_parameters,
+    is_unquantized_gguf,
+    quantization_signals,
+)
+
+TINY_FRACTION = 0.02  # below 2% of the release: a test or random-init model
+
+HUB_RELATIONS: dict[str, Relation] = {
+    "quantized": "quantization",
+    "quantization": "quantization",
+    "adapter": "adapter",
+    "merge": "merge",
+    "finetune": "finetune",
+    "fork": "fork",
+    "conversion": "conversion",
+    "tokenizer": "tokenizer",
+    "other": "other",
+}
+
+
+def normalize_relation(word: object) -> Relation | None:
+    """The SPEC word for a Hub relation word (`quantized` -> `quantization`); None if unknown."""
+    return HUB_RELATIONS.get(str(word).strip().lower()) if word else None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """A relation read from files; `strong` when files alone settle it."""
+
+    relation: Relation | None
+    strong: bool
+    reason: str
+
+
+_FINETUNE_WORDS = re.compile(
+    r"fine-?tun|\btrained on\b|\bsft\b|\bdpo\b|\brlhf\b|\borpo\b|instruction[- ]tun", re.I
+)
+_CONVERSION_WORDS = re.compile(r"\bconver(t|ted|sion)\b|\bported?\b|de-?quantiz|\bexport", re.I)
+_CONVERSION_NAME = re.compile(
+    r"(-|_)(hf|bf16|fp16|f16|fp32|pytorch|pt|safetensors|transformers|mlx)$"
+)
+
+
+def classify(
+    record: RepoRecord,
+    parent: MemberFacts | None = None,
+    *,
+    scale: int = 0,
+    n_parents: int = 1,
+) -> Classification:
+    """The relation a repo's own files show towards `parent` (SPEC vocabulary).
+
+    `scale` is the parameter count of the parent's release (to tell a random-init test
+    model); `n_parents` > 1 means the metadata names several parents (a merge).
+    """
+    content = content_of(record.files)
+    if n_parents >= 2:
+        return Classification("merge", True, f"weights combined from {n_parents} parents")
+    if content.adapter:
+        names = ", ".join(sorted({f.path.rsplit("/", 1)[-1] for f in content.adapter}))
+        return Classification("adapter", True, f"holds PEFT adapter files ({names})")
+    if not content.known:
+        if record.gguf:
+            return Classification("quantization", True, "GGUF weights (listing)")
+        return Classification(None, False, "files not listed")
+    if content.weights:
+        return _classify_weights(
+            record, content, parent, scale or (parent.parameters if parent else 0)
+        )
+    if content.tokenizer:
+        return Classification("tokenizer", True, "holds only tokenizer files")
+    if content.config or content.code:
+        return Classification("other", True, "holds config or code but no weights")
+    return Classification("other", False, "holds no weights, tokenizer or config")
+
+
+def _classify_weights(
+    record: RepoRecord, content: Content, parent: MemberFacts | None, scale: int
+) -> Classification:
+    ids = content.ids("weights")
+    if parent is not None and ids:
+        theirs = parent.weight_sha256s or parent.sha256s
+        shared = len(ids & theirs)
+        if shared == len(ids):
+            return Classification("fork", True, f"identical weight files ({shared}/{len(ids)})")
+    params = effective_parameters(record)
+    if params and scale and params < TINY_FRACTION * scale:
+        return Classification("other", True, f"test-size model ({fmt_params(params)} parameters)")
+    strong, weak = quantization_signals(record, content)
+    if strong:
+        return Classification("quantization", True, strong[0])
+    if is_unquantized_gguf(content):
+        return Classification("conversion", True, "unquantized GGUF export (F16/BF16)")
+    if weak:
+        return Classification("quantization", False, weak[0])
+    formats = set(content.weight_formats) | ({"mlx"} if "mlx" in record.tags else set())
+    body = record.card_text or ""
+    name = record.repo_id.rsplit("/", 1)[-1].lower()
+    if _FINETUNE_WORDS.search(body) or any(t.startswith("dataset:") for t in record.tags):
+        return Classification("finetune", False, "trained weights (card or tags name training)")
+    parent_formats = set(parent.formats) if parent else set()
+    if parent_formats and formats and not formats & parent_formats:
+        shown = f"{'/'.join(sorted(parent_formats))} -> {'/'.join(sorted(formats))}"
+        return Classification("conversion", False, f"same weights in another format ({shown})")
+    if _CONVERSION_NAME.search(name) or _CONVERSION_WORDS.search(body):
+        return Classification("conversion", False, "converted weights (name or card says so)")
+    return Classification("finetune", False, "own weights of the same architecture")
+
+
+def fmt_params(n: int) -> str:
+    for unit, div in (("B", 10**9), ("M", 10**6), ("K", 10**3)):
+        if n >= div:
+            return f"{n / div:.3g}{unit}"
+    return str(n)
+
+
+def classify_declared(
+    record: RepoRecord,
+    parent: MemberFacts | None,
+    declared_relation: object,
+    *,
+    scale: int = 0,
+    n_parents: int = 1,
+) -> tuple[Relation, str | None, str]:
+    """Relation for a declared edge: (relation, declared_relation if overruled, note).
+
+    The declared word (card `base_model_relation` or the Hub's tag) stands unless the files
+    say otherwise with strong evidence (a GGUF repo the Hub calls a finetune): then the files
+    win and the declared word is kept in `declared_relation`. Without a declared word, the
+    files decide, and a repo we cannot read falls back to the Hub's default, finetune.
+    """
+    files = classify(record, parent, scale=scale, n_parents=n_parents)
+    declared = normalize_relation(declared_relation)
+    if declared is None and n_parents >= 2:
+        declared = "merge"
+    if declared is None:
+        return files.relation or "finetune", None, files.reason
+    if files.relation and files.strong and files.relation != declared and declared != "merge":
+        return files.relation, declared, f"declared {declared}, but files say: {files.reason}"
+    return declared, None, files.reason if files.relation == declared else ""
+
+
+def declared_claim(
+    record: RepoRecord,
+    parent_key: str,
+    declared_relation: object,
+    where: str,
+    *,
+    parent: MemberFacts | None = None,
+    scale: int = 0,
+    n_parents: int = 1,
+    confidence: float = 1.0,
+) -> LineageClaim:
+    """A `source=declared` claim parent -> record, relation settled by `classify_declared`.
+
+    `where` says which metadata named the parent ("card base_model", "Hub tag base_model").
+    """
+    relation, overruled, note = classify_declared(
+        record, parent, declared_relation, scale=scale, n_parents=n_parents
+    )
+    evidence = f"{where} names {parent_key.split(':', 1)[1]}"
+    if note:
+        evidence += f"; {note}"
+    return LineageClaim(
+        parent_key, record.key, relation, "declared", confidence, evidence, overruled
+    )
