@@ -234,7 +234,7 @@ class Verdict:
         return self.status == "joined"
 
 
-_SMALL_CONFIGS = ("adapter_config.json", "mergekit_config.yml", "mergekit_config.yaml")
+SMALL_CONFIGS = ("adapter_config.json", "mergekit_config.yml", "mergekit_config.yaml")
 
 
 def assess(record: RepoRecord, family: Family) -> Verdict:
@@ -351,7 +351,7 @@ def _needs(record: RepoRecord, content: Content, family: Family) -> tuple[str, .
     configs = record.extra.get(CONFIGS)
     configs = configs if isinstance(configs, Mapping) else {}
     for f in content.config + content.adapter:
-        if f.path in _SMALL_CONFIGS and f.path not in configs:
+        if f.path in SMALL_CONFIGS and f.path not in configs:
             needs.append(f"file:{f.path}")
     holds = content.weights or content.tokenizer or not content.known
     if holds and not content.hashed and family.has_hashes:

@@ -710,6 +710,36 @@ def lookalikes() -> set[str]:
     return {r.repo_id for r in world() if r.lookalike}
 
 
+def fake_repos() -> list:
+    """The world as the fake hub's `FakeRepo`s (tests/fakes/hf_world.py)."""
+    from tests.fakes.hf_world import FakeFile, FakeRepo
+
+    out = []
+    for r in world():
+        meta, body = parse_card(r.card) if r.card is not None else ({}, "")
+        files = [FakeFile(p, 4_000_000_000, sha(label)) for p, label in r.lfs.items()]
+        for p, text in r.small.items():
+            data = text.encode()
+            files.append(FakeFile(p, len(data), None, data))
+        if r.card is not None and not meta:  # a README without YAML: serve it verbatim
+            data = r.card.encode()
+            files.append(FakeFile("README.md", len(data), None, data))
+        out.append(
+            FakeRepo(
+                id=r.repo_id,
+                card=meta,
+                card_text=body,
+                config=r.config,
+                gguf=r.gguf,
+                safetensors=r.safetensors,
+                tags=list(r.tags),
+                library_name=r.library_name,
+                files=files,
+            )
+        )
+    return out
+
+
 def world_repo(repo_id: str) -> WorldRepo:
     return next(r for r in world() if r.repo_id == repo_id)
 

@@ -1,0 +1,424 @@
+"""Find a family's undeclared derivatives on the Hugging Face Hub, economically.
+
+Most Grok derivatives declare no `base_model` (hub-facts.md), so the declared-lineage walk
+misses them. `Discovery.discover(ctx)` searches for candidates, keeps the few worth a look,
+reads just enough of each to decide, and returns the new members with their claims.
+
+Cost model (issue 3): the Hub's quota bounds a crawl, so every read is justified.
+1. Listing pages only: per root, its search terms (default "grok") over repo names and the
+   family's model-type tags, with `expand` fields (config, gguf, safetensors, cardData, tags,
+   siblings, ...). Listings are cached per query, so the second root costs nothing.
+2. Listing data rejects most lookalikes for free: another architecture, a GGUF of another
+   architecture, a card `base_model` outside the family, a name where the search term is
+   only part of another word ("grokking"), a repo holding nothing a derivative could hold.
+3. The rest get at most three reads each, most decisive first (`evidence.Verdict.needs`): a
+   small config named in the file list (adapter_config.json, mergekit_config.yml), the file
+   tree (sha256 of weights and tokenizer), the README (only if the file list has one).
+4. New members get their tree and README if not read yet (the pipeline stores their files
+   and checks their license), so a member costs at most three requests beyond the listing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from crawlers.base import (
+    CrawlContext,
+    CrawlItem,
+    CrawlWarning,
+    FileRecord,
+    HubError,
+    MemberFacts,
+    RepoRecord,
+    is_valid_repo_id,
+)
+from crawlers.content import (
+    CARD_DATA,
+    CONFIG,
+    CONFIGS,
+    LIBRARY,
+    content_of,
+    parse_json_object,
+    safe_yaml,
+    weight_format,
+)
+from crawlers.evidence import GROK, SMALL_CONFIGS, Family, Markers, Verdict, assess, settle
+
+T = TypeVar("T")
+# (kind, thunk) -> result: the crawler's wrapper that counts, retries and maps errors.
+Call = Callable[[str, Callable[[], T]], T]
+
+LISTING_EXPAND = [
+    "author",
+    "cardData",
+    "config",
+    "createdAt",
+    "downloads",
+    "gated",
+    "gguf",
+    "lastModified",
+    "library_name",
+    "likes",
+    "safetensors",
+    "sha",
+    "siblings",
+    "tags",
+]
+PAGE = 1000  # the Hub's listing and tree page size
+MAX_READS = 3
+_README = "README.md"
+
+
+class Gone(Exception):
+    """A candidate disappeared (or became unreadable) between listing and reading."""
+
+
+def name_has_term(repo_id: str, terms: Iterable[str]) -> bool:
+    """Whether a search term stands as its own word in the id ("grok-1", not "grokking").
+
+    Only used to decide whether a candidate is worth a read, never to join.
+    """
+    lower = repo_id.lower()
+    return any(re.search(rf"(?<![a-z]){re.escape(t.lower())}(?![a-z])", lower) for t in terms if t)
+
+
+def record_from_info(info: Any, endpoint: str = "https://huggingface.co") -> RepoRecord:
+    """A RepoRecord from a listing item (huggingface_hub ModelInfo): names of files only."""
+    card = info.card_data.to_dict() if getattr(info, "card_data", None) is not None else {}
+    config = info.config if isinstance(getattr(info, "config", None), dict) else {}
+    st = getattr(info, "safetensors", None)
+    safetensors = {"parameters": dict(st.parameters or {}), "total": st.total} if st else None
+    gguf = info.gguf if isinstance(getattr(info, "gguf", None), dict) else None
+    siblings = getattr(info, "siblings", None)
+    files = tuple(FileRecord(s.rfilename) for s in siblings) if siblings is not None else None
+    archs = config.get("architectures") if isinstance(config.get("architectures"), list) else []
+    model_type = config.get("model_type") if isinstance(config.get("model_type"), str) else None
+    formats = sorted({weight_format(f.path) for f in content_of(files).weights}) if files else []
+    license_raw = {k: card[k] for k in ("license", "license_name", "license_link") if k in card}
+    params = (safetensors or {}).get("total") or (gguf or {}).get("total") or 0
+    extra: dict[str, object] = {CARD_DATA: card, CONFIG: config}
+    if getattr(info, "library_name", None):
+        extra[LIBRARY] = info.library_name
+    return RepoRecord(
+        hub="huggingface",
+        repo_id=info.id,
+        url=f"{endpoint.rstrip('/')}/{info.id}",
+        status="gated" if getattr(info, "gated", False) else "active",
+        sha=getattr(info, "sha", None),
+        created_at=_dt(getattr(info, "created_at", None)),
+        last_modified=_dt(getattr(info, "last_modified", None)),
+        downloads=int(getattr(info, "downloads", 0) or 0),
+        likes=int(getattr(info, "likes", 0) or 0),
+        gated=bool(getattr(info, "gated", False)),
+        license_raw=license_raw,
+        architectures=tuple(a for a in archs if isinstance(a, str)),
+        model_type=model_type,
+        formats=tuple(formats),
+        parameters=int(params) if isinstance(params, int) else 0,
+        tags=tuple(t for t in (getattr(info, "tags", None) or ()) if isinstance(t, str)),
+        gguf=gguf,
+        safetensors=safetensors,
+        extra=extra,
+        files=files,
+    )
+
+
+def _dt(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
+class Discovery:
+    """Candidate search and verification for one Hugging Face crawler (one HfApi).
+
+    `call` is the crawler's request wrapper (counting into `requests`, retrying, mapping
+    errors); the default one only counts. `to_record` turns a listing item into a RepoRecord
+    (the crawler's own mapping, so both paths store the same fields).
+    """
+
+    def __init__(
+        self,
+        api: Any,
+        requests: Counter[str] | None = None,
+        *,
+        markers: Markers = GROK,
+        tag_filters: Iterable[str] | None = None,
+        fetch_cards: bool = True,
+        call: Call | None = None,
+        to_record: Callable[[Any], RepoRecord] | None = None,
+        token: str | bool | None = None,
+    ) -> None:
+        self.api = api
+        self.requests = requests if requests is not None else Counter()
+        self.markers = markers
+        # model types become Hub tags (`filter=grok-1`); architectures and GGUF
+        # architectures are not searchable, only checked on what the listings return
+        self.tag_filters = tuple(tag_filters if tag_filters is not None else ("grok-1",))
+        self.fetch_cards = fetch_cards
+        self._call = call or self._counting_call
+        self._to_record = to_record or (lambda info: record_from_info(info, api.endpoint))
+        self._token = token
+        self._listings: dict[tuple[str, str], list[Any]] = {}
+        self._read: dict[str, RepoRecord] = {}  # repo id -> record with the reads done so far
+        self._trees: set[str] = set()  # repo ids whose full tree was read
+        self.rejected: dict[str, str] = {}  # repo id -> why (last discover call)
+        self.stats: Counter[str] = Counter()
+
+    # --- the search ---------------------------------------------------------------------
+
+    def queries(self, ctx: CrawlContext) -> list[tuple[str, str]]:
+        terms = ctx.root.search_terms or ("grok",)
+        return [("search", t) for t in terms] + [("filter", f) for f in self.tag_filters]
+
+    def listing(self, kind: str, value: str) -> list[Any]:
+        """One listing query with expand fields, cached for the life of this object."""
+        key = (kind, value)
+        if key not in self._listings:
+            kwargs: dict[str, Any] = {kind: value, "expand": LISTING_EXPAND}
+            if self._token is not None:
+                kwargs["token"] = self._token
+            self._listings[key] = self._call(
+                "listing", lambda: list(self.api.list_models(**kwargs))
+            )
+        return self._listings[key]
+
+    def discover(self, ctx: CrawlContext, *, exclude: Collection[str] = ()) -> list[CrawlItem]:
+        """New members of `ctx.root`'s family beyond `exclude` (repo ids already crawled).
+
+        Returns RepoRecords (with files) and their LineageClaims, parents before children,
+        and adds the new members to `ctx.members` so later walks and roots can match them.
+        """
+        self.rejected = {}
+        skip = {i.lower() for i in exclude} | {
+            k.split(":", 1)[1].lower() for k in ctx.members if k.startswith("huggingface:")
+        }
+        infos: dict[str, Any] = {}
+        for kind, value in self.queries(ctx):
+            for info in self.listing(kind, value):
+                rid = getattr(info, "id", None)
+                if is_valid_repo_id(rid) and rid.lower() not in skip:
+                    infos.setdefault(rid, info)
+        family = Family(ctx.members, self.markers)
+        terms = ctx.root.search_terms or ("grok",)
+        candidate_ids = {i.lower() for i in infos}
+        pool: dict[str, RepoRecord] = {}
+        for rid, info in infos.items():
+            rec = self._read.get(rid) or self._to_record(info)
+            verdict = assess(rec, family)
+            if self._worth_reading(rec, verdict, family, terms, candidate_ids):
+                pool[rec.key] = rec
+            else:
+                self.rejected[rid] = verdict.reason
+                self.stats["rejected_from_listing"] += 1
+        warnings: list[CrawlItem] = []
+        for key in list(pool):
+            try:
+                pool[key] = self._investigate(pool[key], family)
+            except Gone as exc:
+                warnings.append(CrawlWarning(str(exc), key))
+                del pool[key]
+        verdicts, members = settle(pool, ctx.members, self.markers)
+        # members need their files and card; what those reads show may move an edge
+        completed = False
+        for key, v in verdicts.items():
+            if v.joined:
+                try:
+                    done = self._complete(pool[key])
+                except Gone as exc:
+                    warnings.append(CrawlWarning(str(exc), key))
+                    pool.pop(key)
+                    completed = True
+                    continue
+                completed |= done is not pool[key]
+                pool[key] = done
+        if completed:
+            verdicts, members = settle(pool, ctx.members, self.markers)
+        return warnings + self._emit(ctx, pool, verdicts, members)
+
+    def _emit(
+        self,
+        ctx: CrawlContext,
+        pool: Mapping[str, RepoRecord],
+        verdicts: Mapping[str, Verdict],
+        members: Mapping[str, MemberFacts],
+    ) -> list[CrawlItem]:
+        items: list[CrawlItem] = []
+        joined = _parents_first(
+            {k: {c.parent for c in v.claims} for k, v in verdicts.items() if v.joined and k in pool}
+        )
+        for key in joined:
+            ctx.members[key] = members[key]
+            items.append(pool[key])
+            items.extend(verdicts[key].claims)
+            self.stats["joined"] += 1
+        for key, v in verdicts.items():
+            if not v.joined and key in pool:
+                self.rejected[key.split(":", 1)[1]] = v.reason
+                self.stats["rejected_after_reads"] += 1
+        return items
+
+    # --- economy ------------------------------------------------------------------------
+
+    def _worth_reading(
+        self,
+        rec: RepoRecord,
+        verdict: Verdict,
+        family: Family,
+        terms: Iterable[str],
+        candidate_ids: set[str],
+    ) -> bool:
+        """Whether a candidate earns reads, judged from listing data alone."""
+        if verdict.joined:
+            return True
+        if verdict.status == "rejected":
+            # a card base_model naming another candidate may become a member's child
+            card = rec.extra.get(CARD_DATA)
+            bases = card.get("base_model") if isinstance(card, Mapping) else None
+            bases = [bases] if isinstance(bases, str) else bases if isinstance(bases, list) else []
+            arch, _ = family.architecture(rec)
+            return arch != "conflict" and any(
+                isinstance(b, str) and b.lower() in candidate_ids for b in bases
+            )
+        if family.architecture(rec)[0] == "match":
+            return True
+        if not name_has_term(rec.repo_id, terms):
+            return False
+        content = content_of(rec.files)
+        if not content.known:
+            return True
+        return bool(
+            content.weights
+            or content.tokenizer
+            or content.adapter
+            or content.code
+            or any(f.path.rsplit("/", 1)[-1] != "config.json" for f in content.config)
+        )
+
+    def _investigate(self, rec: RepoRecord, family: Family) -> RepoRecord:
+        """Read what the verdict asks for, most decisive first, until it is decided."""
+        done: set[str] = set()
+        # declared lineage in small configs settles the parent even where listing data
+        # already joined the candidate (a merge looks like its parents' architecture)
+        configs = rec.extra.get(CONFIGS) or {}
+        for f in content_of(rec.files).config + content_of(rec.files).adapter:
+            if f.path in SMALL_CONFIGS and f.path not in configs:  # type: ignore[operator]
+                done.add(f"file:{f.path}")
+                rec = self._read_need(rec, f"file:{f.path}")
+        for _ in range(MAX_READS - len(done)):
+            verdict = assess(rec, family)
+            if verdict.status != "undecided":
+                break
+            need = next((n for n in verdict.needs if n not in done), None)
+            if need is None:
+                break
+            done.add(need)
+            rec = self._read_need(rec, need)
+        return rec
+
+    def _complete(self, rec: RepoRecord) -> RepoRecord:
+        """A member's file tree and README, when not read yet."""
+        if rec.repo_id not in self._trees:
+            rec = self._read_need(rec, "tree")
+        if self.fetch_cards and rec.card_text is None:
+            rec = self._read_need(rec, "readme")
+        return rec
+
+    # --- reads --------------------------------------------------------------------------
+
+    def _read_need(self, rec: RepoRecord, need: str) -> RepoRecord:
+        if need == "tree":
+            rec = replace(rec, files=self._tree(rec))
+            self._trees.add(rec.repo_id)
+        elif need == "readme":
+            text = self._file_text(rec, _README) if _listed(rec, _README) else ""
+            rec = replace(rec, card_text=text or "")
+        elif need.startswith("file:"):
+            path = need[5:]
+            text = self._file_text(rec, path) if _listed(rec, path) else None
+            value: object = None
+            if text is not None:
+                value = parse_json_object(text) if path.endswith(".json") else safe_yaml(text)
+            configs = dict(rec.extra.get(CONFIGS) or {})  # type: ignore[call-overload]
+            configs[path] = value
+            rec = replace(rec, extra={**rec.extra, CONFIGS: configs})
+        self._read[rec.repo_id] = rec
+        return rec
+
+    def _tree(self, rec: RepoRecord) -> tuple[FileRecord, ...]:
+        def fetch() -> list[Any]:
+            return list(
+                self.api.list_repo_tree(
+                    rec.repo_id, recursive=True, revision=rec.sha or None, token=self._token
+                )
+            )
+
+        try:
+            entries = self._call("tree", fetch)
+        except HubError:
+            raise
+        except Exception as exc:  # RepositoryNotFoundError, RevisionNotFoundError
+            raise Gone(f"could not list files: {type(exc).__name__}") from exc
+        files = []
+        for e in entries:
+            if getattr(e, "lfs", None) is not None or hasattr(e, "blob_id"):
+                lfs = getattr(e, "lfs", None)
+                files.append(
+                    FileRecord(
+                        e.path,
+                        int(getattr(e, "size", 0) or 0),
+                        getattr(lfs, "sha256", None) if lfs else None,
+                        getattr(e, "blob_id", None),
+                    )
+                )
+        return tuple(files)
+
+    def _file_text(self, rec: RepoRecord, path: str) -> str | None:
+        """A small file's text; None when it is missing or not readable (gated)."""
+        from huggingface_hub import hf_hub_url
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+        url = hf_hub_url(rec.repo_id, path, revision=rec.sha or None, endpoint=self.api.endpoint)
+        headers = build_hf_headers(token=self._token if self._token is not None else False)
+
+        def fetch() -> bytes:
+            response = get_session().get(url, headers=headers, follow_redirects=True)
+            hf_raise_for_status(response)
+            return response.content[:1_000_000]
+
+        try:
+            data = self._call("file", fetch)
+        except HubError:
+            raise
+        except Exception:  # EntryNotFound, GatedRepo, a repo gone: nothing to read
+            return None
+        return data.decode("utf-8", "replace")
+
+    def _counting_call(self, kind: str, fn: Callable[[], T]) -> T:
+        result = fn()
+        pages = math.ceil(len(result) / PAGE) if isinstance(result, list) else 1
+        self.requests[kind] += max(1, pages)
+        return result
+
+
+def _parents_first(parents: Mapping[str, set[str]]) -> list[str]:
+    """Keys ordered so that each comes after every parent of it that is also a key."""
+    order: list[str] = []
+    placed: set[str] = set()
+    pending = sorted(parents)
+    while pending:
+        ready = [k for k in pending if not (parents[k] & set(pending)) - {k}]
+        for k in ready or pending[:1]:  # a cycle (never from settle) still terminates
+            order.append(k)
+            placed.add(k)
+        pending = [k for k in pending if k not in placed]
+    return order
+
+
+def _listed(rec: RepoRecord, path: str) -> bool:
+    """Whether the file list (from the listing's siblings or the tree) holds `path`."""
+    return rec.files is None or any(f.path == path for f in rec.files)

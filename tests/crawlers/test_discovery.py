@@ -1,0 +1,128 @@
+"""Candidate discovery over real HTTP: the Grok fixture world on the fake hub.
+
+The real huggingface_hub client talks to tests/fakes/hf_hub.py on 127.0.0.1. Here the
+discovery runs on its own after the roots (as the crawler runs it after its declared walk),
+so it must find every derivative, declared or not, with the exact parent and relation, keep
+every lookalike out, and stay inside the request budget of issue 3.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from crawlers.base import CrawlContext, LineageClaim, RepoRecord, RootSpec
+from crawlers.discovery import Discovery, name_has_term
+from crawlers.evidence import member_facts
+from tests.fakes import grok_world as w
+from tests.fakes.hf_hub import FakeHub
+
+
+@pytest.fixture
+def hub():
+    with FakeHub(w.fake_repos(), page_size=7) as hub:
+        yield hub
+
+
+def _api(hub):
+    from huggingface_hub import HfApi
+
+    return HfApi(endpoint=hub.url, token=False)
+
+
+def _ctx(root: str) -> CrawlContext:
+    records = w.records()
+    ids = w.ROOTS[root]
+    members = {records[r].key: member_facts(records[r]) for r in ids}
+    return CrawlContext(root=RootSpec(root, ids), members=members)
+
+
+def _run(discovery: Discovery, root: str):
+    ctx = _ctx(root)
+    items = discovery.discover(ctx, exclude=w.ROOTS[root])
+    claims = [i for i in items if isinstance(i, LineageClaim)]
+    records = [i for i in items if isinstance(i, RepoRecord)]
+    return ctx, claims, records, items
+
+
+def _edges(claims):
+    return {(c.parent.split(":")[1], c.child.split(":")[1], c.relation) for c in claims}
+
+
+@pytest.mark.parametrize("root", ["grok-1", "grok-2"])
+def test_discovery_finds_the_exact_family_with_exact_relations(hub, root):
+    ctx, claims, records, items = _run(Discovery(_api(hub)), root)
+    assert _edges(claims) == w.expected_edges(root)
+    assert {r.repo_id for r in records} | set(w.ROOTS[root]) == w.expected_family(root)
+    expected = {
+        (e.parent, r.repo_id): (e.source, e.declared_relation)
+        for r in w.world()
+        if r.family == root
+        for e in r.edges
+    }
+    for c in claims:
+        assert (c.source, c.declared_relation) == expected[
+            (c.parent.split(":")[1], c.child.split(":")[1])
+        ], c
+    # a record comes before the claims that name it, parents before children
+    seen = set(ctx.root.repo_ids)
+    for item in items:
+        if isinstance(item, RepoRecord):
+            seen.add(item.repo_id)
+        elif isinstance(item, LineageClaim):
+            assert {item.parent.split(":")[1], item.child.split(":")[1]} <= seen
+    # members are recorded with hashed files and a card read
+    for r in records:
+        assert r.files is not None and r.card_text is not None
+    assert set(ctx.members) >= {r.key for r in records}
+
+
+def test_no_lookalike_joins_and_most_are_rejected_from_listing_data(hub):
+    discovery = Discovery(_api(hub))
+    joined: set[str] = set()
+    for root in ("grok-1", "grok-2"):
+        _, _, records, _ = _run(discovery, root)
+        joined |= {r.repo_id for r in records}
+        rejected = set(discovery.rejected)
+        assert w.lookalikes() - {"Groq/Llama-3-Groq-8B-Tool-Use"} <= rejected | joined
+    assert not joined & w.lookalikes()
+    assert discovery.stats["rejected_from_listing"] > discovery.stats["rejected_after_reads"]
+
+
+def test_both_roots_stay_within_the_request_budget(hub):
+    discovery = Discovery(_api(hub))
+    members = 0
+    for root in ("grok-1", "grok-2"):
+        _, _, records, _ = _run(discovery, root)
+        members += len(records) + len(w.ROOTS[root])
+    rejected = discovery.stats["rejected_from_listing"] + discovery.stats["rejected_after_reads"]
+    server = Counter(hub.requests)
+    assert server["model_info"] == 0  # listing data replaces model_info for candidates
+    assert sum(server.values()) <= 3 * members + rejected / 10
+    # the crawler's own counter agrees with what the server saw, kind by kind
+    assert discovery.requests["tree"] == server["tree"]
+    assert discovery.requests["file"] == server["file"]
+    assert not hub.unexpected
+
+
+def test_a_second_root_reuses_the_listing(hub):
+    discovery = Discovery(_api(hub))
+    _run(discovery, "grok-1")
+    listing_after_first = hub.requests["listing"]
+    _run(discovery, "grok-2")
+    assert hub.requests["listing"] == listing_after_first
+
+
+@pytest.mark.parametrize(
+    ("repo_id", "worth"),
+    [
+        ("Arki05/Grok-1-GGUF", True),
+        ("x/grok2-lora", True),
+        ("mechinterp/grokking-modular-addition", False),
+        ("a/OpenGrok", False),
+        ("grok-lab/anything", True),
+    ],
+)
+def test_search_term_as_a_word(repo_id, worth):
+    assert name_has_term(repo_id, ["grok"]) is worth
