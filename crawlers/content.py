@@ -90,6 +90,9 @@ _QUANT_WORDS = re.compile(
     r"(?<![a-z0-9])(gptq|awq|exl2|bnb|nf4|fp8|int4|int8|w4a16|w8a8|[2-8]bit|[2-8]-bit|"
     r"\d(?:\.\d+)?bpw|hqq|aqlm|quanto|marlin|q[2-8](?:_k)?(?:_[sml])?)(?![a-z0-9])"
 )
+_QUANT_TAGS = frozenset(
+    {"gptq", "awq", "exl2", "4-bit", "8-bit", "bitsandbytes", "fp8", "compressed-tensors", "hqq"}
+)
 _QUANT_METHODS = frozenset(
     {
         "gptq",
@@ -272,13 +275,14 @@ def quantization_signals(record: RepoRecord, content: Content) -> tuple[list[str
         q = config.get("quantization")
         if isinstance(q, Mapping) and q.get("bits"):
             strong.append(f"MLX {q.get('bits')}-bit weights")
+    # the Hub derives these tags from config.json's quantization_config
+    for tag in record.tags:
+        if tag.lower() in _QUANT_TAGS:
+            strong.append(f"Hub tag {tag}")
     weak: list[str] = []
     name = record.repo_id.rsplit("/", 1)[-1].lower()
     for word in sorted(set(_QUANT_WORDS.findall(name))):
         weak.append(f"name says {word}")
-    for tag in record.tags:
-        if tag.lower() in {"gptq", "awq", "exl2", "4-bit", "8-bit", "bitsandbytes", "fp8"}:
-            weak.append(f"tag {tag}")
     return strong, weak
 
 

@@ -127,6 +127,10 @@ def references(
 
     card = record.extra.get(CARD_DATA)
     card = card if isinstance(card, Mapping) else {}
+    if not card:  # a record from the declared walk keeps only the lineage keys of its card
+        card = {
+            k: record.extra[k] for k in ("base_model", "base_model_relation") if k in record.extra
+        }
     if not card and record.card_text:
         card = parse_card(record.card_text)[0]
     relation = card.get("base_model_relation")
