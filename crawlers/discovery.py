@@ -44,6 +44,7 @@ from crawlers.content import (
     CONFIGS,
     LIBRARY,
     content_of,
+    parse_gguf_header,
     parse_json_object,
     safe_yaml,
     weight_format,
@@ -72,6 +73,8 @@ LISTING_EXPAND = [
 ]
 PAGE = 1000  # the Hub's listing and tree page size
 MAX_READS = 3
+MAX_SMALL_FILE = 1_000_000  # README, adapter_config.json, mergekit_config.yml
+GGUF_HEAD = 256 * 1024  # llama.cpp writes the general.* keys first
 _README = "README.md"
 
 
@@ -102,7 +105,7 @@ def record_from_info(info: Any, endpoint: str = "https://huggingface.co") -> Rep
     formats = sorted({weight_format(f.path) for f in content_of(files).weights}) if files else []
     license_raw = {k: card[k] for k in ("license", "license_name", "license_link") if k in card}
     params = (safetensors or {}).get("total") or (gguf or {}).get("total") or 0
-    extra: dict[str, object] = {CARD_DATA: card, CONFIG: config}
+    extra: dict[str, object] = {}
     if getattr(info, "library_name", None):
         extra[LIBRARY] = info.library_name
     return RepoRecord(
@@ -188,27 +191,38 @@ class Discovery:
         return self._listings[key]
 
     def discover(self, ctx: CrawlContext, *, exclude: Collection[str] = ()) -> list[CrawlItem]:
-        """New members of `ctx.root`'s family beyond `exclude` (repo ids already crawled).
+        """Members of `ctx.root`'s family that the listings show beyond `exclude`.
 
-        Returns RepoRecords (with files) and their LineageClaims, parents before children,
-        and adds the new members to `ctx.members` so later walks and roots can match them.
+        `exclude` holds the repo ids the caller already yielded this run (the declared walk).
+        New members come back as RepoRecords (with files and card) and their LineageClaims,
+        parents before children, and are added to `ctx.members` so later walks and roots can
+        match them. Members known from earlier crawls whose `sha` is unchanged come back as
+        their listing record with `files=None` and no claim (their edges are stored): no read.
         """
         self.rejected = {}
-        skip = {i.lower() for i in exclude} | {
-            k.split(":", 1)[1].lower() for k in ctx.members if k.startswith("huggingface:")
-        }
+        skip = {i.lower() for i in exclude}
         infos: dict[str, Any] = {}
         for kind, value in self.queries(ctx):
             for info in self.listing(kind, value):
-                rid = getattr(info, "id", None)
+                rid = _get(info, "id")
                 if is_valid_repo_id(rid) and rid.lower() not in skip:
                     infos.setdefault(rid, info)
+        known = {k.split(":", 1)[1].lower(): k for k in ctx.members if k.startswith("huggingface:")}
         family = Family(ctx.members, self.markers)
         terms = ctx.root.search_terms or ("grok",)
         candidate_ids = {i.lower() for i in infos}
         pool: dict[str, RepoRecord] = {}
+        kept: list[CrawlItem] = []
         for rid, info in infos.items():
-            rec = self._read.get(rid) or self._to_record(info)
+            rec = self._read.get(rid) or self._listing_record(info)
+            if rid.lower() in known:
+                sha = _get(info, "sha")
+                if sha and ctx.known_shas.get(rid) == sha:
+                    kept.append(_public(replace(rec, files=None)))  # unchanged member
+                    self.stats["kept"] += 1
+                else:
+                    pool[rec.key] = rec  # a member that changed: verify it again
+                continue
             verdict = assess(rec, family)
             if self._worth_reading(rec, verdict, family, terms, candidate_ids):
                 pool[rec.key] = rec
@@ -222,7 +236,8 @@ class Discovery:
             except Gone as exc:
                 warnings.append(CrawlWarning(str(exc), key))
                 del pool[key]
-        verdicts, members = settle(pool, ctx.members, self.markers)
+        base = {k: m for k, m in ctx.members.items() if k not in pool}
+        verdicts, members = settle(pool, base, self.markers)
         # members need their files and card; what those reads show may move an edge
         completed = False
         for key, v in verdicts.items():
@@ -237,8 +252,25 @@ class Discovery:
                 completed |= done is not pool[key]
                 pool[key] = done
         if completed:
-            verdicts, members = settle(pool, ctx.members, self.markers)
-        return warnings + self._emit(ctx, pool, verdicts, members)
+            verdicts, members = settle(pool, base, self.markers)
+        items = self._emit(ctx, pool, verdicts, members)
+        # a known member that no longer passes is still seen (not removed); its edges stay
+        for key, v in verdicts.items():
+            if not v.joined and key in pool and key in ctx.members:
+                items.append(_public(pool[key]))
+        return warnings + kept + items
+
+    def _listing_record(self, info: Any) -> RepoRecord:
+        """The caller's RepoRecord for a listing item, plus what evidence reads from it."""
+        rec = self._to_record(info)
+        card = _get(info, "card_data") or _get(info, "cardData")
+        if hasattr(card, "to_dict"):
+            card = card.to_dict()
+        config = _get(info, "config")
+        extra = dict(rec.extra)
+        extra[CARD_DATA] = card if isinstance(card, Mapping) else {}
+        extra[CONFIG] = config if isinstance(config, Mapping) else {}
+        return replace(rec, extra=extra)
 
     def _emit(
         self,
@@ -253,11 +285,11 @@ class Discovery:
         )
         for key in joined:
             ctx.members[key] = members[key]
-            items.append(pool[key])
+            items.append(_public(pool[key]))
             items.extend(verdicts[key].claims)
             self.stats["joined"] += 1
         for key, v in verdicts.items():
-            if not v.joined and key in pool:
+            if not v.joined and key in pool and key not in ctx.members:
                 self.rejected[key.split(":", 1)[1]] = v.reason
                 self.stats["rejected_after_reads"] += 1
         return items
@@ -337,6 +369,12 @@ class Discovery:
         elif need == "readme":
             text = self._file_text(rec, _README) if _listed(rec, _README) else ""
             rec = replace(rec, card_text=text or "")
+        elif need.startswith("gguf:"):
+            path = need[5:]
+            head = self._file_bytes(rec, path, limit=GGUF_HEAD) if _listed(rec, path) else None
+            configs = dict(rec.extra.get(CONFIGS) or {})  # type: ignore[call-overload]
+            configs["gguf_header"] = parse_gguf_header(head or b"")
+            rec = replace(rec, extra={**rec.extra, CONFIGS: configs})
         elif need.startswith("file:"):
             path = need[5:]
             text = self._file_text(rec, path) if _listed(rec, path) else None
@@ -379,30 +417,59 @@ class Discovery:
 
     def _file_text(self, rec: RepoRecord, path: str) -> str | None:
         """A small file's text; None when it is missing or not readable (gated)."""
+        data = self._file_bytes(rec, path, limit=MAX_SMALL_FILE)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def _file_bytes(self, rec: RepoRecord, path: str, *, limit: int) -> bytes | None:
+        """At most `limit` bytes from the head of a file (a ranged GET), None if unreadable."""
         from huggingface_hub import hf_hub_url
         from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
         url = hf_hub_url(rec.repo_id, path, revision=rec.sha or None, endpoint=self.api.endpoint)
         headers = build_hf_headers(token=self._token if self._token is not None else False)
+        headers["Range"] = f"bytes=0-{limit - 1}"
 
         def fetch() -> bytes:
-            response = get_session().get(url, headers=headers, follow_redirects=True)
-            hf_raise_for_status(response)
-            return response.content[:1_000_000]
+            with get_session().stream("GET", url, headers=headers, follow_redirects=True) as r:
+                if r.status_code >= 400:
+                    r.read()
+                hf_raise_for_status(r)
+                data = bytearray()
+                for chunk in r.iter_bytes():
+                    data += chunk
+                    if len(data) >= limit:  # a server that ignores Range: stop reading
+                        break
+                return bytes(data[:limit])
 
         try:
-            data = self._call("file", fetch)
+            return self._call("file", fetch)
         except HubError:
             raise
         except Exception:  # EntryNotFound, GatedRepo, a repo gone: nothing to read
             return None
-        return data.decode("utf-8", "replace")
 
     def _counting_call(self, kind: str, fn: Callable[[], T]) -> T:
         result = fn()
         pages = math.ceil(len(result) / PAGE) if isinstance(result, list) else 1
         self.requests[kind] += max(1, pages)
         return result
+
+
+_EVIDENCE_KEYS = (CARD_DATA, CONFIG, CONFIGS)
+
+
+def _public(rec: RepoRecord) -> RepoRecord:
+    """A record as the pipeline stores it: without the parsed configs kept for evidence."""
+    if not any(k in rec.extra for k in _EVIDENCE_KEYS):
+        return rec
+    return replace(rec, extra={k: v for k, v in rec.extra.items() if k not in _EVIDENCE_KEYS})
+
+
+def _get(info: Any, name: str) -> Any:
+    """A field of a listing item, a huggingface_hub ModelInfo or the raw JSON dict."""
+    if isinstance(info, Mapping):
+        return info.get(name)
+    return getattr(info, name, None)
 
 
 def _parents_first(parents: Mapping[str, set[str]]) -> list[str]:

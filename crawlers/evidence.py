@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from crawlers.base import LineageClaim, MemberFacts, RepoRecord
-from crawlers.content import CONFIGS, Content, content_of, effective_parameters
+from crawlers.content import (
+    CONFIGS,
+    Content,
+    content_of,
+    effective_parameters,
+    file_kind,
+    weight_format,
+)
 from crawlers.references import Reference, name_specificity, references
 from crawlers.relation import (
     TINY_FRACTION,
@@ -67,8 +74,10 @@ class Family:
         for key, m in members.items():
             for rid in (key.split(":", 1)[1], *m.aliases):
                 self._by_id.setdefault(rid.lower(), []).append(key)
-            weights = m.weight_sha256s or (m.sha256s - m.tokenizer_sha256s)
-            for kind, ids in (("weights", weights), ("tokenizer", m.tokenizer_sha256s)):
+            weights, tokenizer = m.weight_sha256s, m.tokenizer_sha256s
+            if not weights and not tokenizer:  # facts without the split: match either kind
+                weights = tokenizer = m.sha256s
+            for kind, ids in (("weights", weights), ("tokenizer", tokenizer)):
                 for i in ids:
                     self._files[kind].setdefault(i, set()).add(key)
         self.architectures = markers.architectures | {
@@ -182,8 +191,10 @@ def member_facts(
     """
     content = content_of(record.files)
     weights, tokenizer = content.ids("weights"), content.ids("tokenizer")
+    union = weights | tokenizer
     if not content.known and previous is not None:
         weights, tokenizer = previous.weight_sha256s, previous.tokenizer_sha256s
+        union = previous.sha256s | weights | tokenizer
     gguf_arch = (
         (record.gguf or {}).get("architecture") if isinstance(record.gguf, Mapping) else None
     )
@@ -193,7 +204,7 @@ def member_facts(
     )
     return MemberFacts(
         key=record.key,
-        sha256s=weights | tokenizer,
+        sha256s=union,
         architectures=record.architectures,
         model_type=record.model_type,
         parameters=effective_parameters(record),
@@ -205,6 +216,34 @@ def member_facts(
         relation=relation,
         depth=depth,
         gguf_architecture=gguf_arch if isinstance(gguf_arch, str) else None,
+    )
+
+
+def facts_from_files(
+    key: str,
+    files: Iterable[tuple[str, str | None]],
+    **fields: object,
+) -> MemberFacts:
+    """MemberFacts from stored (path, sha256) pairs, hashes split into weights and tokenizer.
+
+    For the pipeline, which knows a member's files from the database: pass the other
+    MemberFacts fields (architectures, parameters, parent, relation, depth, ...) by name.
+    """
+    weights: set[str] = set()
+    tokenizer: set[str] = set()
+    for path, digest in files:
+        if digest:
+            kind = file_kind(path)
+            if kind == "weights":
+                weights.add(digest)
+            elif kind == "tokenizer":
+                tokenizer.add(digest)
+    return MemberFacts(
+        key=key,
+        sha256s=frozenset(weights | tokenizer),
+        weight_sha256s=frozenset(weights),
+        tokenizer_sha256s=frozenset(tokenizer),
+        **fields,  # type: ignore[arg-type]
     )
 
 
@@ -358,7 +397,23 @@ def _needs(record: RepoRecord, content: Content, family: Family) -> tuple[str, .
         needs.append("tree")
     if record.card_text is None:
         needs.append("readme")
+    # a GGUF header names its base model (general.base_model.N.repo_url) and architecture;
+    # worth its one ranged read only where the listing's gguf summary left them out
+    gguf = record.gguf if isinstance(record.gguf, Mapping) else {}
+    first = first_gguf(content)
+    if (
+        first
+        and "gguf_header" not in configs
+        and not (gguf.get("total") and gguf.get("architecture"))
+    ):
+        needs.append(f"gguf:{first}")
     return tuple(needs)
+
+
+def first_gguf(content: Content) -> str | None:
+    """The GGUF file whose head holds the metadata: the first split of the first quant."""
+    paths = sorted(f.path for f in content.weights if weight_format(f.path) == "gguf")
+    return paths[0] if paths else None
 
 
 def settle(
@@ -477,6 +532,7 @@ __all__ = [
     "classify",
     "classify_declared",
     "declared_claim",
+    "facts_from_files",
     "member_facts",
     "normalize_relation",
     "settle",

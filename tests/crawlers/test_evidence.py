@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import random
-import struct
 from dataclasses import replace
 
 import pytest
@@ -248,22 +247,9 @@ def test_card_yaml_never_builds_objects():
     assert parse_card("no front matter") == ({}, "no front matter")
 
 
-def _gguf(kv: dict[str, str | int]) -> bytes:
-    out = b"GGUF" + struct.pack("<IQQ", 3, 0, len(kv))
-    for k, v in kv.items():
-        kb = k.encode()
-        out += struct.pack("<Q", len(kb)) + kb
-        if isinstance(v, int):
-            out += struct.pack("<I", 4) + struct.pack("<I", v)
-        else:
-            vb = v.encode()
-            out += struct.pack("<I", 8) + struct.pack("<Q", len(vb)) + vb
-    return out
-
-
 def test_a_gguf_header_naming_a_member_is_a_declared_reference():
     header = parse_gguf_header(
-        _gguf(
+        w.gguf_bytes(
             {
                 "general.architecture": "grok",
                 "general.base_model.count": 1,
@@ -274,7 +260,7 @@ def test_a_gguf_header_naming_a_member_is_a_declared_reference():
     )
     assert header["general.architecture"] == "grok"
     full = parse_gguf_header(
-        _gguf({"general.base_model.0.repo_url": "https://huggingface.co/xai-org/grok-1"})
+        w.gguf_bytes({"general.base_model.0.repo_url": "https://huggingface.co/xai-org/grok-1"})
     )
     rec = _rec("x.Q4_K_M.gguf", repo_id="a/some-quant", extra={CONFIGS: {"gguf_header": full}})
     (claim,) = assess(rec, Family(_roots("grok-1"))).claims

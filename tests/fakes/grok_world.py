@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import struct
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crawlers.base import FileRecord, RepoRecord
-from crawlers.content import CARD_DATA, CONFIG, CONFIGS, parse_card, safe_yaml
+from crawlers.content import CARD_DATA, CONFIG, CONFIGS, parse_card, parse_gguf_header, safe_yaml
 
 
 def sha(label: str) -> str:
@@ -46,6 +47,7 @@ class Edge:
 class WorldRepo:
     repo_id: str
     lfs: dict[str, str] = field(default_factory=dict)  # path -> content label (hashed, large)
+    heads: dict[str, bytes] = field(default_factory=dict)  # LFS path -> bytes served (GGUF head)
     small: dict[str, str] = field(default_factory=dict)  # path -> text content (git blobs)
     config: dict[str, Any] | None = None
     gguf: dict[str, Any] | None = None
@@ -123,6 +125,8 @@ class WorldRepo:
                 configs[name] = json.loads(text)
             elif name.startswith("mergekit_config"):
                 configs[name] = safe_yaml(text)
+        for head in self.heads.values():
+            configs["gguf_header"] = parse_gguf_header(head)
         config = self.config or {}
         extra: dict[str, object] = {CARD_DATA: self.card_data, CONFIG: config, CONFIGS: configs}
         if self.library_name:
@@ -146,6 +150,20 @@ class WorldRepo:
 
 def _shards(prefix: str, n: int, label: str, ext: str = "safetensors") -> dict[str, str]:
     return {f"{prefix}-{i:05d}-of-{n:05d}.{ext}": f"{label}/{i}" for i in range(1, n + 1)}
+
+
+def gguf_bytes(kv: dict[str, str | int]) -> bytes:
+    """The head of a GGUF file (v3) holding these metadata keys (strings and uint32s)."""
+    out = b"GGUF" + struct.pack("<IQQ", 3, 0, len(kv))
+    for k, v in kv.items():
+        kb = k.encode()
+        out += struct.pack("<Q", len(kb)) + kb
+        if isinstance(v, int):
+            out += struct.pack("<I", 4) + struct.pack("<I", v)
+        else:
+            vb = v.encode()
+            out += struct.pack("<I", 8) + struct.pack("<Q", len(vb)) + vb
+    return out
 
 
 def _card(meta: dict[str, Any] | None, body: str) -> str:
@@ -510,6 +528,22 @@ def _grok2_family() -> list[WorldRepo]:
             family="grok-2",
             edges=(Edge("xai-org/grok-2", "conversion", "inferred"),),
         ),
+        WorldRepo(  # no card, no parameter count: only its GGUF header names the parent
+            "headonly/grok-2-Q5_K_M-GGUF",
+            lfs={f"grok-2-Q5_K_M-{i:05d}-of-00002.gguf": f"headonly/{i}" for i in (1, 2)},
+            heads={
+                "grok-2-Q5_K_M-00001-of-00002.gguf": gguf_bytes(
+                    {
+                        "general.architecture": "grok",
+                        "general.base_model.count": 1,
+                        "general.base_model.0.repo_url": "https://huggingface.co/xai-org/grok-2",
+                    }
+                )
+            },
+            gguf={"architecture": "grok"},
+            family="grok-2",
+            edges=(Edge("xai-org/grok-2", "quantization", "declared"),),
+        ),
         WorldRepo(  # LoRA adapter whose config names a local path ending in the member id
             "loraguy/grok2-lora-chat",
             lfs={"adapter_model.safetensors": "lora-chat-g2"},
@@ -717,7 +751,9 @@ def fake_repos() -> list:
     out = []
     for r in world():
         meta, body = parse_card(r.card) if r.card is not None else ({}, "")
-        files = [FakeFile(p, 4_000_000_000, sha(label)) for p, label in r.lfs.items()]
+        files = [
+            FakeFile(p, 4_000_000_000, sha(label), r.heads.get(p)) for p, label in r.lfs.items()
+        ]
         for p, text in r.small.items():
             data = text.encode()
             files.append(FakeFile(p, len(data), None, data))
