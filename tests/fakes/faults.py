@@ -1,0 +1,127 @@
+"""Canned misbehaviour for fake hubs: what a request looks like, and faults to queue for it.
+
+A `FaultQueue` holds per-matcher FIFO queues; each request the fake hub receives takes the
+next fault whose matcher fits (a request kind such as "listing", an exact path, a compiled
+regex searched in the path, or a predicate on `Request`). Faults: `Reply` (any status, headers
+and body: `rate_limited()`, `retry_after()`, `server_error()`), `Hang` (hold the request, then
+answer), `Reset` (TCP reset, no answer) and `Truncate` (the real body cut short, with an honest
+Content-Length for broken JSON or a lying one for a connection that ends early).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Request:
+    """What a fault matcher or the log sees of one request."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    kind: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Reply:
+    """A canned answer instead of the real one."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | str | dict | list = b""
+
+
+@dataclass
+class Hang:
+    """Hold the request `seconds` (None: until the hub stops), then answer it normally."""
+
+    seconds: float | None = None
+
+
+@dataclass
+class Reset:
+    """Drop the connection with a TCP reset, without answering."""
+
+
+@dataclass
+class Truncate:
+    """Send only `keep` bytes of the real body (a fraction if < 1). `honest_length` makes the
+    Content-Length match what is sent (valid HTTP, broken JSON); else the connection ends short."""
+
+    keep: float = 0.5
+    honest_length: bool = True
+
+
+Fault = Reply | Hang | Reset | Truncate
+Matcher = str | re.Pattern[str] | Callable[[Request], bool]
+
+
+def rate_limited(reset: int = 30, *, remaining: int = 0) -> Reply:
+    """A 429 with the Hub's IETF-draft headers: `RateLimit: "api";r=0;t=<reset>`."""
+    return Reply(
+        429,
+        {
+            "RateLimit": f'"api";r={remaining};t={reset}',
+            "RateLimit-Policy": '"fixed window";"api";q=500;w=300',
+        },
+        {"error": "rate limited"},
+    )
+
+
+def retry_after(seconds: int = 5, status: int = 429) -> Reply:
+    return Reply(status, {"Retry-After": str(seconds)}, {"error": "slow down"})
+
+
+def server_error(status: int = 500) -> Reply:
+    return Reply(status, {}, {"error": "Internal Error"})
+
+
+class FaultQueue:
+    """Per-matcher FIFO queues of faults; a request takes the first fault whose matcher fits."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queues: list[tuple[Matcher, deque[Fault]]] = []
+
+    def add(self, match: Matcher, *faults: Fault) -> None:
+        """Queue faults for requests matching a kind ("listing"), a path ("/api/models/a/b"),
+        a compiled regex (searched in the path) or a predicate on `Request`."""
+        with self._lock:
+            self._queues.append((match, deque(faults)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._queues.clear()
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(len(q) for _, q in self._queues)
+
+    def take(self, request: Request) -> Fault | None:
+        with self._lock:
+            for match, queue in self._queues:
+                if queue and _matches(match, request):
+                    return queue.popleft()
+        return None
+
+
+def _matches(match: Matcher, request: Request) -> bool:
+    if isinstance(match, re.Pattern):
+        return match.search(request.path) is not None
+    if isinstance(match, str):
+        return match in (request.kind, request.path)
+    return bool(match(request))
