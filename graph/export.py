@@ -4,7 +4,8 @@ Every format goes through one gate, `normalize()`, which turns the `networkx` gr
 `graph.build` into an `ExportGraph`: exactly the attributes of SPEC.md's export schema
 (`NODE_FIELDS`, `EDGE_FIELDS`, `GRAPH_FIELDS`), each present on every node and edge, typed, never
 None (a missing value becomes "", 0, 0.0 or False), datetimes written as ISO 8601 UTC strings,
-and every string, node keys included, passed through `sanitize()` so XML 1.0 can hold it.
+and every string passed through `sanitize()` so XML 1.0 can hold it (node keys through
+`sanitize_key()`, which also replaces `&`: igraph misreads it in an XML attribute).
 A value of a type the schema cannot hold raises `ExportError` naming the node and attribute;
 an attribute outside the schema is dropped with a logged warning.
 
@@ -233,10 +234,18 @@ def _row(schema: Mapping[str, FieldType], data: Mapping[str, Any], where: str) -
     return tuple(values)
 
 
+def sanitize_key(key: str) -> str:
+    """`sanitize(key)` with `&` also replaced by U+FFFD. A node key is the one string written
+    into an XML attribute (GraphML `<node id>`), and igraph's reader (libxml2 without entity
+    substitution) returns an `&` there, however it is escaped, as the text `&#38;`. Valid repo
+    ids never hold `&`; this keeps a key that does identical in every reader and format."""
+    return sanitize(key).replace("&", REPLACEMENT)
+
+
 def _key(node: Any) -> str:
     if not isinstance(node, str):
         raise ExportError(f"node id {node!r} is not a string node key")
-    return sanitize(node)
+    return sanitize_key(node)
 
 
 def normalize(graph: nx.Graph, *, now: datetime | None = None) -> ExportGraph:
