@@ -20,20 +20,19 @@ Cost model (issue 3): the Hub's quota bounds a crawl, so every read is justified
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
+from crawlers._hf_reader import Reader, RepoGone
 from crawlers.base import (
     CrawlContext,
     CrawlItem,
     CrawlWarning,
     FileRecord,
-    HubError,
     MemberFacts,
     RepoRecord,
     is_valid_repo_id,
@@ -51,10 +50,6 @@ from crawlers.content import (
 )
 from crawlers.evidence import GROK, SMALL_CONFIGS, Family, Markers, Verdict, assess, settle
 
-T = TypeVar("T")
-# (kind, thunk) -> result: the crawler's wrapper that counts, retries and maps errors.
-Call = Callable[[str, Callable[[], T]], T]
-
 LISTING_EXPAND = [
     "author",
     "cardData",
@@ -71,7 +66,6 @@ LISTING_EXPAND = [
     "siblings",
     "tags",
 ]
-PAGE = 1000  # the Hub's listing and tree page size
 MAX_READS = 3
 MAX_SMALL_FILE = 1_000_000  # README, adapter_config.json, mergekit_config.yml
 GGUF_HEAD = 256 * 1024  # llama.cpp writes the general.* keys first
@@ -137,35 +131,29 @@ def _dt(value: object) -> datetime | None:
 
 
 class Discovery:
-    """Candidate search and verification for one Hugging Face crawler (one HfApi).
+    """Candidate search and verification, through one crawler's `Reader`.
 
-    `call` is the crawler's request wrapper (counting into `requests`, retrying, mapping
-    errors); the default one only counts. `to_record` turns a listing item into a RepoRecord
-    (the crawler's own mapping, so both paths store the same fields).
+    The reader does the HTTP (and counts it); `to_record` turns a listing item into a
+    RepoRecord (the crawler's own mapping, so both paths store the same fields). One object
+    serves every root of a crawl: listings and reads are cached, so a repo is read once.
     """
 
     def __init__(
         self,
-        api: Any,
-        requests: Counter[str] | None = None,
+        reader: Reader,
         *,
         markers: Markers = GROK,
         tag_filters: Iterable[str] | None = None,
         fetch_cards: bool = True,
-        call: Call | None = None,
         to_record: Callable[[Any], RepoRecord] | None = None,
-        token: str | bool | None = None,
     ) -> None:
-        self.api = api
-        self.requests = requests if requests is not None else Counter()
+        self.reader = reader
         self.markers = markers
         # model types become Hub tags (`filter=grok-1`); architectures and GGUF
         # architectures are not searchable, only checked on what the listings return
         self.tag_filters = tuple(tag_filters if tag_filters is not None else ("grok-1",))
         self.fetch_cards = fetch_cards
-        self._call = call or self._counting_call
-        self._to_record = to_record or (lambda info: record_from_info(info, api.endpoint))
-        self._token = token
+        self._to_record = to_record or (lambda info: record_from_info(info, reader.endpoint))
         self._listings: dict[tuple[str, str], list[Any]] = {}
         self._read: dict[str, RepoRecord] = {}  # repo id -> record with the reads done so far
         self._trees: set[str] = set()  # repo ids whose full tree was read
@@ -182,12 +170,8 @@ class Discovery:
         """One listing query with expand fields, cached for the life of this object."""
         key = (kind, value)
         if key not in self._listings:
-            kwargs: dict[str, Any] = {kind: value, "expand": LISTING_EXPAND}
-            if self._token is not None:
-                kwargs["token"] = self._token
-            self._listings[key] = self._call(
-                "listing", lambda: list(self.api.list_models(**kwargs))
-            )
+            params = [(kind, value), *(("expand", e) for e in LISTING_EXPAND)]
+            self._listings[key] = list(self.reader.list_models(params))
         return self._listings[key]
 
     def discover(self, ctx: CrawlContext, *, exclude: Collection[str] = ()) -> list[CrawlItem]:
@@ -388,32 +372,10 @@ class Discovery:
         return rec
 
     def _tree(self, rec: RepoRecord) -> tuple[FileRecord, ...]:
-        def fetch() -> list[Any]:
-            return list(
-                self.api.list_repo_tree(
-                    rec.repo_id, recursive=True, revision=rec.sha or None, token=self._token
-                )
-            )
-
         try:
-            entries = self._call("tree", fetch)
-        except HubError:
-            raise
-        except Exception as exc:  # RepositoryNotFoundError, RevisionNotFoundError
-            raise Gone(f"could not list files: {type(exc).__name__}") from exc
-        files = []
-        for e in entries:
-            if getattr(e, "lfs", None) is not None or hasattr(e, "blob_id"):
-                lfs = getattr(e, "lfs", None)
-                files.append(
-                    FileRecord(
-                        e.path,
-                        int(getattr(e, "size", 0) or 0),
-                        getattr(lfs, "sha256", None) if lfs else None,
-                        getattr(e, "blob_id", None),
-                    )
-                )
-        return tuple(files)
+            return tuple(self.reader.list_files(rec.repo_id, rec.sha))
+        except RepoGone as exc:
+            raise Gone(f"gone before its files were listed ({exc})") from exc
 
     def _file_text(self, rec: RepoRecord, path: str) -> str | None:
         """A small file's text; None when it is missing or not readable (gated)."""
@@ -421,38 +383,7 @@ class Discovery:
         return None if data is None else data.decode("utf-8", "replace")
 
     def _file_bytes(self, rec: RepoRecord, path: str, *, limit: int) -> bytes | None:
-        """At most `limit` bytes from the head of a file (a ranged GET), None if unreadable."""
-        from huggingface_hub import hf_hub_url
-        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
-
-        url = hf_hub_url(rec.repo_id, path, revision=rec.sha or None, endpoint=self.api.endpoint)
-        headers = build_hf_headers(token=self._token if self._token is not None else False)
-        headers["Range"] = f"bytes=0-{limit - 1}"
-
-        def fetch() -> bytes:
-            with get_session().stream("GET", url, headers=headers, follow_redirects=True) as r:
-                if r.status_code >= 400:
-                    r.read()
-                hf_raise_for_status(r)
-                data = bytearray()
-                for chunk in r.iter_bytes():
-                    data += chunk
-                    if len(data) >= limit:  # a server that ignores Range: stop reading
-                        break
-                return bytes(data[:limit])
-
-        try:
-            return self._call("file", fetch)
-        except HubError:
-            raise
-        except Exception:  # EntryNotFound, GatedRepo, a repo gone: nothing to read
-            return None
-
-    def _counting_call(self, kind: str, fn: Callable[[], T]) -> T:
-        result = fn()
-        pages = math.ceil(len(result) / PAGE) if isinstance(result, list) else 1
-        self.requests[kind] += max(1, pages)
-        return result
+        return self.reader.read_file(rec.repo_id, rec.sha, path, limit)
 
 
 _EVIDENCE_KEYS = (CARD_DATA, CONFIG, CONFIGS)

@@ -12,6 +12,7 @@ from collections import Counter
 
 import pytest
 
+from crawlers._hf_reader import HfApiReader
 from crawlers.base import CrawlContext, LineageClaim, RepoRecord, RootSpec
 from crawlers.discovery import Discovery, name_has_term
 from crawlers.evidence import member_facts
@@ -25,10 +26,10 @@ def hub():
         yield hub
 
 
-def _api(hub):
+def _api(hub) -> HfApiReader:
     from huggingface_hub import HfApi
 
-    return HfApi(endpoint=hub.url, token=False)
+    return HfApiReader(HfApi(endpoint=hub.url, token=False))
 
 
 def _ctx(root: str) -> CrawlContext:
@@ -112,8 +113,8 @@ def _within_budget(hub):
     assert sum(server.values()) <= 3 * members + rejected / 10
     assert sum(server.values()) <= 2.5 * members  # measured: 62 requests for 31 members
     # the crawler's own counter agrees with what the server saw, kind by kind
-    assert discovery.requests["tree"] == server["tree"]
-    assert discovery.requests["file"] == server["file"]
+    assert discovery.reader.requests["tree"] == server["tree"]
+    assert discovery.reader.requests["file"] == server["file"]
     assert not hub.unexpected
 
 

@@ -1,0 +1,100 @@
+"""The three Hub reads discovery needs, behind a small protocol (`Reader`).
+
+`crawlers.discovery` asks a reader for listing pages, a repo's file tree and the head of one
+file; the Hugging Face crawler implements it with its own paging, retries and counting, and
+`HfApiReader` implements it with plain huggingface_hub calls (for tests and scripts).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from crawlers.base import FileRecord
+
+PAGE = 1000  # the Hub's listing and tree page size
+
+
+class RepoGone(Exception):
+    """The repository is gone (404) or unreadable (gated) where its files were asked for."""
+
+
+class Reader(Protocol):
+    endpoint: str
+
+    def list_models(self, params: Sequence[tuple[str, str]]) -> list[Any]:
+        """Every item of `GET /api/models` with these query params (all pages)."""
+        ...
+
+    def list_files(self, repo_id: str, revision: str | None) -> list[FileRecord]:
+        """Every file of a repo with its hashes; RepoGone if it is not there to list."""
+        ...
+
+    def read_file(self, repo_id: str, revision: str | None, path: str, limit: int) -> bytes | None:
+        """At most `limit` bytes from the head of a file; None if missing or refused."""
+        ...
+
+
+class HfApiReader:
+    """A Reader over huggingface_hub's HfApi; counts requests by kind in `requests`."""
+
+    def __init__(self, api: Any, requests: Counter[str] | None = None) -> None:
+        self.api = api
+        self.endpoint = api.endpoint
+        self.requests: Counter[str] = requests if requests is not None else Counter()
+
+    def list_models(self, params: Sequence[tuple[str, str]]) -> list[Any]:
+        kwargs: dict[str, Any] = {}
+        for name, value in params:
+            if name == "expand":
+                kwargs.setdefault("expand", []).append(value)
+            else:
+                kwargs[name] = value
+        items = list(self.api.list_models(**kwargs))
+        self.requests["listing"] += max(1, math.ceil(len(items) / PAGE))
+        return items
+
+    def list_files(self, repo_id: str, revision: str | None) -> list[FileRecord]:
+        from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+        try:
+            entries = list(self.api.list_repo_tree(repo_id, recursive=True, revision=revision))
+        except RevisionNotFoundError:
+            entries = list(self.api.list_repo_tree(repo_id, recursive=True))
+            self.requests["tree"] += 1
+        except RepositoryNotFoundError as exc:  # GatedRepoError included
+            self.requests["tree"] += 1
+            raise RepoGone(type(exc).__name__) from exc
+        self.requests["tree"] += max(1, math.ceil(len(entries) / PAGE))
+        files = []
+        for e in entries:
+            if hasattr(e, "blob_id"):  # a RepoFile, not a RepoFolder
+                lfs = getattr(e, "lfs", None)
+                sha256 = getattr(lfs, "sha256", None) if lfs is not None else None
+                files.append(FileRecord(e.path, int(e.size or 0), sha256, e.blob_id))
+        return files
+
+    def read_file(self, repo_id: str, revision: str | None, path: str, limit: int) -> bytes | None:
+        from huggingface_hub import hf_hub_url
+        from huggingface_hub.errors import HfHubHTTPError
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+        url = hf_hub_url(repo_id, path, revision=revision, endpoint=self.endpoint)
+        headers = build_hf_headers(token=self.api.token or False)
+        headers["Range"] = f"bytes=0-{limit - 1}"
+        self.requests["file"] += 1
+        try:
+            with get_session().stream("GET", url, headers=headers, follow_redirects=True) as r:
+                if r.status_code >= 400:
+                    r.read()
+                hf_raise_for_status(r)
+                data = bytearray()
+                for chunk in r.iter_bytes():
+                    data += chunk
+                    if len(data) >= limit:  # a server that ignores Range: stop reading
+                        break
+                return bytes(data[:limit])
+        except HfHubHTTPError:  # EntryNotFound, GatedRepo, gone: nothing to read
+            return None
