@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 
@@ -58,38 +59,21 @@ log = logging.getLogger(__name__)
 EXPORT_SCHEMA_VERSION = 1
 FieldType = Literal["string", "boolean", "long", "double"]
 
-NODE_FIELDS: dict[str, FieldType] = {
-    "hub": "string",
-    "repo_id": "string",
-    "url": "string",
-    "roots": "string",
-    "is_root": "boolean",
-    "license": "string",
-    "license_issues": "string",
-    "status": "string",
-    "formats": "string",
-    "parameters": "long",
-    "downloads": "long",
-    "likes": "long",
-    "created_at": "string",
-    "last_modified": "string",
-    "first_seen": "string",
-    "last_seen": "string",
-    "aliases": "string",
-}
-EDGE_FIELDS: dict[str, FieldType] = {
-    "relation": "string",
-    "source": "string",
-    "confidence": "double",
-    "evidence": "string",
-    "first_seen": "string",
-}
-GRAPH_FIELDS: dict[str, FieldType] = {
-    "roots": "string",
-    "generated_at": "string",
-    "tracker_version": "string",
-    "schema_version": "long",
-}
+
+def _fields(spec: str) -> dict[str, FieldType]:
+    """`"name name:type ..."` (type default `string`) -> the ordered schema."""
+    pairs = (f"{item}:string".split(":")[:2] for item in spec.split())
+    return {name: kind for name, kind in pairs}  # type: ignore[misc]
+
+
+# SPEC.md "Export schema", in its order; every format writes exactly these, in this order.
+NODE_FIELDS = _fields(
+    "hub repo_id url roots is_root:boolean license license_issues status formats"
+    " parameters:long downloads:long likes:long created_at last_modified first_seen last_seen"
+    " aliases"
+)
+EDGE_FIELDS = _fields("relation source confidence:double evidence first_seen")
+GRAPH_FIELDS = _fields("roots generated_at tracker_version schema_version:long")
 
 # What XML 1.0 cannot hold (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF), plus what
 # it holds but readers choke on or users cannot see: DEL, C1 controls and the non-characters.
@@ -343,13 +327,7 @@ def _lexical(kind: FieldType, value: Any) -> str:
 
 
 def _formatters(schema: Mapping[str, FieldType], escape: Callable[[str], str]) -> list:
-    out = []
-    for kind in schema.values():
-        if kind == "string":
-            out.append(escape)
-        else:
-            out.append(lambda v, kind=kind: _lexical(kind, v))
-    return out
+    return [escape if k == "string" else partial(_lexical, k) for k in schema.values()]
 
 
 class Exporter(Protocol):
@@ -363,16 +341,19 @@ class Exporter(Protocol):
         """Write to `path` atomically; returns the files written."""
 
 
-def _atomic(path: Path, write: Callable[[BinaryIO], None]) -> Path:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+def _atomic(targets: Mapping[Path, Callable[[BinaryIO], None]]) -> list[Path]:
+    """Write each file under a temporary name beside it, then rename them all into place."""
+    temps = {path: path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp") for path in targets}
     try:
-        with open(tmp, "xb") as stream:  # a plain open, so the file mode follows the umask
-            write(stream)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+        for path, write in targets.items():
+            with open(temps[path], "xb") as stream:  # plain open: the mode follows the umask
+                write(stream)
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+    return list(targets)
 
 
 class _SingleFile:
@@ -385,7 +366,7 @@ class _SingleFile:
     def save(self, graph: ExportGraph, path: Path) -> list[Path]:
         if path.is_dir():
             path = path / f"lineage{self.suffix}"
-        return [_atomic(path, lambda stream: self.write(graph, stream))]
+        return _atomic({path: lambda stream: self.write(graph, stream)})
 
 
 class GraphMLExporter(_SingleFile):
@@ -539,14 +520,12 @@ class CSVExporter:
 
     def save(self, graph: ExportGraph, path: Path) -> list[Path]:
         if path.suffix.lower() == ".zip":
-            return [_atomic(path, lambda stream: self.write(graph, stream))]
+            return _atomic({path: lambda stream: self.write(graph, stream)})
+        tables = self.tables(graph)
         if path.is_dir():
-            targets = {table: path / f"{table}.csv" for table in ("nodes", "edges")}
-        else:
-            stem = path.name[: -len(".csv")] if path.name.lower().endswith(".csv") else path.name
-            stem = re.sub(r"\.(nodes|edges)$", "", stem)
-            targets = {table: path.with_name(f"{stem}.{table}.csv") for table in ("nodes", "edges")}
-        return [_atomic(targets[t], write) for t, write in self.tables(graph).items()]
+            return _atomic({path / f"{table}.csv": write for table, write in tables.items()})
+        stem = re.sub(r"(\.(nodes|edges))?\.csv$", "", path.name, flags=re.IGNORECASE)
+        return _atomic({path.with_name(f"{stem}.{t}.csv"): write for t, write in tables.items()})
 
 
 def _write_csv(stream: BinaryIO, header: tuple, schema: Mapping[str, FieldType], rows) -> None:
