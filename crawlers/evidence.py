@@ -16,10 +16,10 @@ the metadata declares, `classify_declared` lets strong file evidence overrule th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from crawlers.base import LineageClaim, MemberFacts, RepoRecord
+from crawlers.base import FileRecord, LineageClaim, MemberFacts, RepoRecord
 from crawlers.content import (
     CONFIGS,
     Content,
@@ -217,6 +217,42 @@ def member_facts(
         depth=depth,
         gguf_architecture=gguf_arch if isinstance(gguf_arch, str) else None,
     )
+
+
+def files_win(
+    claim: LineageClaim,
+    record: RepoRecord,
+    members: Mapping[str, MemberFacts] | None = None,
+    *,
+    siblings: Iterable[str] | None = None,
+    markers: Markers = GROK,
+) -> LineageClaim:
+    """A declared claim whose relation is checked against what the child holds.
+
+    Where strong file evidence contradicts the declared word (a GGUF repo the Hub calls a
+    finetune), the claim takes the files' relation and keeps the declared word in
+    `declared_relation`. `record` is the child; when its files were not re-listed (sha
+    unchanged), `siblings` (file names from the listing) and the child's stored hashes in
+    `members` stand in, so an unchanged repo keeps the relation it had.
+    """
+    if claim.source != "declared" or claim.relation == "merge":
+        return claim
+    rec = record
+    if rec.files is None and siblings is not None:
+        rec = replace(rec, files=tuple(FileRecord(p) for p in siblings))
+    members = members or {}
+    parent = members.get(claim.parent)
+    before = members.get(record.key)
+    weight_ids = (before.weight_sha256s or before.sha256s) if before is not None else None
+    scale = parent.parameters if parent else 0
+    scale = scale or markers.release_parameters.get(claim.parent.split(":", 1)[-1], 0)
+    relation, overruled, note = classify_declared(
+        rec, parent, claim.relation, scale=scale, weight_ids=weight_ids
+    )
+    if relation == claim.relation:
+        return claim
+    evidence = f"{claim.evidence}; {note}" if note else claim.evidence
+    return replace(claim, relation=relation, declared_relation=overruled, evidence=evidence)
 
 
 def facts_from_files(
@@ -507,8 +543,6 @@ def _descendants(key: str, members: Mapping[str, MemberFacts]) -> set[str]:
 
 
 def _fix_depths(members: dict[str, MemberFacts]) -> None:
-    from dataclasses import replace
-
     def depth(k: str, seen: frozenset[str] = frozenset()) -> int:
         m = members[k]
         if not m.parent or m.parent not in members or k in seen:
@@ -533,6 +567,7 @@ __all__ = [
     "classify_declared",
     "declared_claim",
     "facts_from_files",
+    "files_win",
     "member_facts",
     "normalize_relation",
     "settle",

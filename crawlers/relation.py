@@ -68,11 +68,13 @@ def classify(
     *,
     scale: int = 0,
     n_parents: int = 1,
+    weight_ids: frozenset[str] | None = None,
 ) -> Classification:
     """The relation a repo's own files show towards `parent` (SPEC vocabulary).
 
     `scale` is the parameter count of the parent's release (to tell a random-init test
-    model); `n_parents` > 1 means the metadata names several parents (a merge).
+    model); `n_parents` > 1 means the metadata names several parents (a merge);
+    `weight_ids` stands in for the weight hashes when the files carry none (not re-listed).
     """
     content = content_of(record.files)
     if n_parents >= 2:
@@ -85,9 +87,8 @@ def classify(
             return Classification("quantization", True, "GGUF weights (listing)")
         return Classification(None, False, "files not listed")
     if content.weights:
-        return _classify_weights(
-            record, content, parent, scale or (parent.parameters if parent else 0)
-        )
+        scale = scale or (parent.parameters if parent else 0)
+        return _classify_weights(record, content, parent, scale, weight_ids)
     if content.tokenizer:
         return Classification("tokenizer", True, "holds only tokenizer files")
     if content.config or content.code:
@@ -96,9 +97,13 @@ def classify(
 
 
 def _classify_weights(
-    record: RepoRecord, content: Content, parent: MemberFacts | None, scale: int
+    record: RepoRecord,
+    content: Content,
+    parent: MemberFacts | None,
+    scale: int,
+    weight_ids: frozenset[str] | None = None,
 ) -> Classification:
-    ids = content.ids("weights")
+    ids = content.ids("weights") or weight_ids or frozenset()
     if parent is not None and ids:
         theirs = parent.weight_sha256s or parent.sha256s
         shared = len(ids & theirs)
@@ -142,6 +147,7 @@ def classify_declared(
     *,
     scale: int = 0,
     n_parents: int = 1,
+    weight_ids: frozenset[str] | None = None,
 ) -> tuple[Relation, str | None, str]:
     """Relation for a declared edge: (relation, declared_relation if overruled, note).
 
@@ -150,7 +156,7 @@ def classify_declared(
     win and the declared word is kept in `declared_relation`. Without a declared word, the
     files decide, and a repo we cannot read falls back to the Hub's default, finetune.
     """
-    files = classify(record, parent, scale=scale, n_parents=n_parents)
+    files = classify(record, parent, scale=scale, n_parents=n_parents, weight_ids=weight_ids)
     declared = normalize_relation(declared_relation)
     if declared is None and n_parents >= 2:
         declared = "merge"

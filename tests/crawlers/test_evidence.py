@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from crawlers.base import FileRecord, RepoRecord
+from crawlers.base import FileRecord, LineageClaim, RepoRecord
 from crawlers.content import (
     CARD_DATA,
     CONFIGS,
@@ -22,7 +22,7 @@ from crawlers.content import (
     parse_card,
     parse_gguf_header,
 )
-from crawlers.evidence import Family, assess, member_facts, settle
+from crawlers.evidence import Family, assess, files_win, member_facts, settle
 from crawlers.relation import classify, classify_declared, declared_claim
 from tests.fakes import grok_world as w
 
@@ -302,3 +302,30 @@ def test_world_size_and_card_data():
     assert adapter.adapter and not adapter.weights
     assert json.loads(w.world_repo("loraguy/grok-1-lora-sql").small["adapter_config.json"])
     assert RECORDS["unsloth/grok-2-GGUF"].extra[CARD_DATA]["base_model"] == "xai-org/grok-2"
+
+
+def test_files_win_on_declared_claims_of_the_walk_and_stay_put_when_unchanged():
+    child = RECORDS["confused/grok-1-Q4-GGUF"]
+    claim = LineageClaim(
+        "huggingface:xai-org/grok-1", child.key, "finetune", "declared", 1.0, "card base_model"
+    )
+    members = _roots("grok-1")
+    won = files_win(claim, child, members)
+    assert (won.relation, won.declared_relation) == ("quantization", "finetune")
+    # next crawl: sha unchanged, files not listed; the listing's file names stand in
+    names = [f.path for f in child.files]
+    again = files_win(claim, replace(child, files=None, gguf=None), members, siblings=names)
+    assert (again.relation, again.declared_relation) == ("quantization", "finetune")
+    # a re-upload declared as a fine-tune is a fork by its hashes, now and when unchanged
+    copy = replace(RECORDS["backup-acct/grok-2-mirror"], extra={})
+    members = {**_roots("grok-2"), copy.key: member_facts(copy)}
+    claim = replace(claim, parent="huggingface:xai-org/grok-2", child=copy.key)
+    assert files_win(claim, copy, members).relation == "fork"
+    unchanged = replace(copy, files=None)
+    names = [f.path for f in copy.files]
+    assert files_win(claim, unchanged, members, siblings=names).relation == "fork"
+    # what the files cannot settle keeps the declared word
+    plain = _rec("model.safetensors", repo_id="a/plain")
+    assert files_win(replace(claim, child=plain.key), plain, members) == replace(
+        claim, child=plain.key
+    )
