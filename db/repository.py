@@ -523,7 +523,8 @@ def upsert_edges(
     """Insert or update edges keyed by (parent_id, child_id); returns (new, changed).
 
     A declared edge is never downgraded by an inferred claim for the same pair; a change of
-    relation is written to the child's history.
+    relation is written to the child's history as `relation_text` (the parent's key, not its
+    row id, so the timeline reads on its own).
     """
     by_pair = {
         (r["parent_id"], r["child_id"]): dict(r) for r in rows if r["parent_id"] != r["child_id"]
@@ -536,6 +537,7 @@ def upsert_edges(
         for edge in session.scalars(select(Edge).where(Edge.child_id.in_(chunk))):
             existing[(edge.parent_id, edge.child_id)] = edge
     inserts, updates, history, touched = [], [], [], []
+    relation_changes: list[tuple[int, int, str, str]] = []  # parent, child, old, new
     for pair, row in by_pair.items():
         edge = existing.get(pair)
         if edge is None:
@@ -550,16 +552,21 @@ def upsert_edges(
             continue
         updates.append({"id": edge.id, **changes})
         if "relation" in changes:
-            history.append(
-                {
-                    "node_id": edge.child_id,
-                    "run_id": run_id,
-                    "changed_at": now,
-                    "field": "relation",
-                    "old": f"{edge.parent_id}:{edge.relation}",
-                    "new": f"{edge.parent_id}:{row['relation']}",
-                }
-            )
+            relation_changes.append((edge.parent_id, edge.child_id, edge.relation, row["relation"]))
+    if relation_changes:  # written with the parent's key: "conversion of huggingface:a/b"
+        parents = sorted({p for p, *_ in relation_changes})
+        keys = dict(session.execute(select(Node.id, Node.key).where(Node.id.in_(parents))).all())
+        history = [
+            {
+                "node_id": child,
+                "run_id": run_id,
+                "changed_at": now,
+                "field": "relation",
+                "old": relation_text(old, keys.get(parent, str(parent))),
+                "new": relation_text(new, keys.get(parent, str(parent))),
+            }
+            for parent, child, old, new in relation_changes
+        ]
     if inserts:
         session.execute(insert(Edge), inserts)
     if updates:
@@ -569,6 +576,17 @@ def upsert_edges(
     for chunk in _chunks(touched):
         session.execute(update(Edge).where(Edge.id.in_(chunk)).values(last_seen=now))
     return len(inserts), len(updates)
+
+
+def relation_text(relation: str, parent_key: str) -> str:
+    """How a relation appears in node history: "quantization of huggingface:a/b"."""
+    return f"{relation} of {parent_key}"
+
+
+def parse_relation_text(text: str | None) -> tuple[str, str] | None:
+    """(relation, parent key) from `relation_text`; None for anything else."""
+    relation, sep, parent = (text or "").partition(" of ")
+    return (relation, parent) if sep and relation and parent else None
 
 
 # --- roots ------------------------------------------------------------------------------------

@@ -39,9 +39,11 @@ def build_graph(
     *,
     root: str | None = None,
     rules_path: str | None = None,
+    at: datetime | None = None,
 ) -> tuple[nx.DiGraph, list]:
     """The lineage graph of all roots (or one), attributes typed and never None, with the
-    license issues found on it (`graph.licenses.LicenseIssue`)."""
+    license issues found on it (`graph.licenses.LicenseIssue`). With `at`, the graph as it
+    stood at that instant (graph/asof.py), audited as it was then."""
     import networkx as nx
 
     names = [root] if root else list(roots)
@@ -69,6 +71,10 @@ def build_graph(
                     evidence=edge.evidence or "",
                     first_seen=_iso(edge.first_seen),
                 )
+    if at is not None:
+        from graph.asof import rewind
+
+        rewind(session, graph, keys, at, root_ids=root_ids, names=names)
     issues = apply_license_audit(graph, roots, names, rules_path)
     for _, data in graph.nodes(data=True):
         data.pop("attribution", None)  # the audit's input, not an export attribute

@@ -154,9 +154,11 @@ def _bfs(start: list[int], nodes: dict[int, LineageNode], max_depth: int | None)
     return order
 
 
+# CAST: psycopg sends a small Python int as smallint, which PostgreSQL refuses to UNION with
+# the integer ids of the recursive term.
 _ANCESTORS = """
 WITH RECURSIVE up(node_id) AS (
-    SELECT :start
+    SELECT CAST(:start AS INTEGER)
     UNION
     SELECT e.parent_id FROM edges e JOIN up u ON e.child_id = u.node_id
 )

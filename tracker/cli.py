@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -20,7 +20,9 @@ from tracker.config import Config, load_config
 FORMAT_HELP = "output format"
 
 
-def _parse_date(value: str | None, name: str) -> datetime | None:
+def _parse_date(value: str | None, name: str, *, end_of_day: bool = False) -> datetime | None:
+    """An ISO date or time, UTC unless it says otherwise. A bare date is its first instant,
+    or with `end_of_day` its last (`export --at 2026-11-01` includes that day's crawl)."""
     if value is None:
         return None
     try:
@@ -28,6 +30,10 @@ def _parse_date(value: str | None, name: str) -> datetime | None:
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-01 or 2026-11-01T04:00",
                                  param_hint=name) from None
+    if end_of_day and parsed == datetime.combine(parsed.date(), datetime.min.time()) and (
+        ":" not in value
+    ):
+        parsed += timedelta(days=1, microseconds=-1)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -193,7 +199,7 @@ def export(config: Config, fmt, root, output, at):
     from tracker.service import export as write
 
     target = sys.stdout.buffer if output == "-" else output
-    count = write(config, fmt, target, root=root, at=_parse_date(at, "--at"))
+    count = write(config, fmt, target, root=root, at=_parse_date(at, "--at", end_of_day=True))
     if output != "-":
         click.echo(f"wrote {count} nodes to {output}", err=True)
 

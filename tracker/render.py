@@ -168,9 +168,7 @@ def node_detail(data: dict[str, Any]) -> str:
                          f"{e['confidence']:.2f}{declared})")
             if e["evidence"]:
                 lines.append(f"      evidence: {e['evidence']}")
-    lines += ["", "timeline:", f"  {data['first_seen']}  first seen"]
-    lines += [f"  {h['at']}  {h['field']}: {h['old'] or '-'} -> {h['new'] or '-'}"
-              for h in data["history"]]
+    lines += ["", "timeline:", *timeline_lines(data)]
     return "\n".join(lines)
 
 
@@ -197,3 +195,160 @@ def license_table(result: dict[str, Any]) -> str:
         "paths:", *[f"  {r['node']}: {r['path']}" for r in rows], "",
         f"{len(rows)} issues ({counts}) among {data['nodes']} nodes",
     ])
+
+
+# --- `tracker changes` and timelines -----------------------------------------------------------
+
+
+def when(iso: str | None) -> str:
+    """An ISO timestamp as a person reads it: 2026-11-21 04:00 UTC."""
+    if not iso:
+        return "-"
+    from datetime import UTC, datetime
+
+    try:
+        value = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    value = value.astimezone(UTC) if value.tzinfo else value
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _run_line(run: dict[str, Any]) -> str:
+    return f"run {run['id']} ({run['status']}, {when(run['finished_at'] or run['started_at'])})"
+
+
+def _change_lines(name: str, items: list[dict[str, Any]]) -> list[str]:
+    if name == "new":
+        out = []
+        for i in items:
+            link = (f"{i['relation']}{'?' if i['source'] == 'inferred' else ''} of {i['parent']}"
+                    if i["parent"] else "no parent in the family (a root node)")
+            status = "" if i["status"] == "active" else f", {i['status']}"
+            out.append(f"  + {i['node']}  {link}  [{i['license'] or 'no license'}{status}]")
+        return out
+    if name == "removed":
+        return [f"  - {i['node']}  gone from the hub (checked {when(i['at'])}); kept as removed"
+                for i in items]
+    if name == "renamed":
+        return [f"  ~ {i['old']} -> {i['new']}" for i in items]
+    if name == "gated":
+        return [f"  ! {i['node']}  now gated (access needs approval)" for i in items]
+    if name == "license_changes":
+        return [f"  {i['node']}  {i['old'] or '(none)'} -> {i['new'] or '(none)'}"
+                for i in items]
+    if name == "relation_changes":
+        return [f"  {i['node']}  {i['old']} -> {i['new']} (parent {i['parent']})"
+                for i in items]
+    if name == "status_changes":
+        return [f"  {i['node']}  {i['old']} -> {i['new']}" for i in items]
+    if name == "new_links":
+        return [f"  {i['parent']} -> {i['node']}  {i['relation']} ({i['source']}, "
+                f"confidence {i['confidence']:.2f})" for i in items]
+    counts: dict[str, int] = {}
+    for i in items:
+        for f in i["fields"]:
+            counts[f] = counts.get(f, 0) + 1
+    detail = ", ".join(f"{f} {n}" for f, n in sorted(counts.items()))
+    return [f"  {len(items)} nodes ({detail}); `tracker show NODE` has the details"]
+
+
+_TITLES = {
+    "new": "new derivatives",
+    "removed": "removed",
+    "renamed": "renamed",
+    "gated": "gated",
+    "license_changes": "license changes",
+    "relation_changes": "relation changes",
+    "status_changes": "other status changes",
+    "new_links": "new links between known nodes",
+    "updated": "updated",
+}
+
+
+def changes_text(result: dict[str, Any]) -> str:
+    """`tracker changes` as text: per root, its window, then one section per kind of change."""
+    from tracker.history import SECTIONS
+
+    lines: list[str] = []
+    for name, data in result["roots"].items():
+        if lines:
+            lines.append("")
+        if not data["crawled"]:
+            lines.append(f"{name}: not crawled yet; run `tracker crawl --root {name}`")
+            continue
+        if data["since_run"]:
+            cut = f"since {_run_line(data['since_run'])}"
+        elif data["since"]:
+            cut = f"since {when(data['since'])}"
+        else:
+            cut = "since the first crawl"
+        lines.append(f"{name}: changes {cut}")
+        runs = data["runs"]
+        if runs:
+            lines.append("  runs: " + "; ".join(_run_line(r) for r in runs))
+        if any(r["status"] != "ok" for r in runs):
+            lines.append("  note: a run here was not complete; removals are proved only by "
+                         "complete runs")
+        total = 0
+        for section in SECTIONS:
+            items = data[section]
+            if not items:
+                continue
+            total += len(items)
+            lines.append(f"  {_TITLES[section]} ({len(items)}):")
+            lines.extend(f"  {line}" for line in _change_lines(section, items))
+        if not total:
+            lines.append("  no changes")
+    return "\n".join(lines)
+
+
+_STATS = ("downloads", "likes")
+
+
+def _history_text(h: dict[str, Any]) -> str:
+    from db.repository import parse_relation_text
+
+    field, old, new = h["field"], h["old"], h["new"]
+    if field == "repo_id":
+        return f"renamed from {old} to {new}"
+    if field == "status" and new == "removed":
+        return "removed: gone from the hub (404); kept in the graph"
+    if field == "relation":
+        before, after = parse_relation_text(old), parse_relation_text(new)
+        if before and after and before[1] == after[1]:
+            return f"relation to {after[1]}: {before[0]} -> {after[0]}"
+    if field == "sha":
+        old, new = (old or "")[:12], (new or "")[:12]
+    if field == "license":
+        old, new = old or "(none)", new or "(none)"
+    return f"{field}: {old or '-'} -> {new or '-'}"
+
+
+def timeline_lines(data: dict[str, Any]) -> list[str]:
+    """A node's life in time order: first seen, each change (one date per instant), last
+    seen; download and like counts, which move daily, are summarized in one line."""
+    from datetime import datetime
+
+    def at(iso: str) -> datetime:
+        return datetime.fromisoformat(iso)
+
+    events = [(at(data["first_seen"]), 0, "first seen")]
+    stats = [h for h in data["history"] if h["field"] in _STATS]
+    events += [(at(h["at"]), 1, _history_text(h)) for h in data["history"]
+               if h["field"] not in _STATS]
+    if data["last_seen"] != data["first_seen"]:
+        events.append((at(data["last_seen"]), 2, "last seen"))
+    events.sort(key=lambda e: (e[0], e[1]))
+    lines, previous = [], None
+    for stamp, _, text in events:
+        date = when(stamp.isoformat())
+        lines.append(f"  {date if date != previous else ' ' * len(date)}  {text}")
+        previous = date
+    if stats:
+        latest = {h["field"]: h for h in stats}
+        detail = ", ".join(f"{f} {latest[f]['new']}" for f in _STATS if f in latest)
+        times = f"{len(stats)} time{'s' if len(stats) != 1 else ''}"
+        lines.append(f"  counts: downloads/likes changed {times} "
+                     f"(latest {detail}; all in --format json)")
+    return lines

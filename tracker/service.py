@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from crawlers.base import RELATIONS
@@ -111,17 +112,23 @@ def show(config: Config, key: str) -> dict[str, Any]:
         )
 
 
-def export(config: Config, fmt: str, output, *, root: str | None = None, at=None) -> int:
-    """Write the graph in `fmt` to `output` (path or binary stream); returns the node count."""
-    from graph.export import export as write
-
+def export(
+    config: Config, fmt: str, output, *, root: str | None = None, at: datetime | None = None
+) -> int:
+    """Write the graph in `fmt` to `output` (path or binary stream); returns the node count.
+    With `at`, the graph as it stood at that instant (see graph/asof.py)."""
     from graph.build import build_graph
+    from graph.export import export as write
 
     if root is not None and root not in config.roots:
         raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
     with store(config) as session:
         graph, _ = build_graph(
-            session, config.roots, root=root, rules_path=config.get("licenses.rules") or None
+            session,
+            config.roots,
+            root=root,
+            rules_path=config.get("licenses.rules") or None,
+            at=at,
         )
     write(graph, fmt, output)
     return graph.number_of_nodes()
