@@ -43,12 +43,22 @@ from crawlers.content import (
     CONFIGS,
     LIBRARY,
     content_of,
+    effective_parameters,
     parse_gguf_header,
     parse_json_object,
     safe_yaml,
     weight_format,
 )
-from crawlers.evidence import GROK, SMALL_CONFIGS, Family, Markers, Verdict, assess, settle
+from crawlers.evidence import (
+    GROK,
+    SCALE_TOLERANCE,
+    SMALL_CONFIGS,
+    Family,
+    Markers,
+    Verdict,
+    assess,
+    settle,
+)
 
 LISTING_EXPAND = [
     "author",
@@ -196,6 +206,7 @@ class Discovery:
         terms = ctx.root.search_terms or ("grok",)
         candidate_ids = {i.lower() for i in infos}
         pool: dict[str, RepoRecord] = {}
+        waiting: dict[str, RepoRecord] = {}
         kept: list[CrawlItem] = []
         for rid, info in infos.items():
             rec = self._read.get(rid) or self._listing_record(info)
@@ -208,9 +219,11 @@ class Discovery:
                     pool[rec.key] = rec  # a member that changed: verify it again
                 continue
             verdict = assess(rec, family)
-            if self._worth_reading(rec, verdict, family, terms, candidate_ids):
+            if self._worth_reading(rec, verdict, family, terms):
                 pool[rec.key] = rec
             else:
+                if _declares_one_of(rec, candidate_ids):
+                    waiting[rec.key] = rec  # its declared base may join: a second look, free
                 self.rejected[rid] = verdict.reason
                 self.stats["rejected_from_listing"] += 1
         warnings: list[CrawlItem] = []
@@ -222,20 +235,30 @@ class Discovery:
                 del pool[key]
         base = {k: m for k, m in ctx.members.items() if k not in pool}
         verdicts, members = settle(pool, base, self.markers)
-        # members need their files and card; what those reads show may move an edge
-        completed = False
-        for key, v in verdicts.items():
-            if v.joined:
-                try:
-                    done = self._complete(pool[key])
-                except Gone as exc:
-                    warnings.append(CrawlWarning(str(exc), key))
-                    pool.pop(key)
-                    completed = True
-                    continue
-                completed |= done is not pool[key]
-                pool[key] = done
-        if completed:
+        while True:
+            # a card declaring a candidate that has now joined: a child of a new member
+            joined_ids = {k.split(":", 1)[1].lower() for k in members}
+            called = {k: r for k, r in waiting.items() if _declares_one_of(r, joined_ids)}
+            for key, rec in called.items():
+                del waiting[key]
+                pool[key] = rec
+                self.rejected.pop(rec.repo_id, None)
+                self.stats["rejected_from_listing"] -= 1
+            # members need their files and card; what those reads show may move an edge
+            completed = bool(called)
+            for key, v in verdicts.items():
+                if v.joined and key in pool:
+                    try:
+                        done = self._complete(pool[key])
+                    except Gone as exc:
+                        warnings.append(CrawlWarning(str(exc), key))
+                        pool.pop(key)
+                        completed = True
+                        continue
+                    completed |= done is not pool[key]
+                    pool[key] = done
+            if not completed:
+                break
             verdicts, members = settle(pool, base, self.markers)
         items = self._emit(ctx, pool, verdicts, members)
         # a known member that no longer passes is still seen (not removed); its edges stay
@@ -281,27 +304,16 @@ class Discovery:
     # --- economy ------------------------------------------------------------------------
 
     def _worth_reading(
-        self,
-        rec: RepoRecord,
-        verdict: Verdict,
-        family: Family,
-        terms: Iterable[str],
-        candidate_ids: set[str],
+        self, rec: RepoRecord, verdict: Verdict, family: Family, terms: Iterable[str]
     ) -> bool:
         """Whether a candidate earns reads, judged from listing data alone."""
         if verdict.joined:
             return True
         if verdict.status == "rejected":
-            # a card base_model naming another candidate may become a member's child
-            card = rec.extra.get(CARD_DATA)
-            bases = card.get("base_model") if isinstance(card, Mapping) else None
-            bases = [bases] if isinstance(bases, str) else bases if isinstance(bases, list) else []
-            arch, _ = family.architecture(rec)
-            return arch != "conflict" and any(
-                isinstance(b, str) and b.lower() in candidate_ids for b in bases
-            )
+            return False
         if family.architecture(rec)[0] == "match":
-            return True
+            # the same architecture at another release's scale belongs to that release
+            return not _other_release(rec, family)
         if not name_has_term(rec.repo_id, terms):
             return False
         content = content_of(rec.files)
@@ -394,6 +406,28 @@ def _public(rec: RepoRecord) -> RepoRecord:
     if not any(k in rec.extra for k in _EVIDENCE_KEYS):
         return rec
     return replace(rec, extra={k: v for k, v in rec.extra.items() if k not in _EVIDENCE_KEYS})
+
+
+def _declares_one_of(rec: RepoRecord, ids: set[str]) -> bool:
+    """Whether the card's base_model names one of these (lower-cased) repo ids."""
+    card = rec.extra.get(CARD_DATA)
+    bases = card.get("base_model") if isinstance(card, Mapping) else None
+    bases = [bases] if isinstance(bases, str) else bases if isinstance(bases, list) else []
+    return any(isinstance(b, str) and b.strip().lower() in ids for b in bases)
+
+
+def _other_release(rec: RepoRecord, family: Family) -> bool:
+    """Whether the repo's parameter count is another known release's, not this family's."""
+    params = effective_parameters(rec)
+    if not params:
+        return False
+    own = family.scales().values()
+    others = [n for n in family.markers.release_parameters.values() if n not in own]
+
+    def near(n: int) -> bool:
+        return abs(params - n) <= SCALE_TOLERANCE * n
+
+    return any(near(n) for n in others) and not any(near(n) for n in own)
 
 
 def _get(info: Any, name: str) -> Any:

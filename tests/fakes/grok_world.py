@@ -59,6 +59,7 @@ class WorldRepo:
     family: str | None = None  # root name of the family a derivative belongs to
     edges: tuple[Edge, ...] = ()
     lookalike: bool = False
+    walk_only: bool = False  # found only by walking declared children, never by a search
 
     @property
     def card_data(self) -> dict[str, Any]:
@@ -327,6 +328,23 @@ def _grok1_family() -> list[WorldRepo]:
             ),
             family="grok-1",
             edges=(Edge("xai-org/grok-1", "quantization", "declared", "finetune"),),
+        ),
+        WorldRepo(  # declares an undeclared conversion: a child of a discovered member
+            "bartowski/grok-1-hf-GGUF",
+            lfs={f"grok-1-hf-Q4_K_M-{i:05d}-of-00003.gguf": f"bartowski/{i}" for i in (1, 2, 3)},
+            gguf={"total": 316 * B, "architecture": "grok"},
+            card=_card({"base_model": "keyfan/grok-1-hf", "license": "apache-2.0"}, "Quants.\n"),
+            family="grok-1",
+            edges=(Edge("keyfan/grok-1-hf", "quantization", "declared"),),
+        ),
+        WorldRepo(  # the same, without "grok" in its name: only the declared walk finds it
+            "second-state/kf-hf-Q8_0-GGUF",
+            lfs={"kf-hf-Q8_0.gguf": "second-state-q8"},
+            gguf={"total": 316 * B, "architecture": "grok"},
+            card=_card({"base_model": "keyfan/grok-1-hf", "license": "apache-2.0"}, "Q8_0.\n"),
+            family="grok-1",
+            edges=(Edge("keyfan/grok-1-hf", "quantization", "declared"),),
+            walk_only=True,
         ),
         WorldRepo(  # LoRA adapter, no card: adapter_config.json names a member
             "loraguy/grok-1-lora-sql",
@@ -730,14 +748,26 @@ def world() -> list[WorldRepo]:
 ROOTS: dict[str, tuple[str, ...]] = {"grok-1": ("xai-org/grok-1",), "grok-2": ("xai-org/grok-2",)}
 
 
-def expected_edges(root: str) -> set[tuple[str, str, str]]:
-    """(parent, child, relation) of every edge of a root's family, by repo id."""
-    return {(e.parent, r.repo_id, e.relation) for r in world() if r.family == root for e in r.edges}
+def expected_edges(root: str, *, searchable: bool = False) -> set[tuple[str, str, str]]:
+    """(parent, child, relation) of every edge of a root's family, by repo id.
+
+    `searchable=True` leaves out what only a walk of declared children can find.
+    """
+    return {
+        (e.parent, r.repo_id, e.relation)
+        for r in world()
+        if r.family == root and not (searchable and r.walk_only)
+        for e in r.edges
+    }
 
 
-def expected_family(root: str) -> set[str]:
+def expected_family(root: str, *, searchable: bool = False) -> set[str]:
     """Repo ids of a root's family, the root included."""
-    return {r.repo_id for r in world() if r.family == root or r.root == root}
+    return {
+        r.repo_id
+        for r in world()
+        if (r.family == root and not (searchable and r.walk_only)) or r.root == root
+    }
 
 
 def lookalikes() -> set[str]:
