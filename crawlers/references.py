@@ -9,7 +9,6 @@ or comparisons do not count: a benchmark against Grok-1 is not a derivative of i
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -160,7 +159,7 @@ def references(
                     v, str
                 ):
                     add(v, f"{source} {k}", True)
-    out.extend(_text_references(record, resolve, known_ids))
+    out.extend(_text_references(record, resolve))
     # one reference per (member or id, declared): the first place wins
     seen: set[tuple[str, bool]] = set()
     unique: list[Reference] = []
@@ -172,26 +171,17 @@ def references(
     return unique
 
 
-@functools.lru_cache(maxsize=8)
-def _bare_pattern(known_ids: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One regex for every member id as a whole word (not inside a longer id or a version)."""
-    ids = sorted(set(known_ids), key=len, reverse=True)
-    if not ids:
-        return None
-    alternatives = "|".join(re.escape(i) for i in ids)
-    return re.compile(
-        rf"(?<![A-Za-z0-9_./-])({alternatives})(?![A-Za-z0-9_-]|\.[A-Za-z0-9])", re.IGNORECASE
-    )
+# An `owner/name` token standing on its own (not the tail of a path or of a longer id).
+_ID_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9_./-])([A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*)"
+)
 
 
-def _text_references(
-    record: RepoRecord, resolve: Resolver, known_ids: Iterable[str]
-) -> list[Reference]:
+def _text_references(record: RepoRecord, resolve: Resolver) -> list[Reference]:
     """Members named in card prose: hub URLs, or a member's exact `owner/name`."""
     if not record.card_text:
         return []
     _, body = parse_card(record.card_text)
-    bare = _bare_pattern(tuple(known_ids))
     out: list[Reference] = []
     for line in body.splitlines():
         stripped = line.strip()
@@ -206,13 +196,12 @@ def _text_references(
                 key = resolve(parsed[1], parsed[0], record.hub)
                 if key:
                     out.append(Reference(parsed[1], f"card text links {m.group(0)}", False, key))
-        if bare is not None:
-            for m in bare.finditer(_URL.sub(" ", stripped)):
-                rid = m.group(1)
-                if rid.lower() != record.repo_id.lower():
-                    key = resolve(rid, None, record.hub)
-                    if key:
-                        out.append(Reference(rid, f"card text names {rid}", False, key))
+        for m in _ID_TOKEN.finditer(_URL.sub(" ", stripped)):
+            rid = m.group(1).rstrip(".")  # a sentence may end right after the id
+            if rid.lower() != record.repo_id.lower():
+                key = resolve(rid, None, record.hub)
+                if key:
+                    out.append(Reference(rid, f"card text names {rid}", False, key))
     return out
 
 
