@@ -44,6 +44,7 @@ from crawlers.content import (
     LIBRARY,
     content_of,
     effective_parameters,
+    parse_card,
     parse_gguf_header,
     parse_json_object,
     safe_yaml,
@@ -209,7 +210,11 @@ class Discovery:
         waiting: dict[str, RepoRecord] = {}
         kept: list[CrawlItem] = []
         for rid, info in infos.items():
-            rec = self._read.get(rid) or self._listing_record(info)
+            try:
+                rec = self._read.get(rid) or self._listing_record(info)
+            except (ValueError, TypeError) as exc:  # hub data we cannot map: skip, say so
+                kept.append(CrawlWarning(f"unreadable listing item skipped: {exc}", rid))
+                continue
             if rid.lower() in known:
                 sha = _get(info, "sha")
                 if sha and ctx.known_shas.get(rid) == sha:
@@ -402,10 +407,11 @@ _EVIDENCE_KEYS = (CARD_DATA, CONFIG, CONFIGS)
 
 
 def _public(rec: RepoRecord) -> RepoRecord:
-    """A record as the pipeline stores it: without the parsed configs kept for evidence."""
-    if not any(k in rec.extra for k in _EVIDENCE_KEYS):
-        return rec
-    return replace(rec, extra={k: v for k, v in rec.extra.items() if k not in _EVIDENCE_KEYS})
+    """A record as the pipeline stores it: no parsed configs kept for evidence, and the card
+    text without its YAML front matter (as the declared walk stores it)."""
+    extra = {k: v for k, v in rec.extra.items() if k not in _EVIDENCE_KEYS}
+    card = parse_card(rec.card_text)[1] if rec.card_text else rec.card_text
+    return replace(rec, extra=extra, card_text=card)
 
 
 def _declares_one_of(rec: RepoRecord, ids: set[str]) -> bool:
