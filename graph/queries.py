@@ -46,7 +46,7 @@ FROM walk w JOIN nodes n ON n.id = w.node_id
 """
 
 
-@dataclass
+@dataclass(slots=True)
 class LineageNode:
     id: int
     key: str
@@ -59,15 +59,19 @@ class LineageNode:
     downloads: int
     likes: int
     attribution: bool | None
+    issues: str  # license issue codes, comma-separated as stored
     depth: int = 0
+    # (parent id, relation, source, confidence), shallowest parent first after the BFS
     parents: list[tuple[int, str, str, float]] = field(default_factory=list)
-    # (parent id, relation, source, confidence)
-    license_issues: list[str] = field(default_factory=list)
 
     @property
     def relation(self) -> str:
         """The relation to the parent it is shown under (the first, shallowest one)."""
         return self.parents[0][1] if self.parents else ""
+
+    @property
+    def license_issues(self) -> list[str]:
+        return self.issues.split(",") if self.issues else []
 
 
 @dataclass
@@ -98,25 +102,15 @@ def descendants(
     if max_depth is not None:
         params["max_depth"] = max_depth
     nodes: dict[int, LineageNode] = {}
+    # plain tuples: 50,000 rows, so attribute access by name would cost more than the query
     for row in session.execute(stmt, params):
-        node = nodes.get(row.id)
+        node = nodes.get(row[0])
         if node is None:
-            node = nodes[row.id] = LineageNode(
-                row.id,
-                row.key,
-                row.hub,
-                row.repo_id,
-                row.status,
-                row.license,
-                row.formats,
-                int(row.parameters or 0),
-                int(row.downloads or 0),
-                int(row.likes or 0),
-                row.attribution,
-                license_issues=[c for c in (row.license_issues or "").split(",") if c],
-            )
-        if row.parent_id is not None and all(p[0] != row.parent_id for p in node.parents):
-            node.parents.append((row.parent_id, row.relation, row.source, float(row.confidence)))
+            node = nodes[row[0]] = LineageNode(*row[:6], row[6], row[7] or 0, row[8] or 0,
+                                               row[9] or 0, row[10], row[11] or "")
+        parent_id = row[12]
+        if parent_id is not None and all(p[0] != parent_id for p in node.parents):
+            node.parents.append((parent_id, row[13], row[14], float(row[15])))
     order = _bfs(list(start_ids), nodes, max_depth)
     return Lineage(list(start_ids), {i: nodes[i] for i in order}, order)
 
@@ -128,7 +122,8 @@ def _bfs(start: list[int], nodes: dict[int, LineageNode], max_depth: int | None)
         for parent_id, *_ in node.parents:
             children.setdefault(parent_id, []).append(node.id)
     for kids in children.values():
-        kids.sort(key=lambda i: nodes[i].key.lower())
+        if len(kids) > 1:
+            kids.sort(key=lambda i: nodes[i].key.lower())
     depth = {i: 0 for i in start if i in nodes}
     queue = deque(depth)
     order = list(depth)
@@ -144,13 +139,13 @@ def _bfs(start: list[int], nodes: dict[int, LineageNode], max_depth: int | None)
     for node_id in order:
         node = nodes[node_id]
         node.depth = depth[node_id]
-        # show a node under its shallowest parent; drop parents outside the walk
-        node.parents = sorted(
-            (p for p in node.parents if p[0] in depth),
-            key=lambda p: (depth[p[0]], nodes[p[0]].key.lower()),
-        )
         if node.depth == 0:
             node.parents = []
+        elif len(node.parents) > 1:  # show it under its shallowest parent within the walk
+            node.parents = sorted(
+                (p for p in node.parents if p[0] in depth),
+                key=lambda p: (depth[p[0]], nodes[p[0]].key.lower()),
+            )
     return order
 
 

@@ -166,7 +166,10 @@ def _parse_roots(raw: Any, origin: str) -> dict[str, RootConfig]:
             raise ConfigError(f'{origin}: {key}.license must be a string like "apache-2.0"')
         if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
             raise ConfigError(f'{origin}: {key}.search_terms must be a list of words like ["grok"]')
-        roots[name] = RootConfig(name, tuple(nodes), license_id.lower(), tuple(terms))
+        from graph.licenses import normalize_license_id
+
+        roots[name] = RootConfig(name, tuple(nodes), normalize_license_id(license_id),
+                                 tuple(terms))
     return roots
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from crawlers.base import HubUnavailable, RateLimited, TokenRejected
 from db.session import DatabaseError
+from graph.license_audit import RulesError
 from tracker.config import ConfigError
 
 EXIT_OK = 0
@@ -43,6 +44,7 @@ class CrawlLocked(TrackerError):
 # exception type -> (exit code, message builder); the first matching row wins.
 ERROR_TABLE: list[tuple[type[BaseException], int, Callable[[BaseException], str]]] = [
     (ConfigError, EXIT_USAGE, lambda e: f"config: {e}"),
+    (RulesError, EXIT_USAGE, lambda e: f"config: {e}"),
     (CrawlLocked, EXIT_LOCKED, str),
     (TrackerError, EXIT_FAILED, str),
     (

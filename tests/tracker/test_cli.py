@@ -38,29 +38,40 @@ def invoke(*args, db=None):
 def test_lineage_tree_shows_each_level_with_relation_and_license(crawled):
     result = invoke("lineage", "grok-1", db=crawled)
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[0].startswith("huggingface:xai-org/grok-1")
-    assert any(line.startswith("└── huggingface:keyfan/grok-1-hf  [conversion]  apache-2.0")
-               for line in lines)
-    assert any("    └── huggingface:someone/grok-1-hf-GGUF  [quantization]  no license" in line
-               for line in lines)
-    assert "2 descendants" in result.output
+    assert any(
+        line.startswith("└── huggingface:keyfan/grok-1-hf  [conversion]  apache-2.0")
+        for line in lines
+    )
+    assert any(
+        "    └── huggingface:someone/grok-1-hf-GGUF  [quantization]  no license" in line
+        for line in lines
+    )
+    assert "2 descendants" in result.stdout
 
 
 def test_lineage_json_depth_and_relation_filters(crawled):
-    data = json.loads(invoke("lineage", "grok-1", "--format", "json", "--depth", "1",
-                             db=crawled).output)
-    assert [n["node"] for n in data["nodes"]] == ["huggingface:xai-org/grok-1",
-                                                  "huggingface:keyfan/grok-1-hf"]
-    data = json.loads(invoke("lineage", "grok-1", "--format", "json", "--relation",
-                             "quantization", db=crawled).output)
+    data = json.loads(
+        invoke("lineage", "grok-1", "--format", "json", "--depth", "1", db=crawled).stdout
+    )
+    assert [n["node"] for n in data["nodes"]] == [
+        "huggingface:xai-org/grok-1",
+        "huggingface:keyfan/grok-1-hf",
+    ]
+    data = json.loads(
+        invoke(
+            "lineage", "grok-1", "--format", "json", "--relation", "quantization", db=crawled
+        ).stdout
+    )
     quant = [n for n in data["nodes"] if n["relation"] == "quantization"]
     assert [n["node"] for n in quant] == ["huggingface:someone/grok-1-hf-GGUF"]
 
 
 def test_lineage_table_has_header_and_one_row_per_node(crawled):
-    output = invoke("lineage", "huggingface:keyfan/grok-1-hf", "--format", "table",
-                    db=crawled).output
+    output = invoke(
+        "lineage", "huggingface:keyfan/grok-1-hf", "--format", "table", db=crawled
+    ).stdout
     header, *rows = output.splitlines()
     assert header.split()[:3] == ["DEPTH", "NODE", "RELATION"]
     assert len(rows) == 2
@@ -69,8 +80,9 @@ def test_lineage_table_has_header_and_one_row_per_node(crawled):
 def test_unknown_target_is_one_line_exit_2(crawled):
     result = CliRunner().invoke(cli, ["--database", crawled, "lineage", "grok-9"])
     assert result.exit_code == 2
-    assert result.output.strip().startswith("tracker: 'grok-9' is neither a root")
-    assert len(result.output.strip().splitlines()) == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().startswith("tracker: 'grok-9' is neither a root")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_bad_config_file_exits_2_with_the_key(tmp_path):
@@ -105,8 +117,12 @@ def test_export_graphml_to_file_loads_in_networkx(crawled, tmp_path):
     assert result.exit_code == 0, result.output
     graph = nx.read_graphml(out)
     assert graph.number_of_nodes() == 4 and graph.number_of_edges() == 2
-    assert graph.edges["huggingface:keyfan/grok-1-hf",
-                       "huggingface:someone/grok-1-hf-GGUF"]["relation"] == "quantization"
+    assert (
+        graph.edges["huggingface:keyfan/grok-1-hf", "huggingface:someone/grok-1-hf-GGUF"][
+            "relation"
+        ]
+        == "quantization"
+    )
 
 
 def test_every_command_has_help_and_is_in_the_readme():
@@ -118,12 +134,23 @@ def test_every_command_has_help_and_is_in_the_readme():
 
 def test_installed_command_runs_in_a_real_process(crawled, tmp_path):
     env = {**os.environ, "TRACKER_DATABASE_URL": crawled}
-    proc = subprocess.run([sys.executable, "-m", "tracker", "lineage", "grok-1", "--format",
-                           "json"], env=env, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker", "lineage", "grok-1", "--format", "json"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)["nodes"]) == 3
-    proc = subprocess.run([sys.executable, "-m", "tracker", "lineage", "nope/nope"], env=env,
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker", "lineage", "nope/nope"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("tracker: 'nope/nope' is neither a root")
