@@ -321,8 +321,15 @@ def _rename(
     result: NodeWrite,
 ) -> None:
     old = session.scalar(select(Node).where(Node.key == old_key))
-    if old is None or session.scalar(select(Node.id).where(Node.key == new_key)) is not None:
+    if old is None:
         return
+    twin = session.scalar(select(Node.id).where(Node.key == new_key))
+    if twin == old.id:
+        return
+    if twin is not None:
+        # The listing showed the new id (stored as a new node) before a lookup of the old id
+        # proved the redirect: one repo, so one node, the one that has the history.
+        _fold(session, twin, old.id)
     hub, _, repo_id = new_key.partition(":")
     session.execute(update(Node).where(Node.id == old.id).values(key=new_key, repo_id=repo_id))
     if session.get(Alias, old_key) is None:
@@ -334,6 +341,41 @@ def _rename(
     )
     session.flush()
     result.renamed.append((old_key, new_key))
+
+
+def _fold(session: Session, src: int, dst: int) -> None:
+    """Move everything of node `src` to node `dst`, then drop the emptied `src` row (nothing
+    recorded is lost: edges, history, observations, aliases, files and root membership
+    move; an edge `dst` already has, or one between the two, is the same fact twice)."""
+    session.flush()
+    both = (Edge.parent_id.in_([src, dst])) | (Edge.child_id.in_([src, dst]))
+    edges = session.scalars(select(Edge).where(both)).all()
+    pairs = {(e.parent_id, e.child_id) for e in edges if src not in (e.parent_id, e.child_id)}
+    for edge in edges:
+        if src not in (edge.parent_id, edge.child_id):
+            continue
+        pair = tuple(dst if n == src else n for n in (edge.parent_id, edge.child_id))
+        if pair[0] == pair[1] or pair in pairs:
+            session.delete(edge)
+        else:
+            edge.parent_id, edge.child_id = pair
+            pairs.add(pair)
+    session.flush()
+    runs = select(Observation.run_id).where(Observation.node_id == dst).scalar_subquery()
+    session.execute(
+        delete(Observation).where(Observation.node_id == src, Observation.run_id.in_(runs))
+    )
+    roots = select(RootMember.root).where(RootMember.node_id == dst).scalar_subquery()
+    session.execute(delete(RootMember).where(RootMember.node_id == src, RootMember.root.in_(roots)))
+    if session.scalar(select(func.count()).select_from(File).where(File.node_id == src)):
+        session.execute(delete(File).where(File.node_id == dst))  # the twin's list is newer
+    for model in (Observation, RootMember, File, NodeHistory, Alias):
+        session.execute(
+            update(model).where(model.node_id == src).values(node_id=dst),
+            execution_options={"synchronize_session": False},
+        )
+    session.execute(delete(Node).where(Node.id == src))
+    session.expire_all()
 
 
 def record_observations(session: Session, run_id: int, rows: Iterable[Mapping[str, Any]]) -> None:

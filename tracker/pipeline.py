@@ -264,15 +264,15 @@ class _Crawl:
 
         for root_name in self.roots:
             root = self.config.roots[root_name]
+            # seen under any root is seen: a merge of two roots' weights is listed under one
+            seen = set().union(*self.seen_ids.values())
             with session_scope(self.engine) as session:
                 start = list(repo.node_ids(session, root.nodes).values())
                 family = descendants(session, start)
                 unseen = [
                     n
                     for i, n in family.nodes.items()
-                    if i not in self.seen_ids[root_name]
-                    and n.status != "removed"
-                    and n.hub in self.hubs
+                    if i not in seen and n.status != "removed" and n.hub in self.hubs
                 ]
             for node in unseen:
                 crawler = crawlers.get(node.hub)
@@ -292,6 +292,13 @@ class _Crawl:
                         )
                     self.counts[root_name].removed += 1
                     log.info("%s is gone from %s: marked removed", node.key, node.hub)
+                elif record.status == "gated" and record.repo_id == node.repo_id:
+                    # a gate hides the card and files; it does not erase what we knew of them
+                    with session_scope(self.engine) as session:
+                        repo.set_status(
+                            session, node.id, "gated", now=self.clock(), run_id=self.run_id
+                        )
+                    log.info("%s is gated on %s", node.key, node.hub)
                 else:
                     self._flush(root_name, [record], [], [])
 

@@ -436,3 +436,70 @@ def test_export_at_a_date_means_the_end_of_that_day_and_before_any_crawl_is_empt
     path = tmp_path / "before.graphml"
     invoke(config, "export", "--at", "2026-11-01", "--output", str(path))
     assert nx.read_graphml(path).number_of_nodes() == 0
+
+
+# --- bugs found on the way (each failed before its fix) ---------------------------------------
+
+
+def test_a_gate_found_by_a_direct_lookup_keeps_what_was_known(config):
+    """A lookup behind a gate sees no card and no files (the HF crawler's `check` returns a
+    bare record); the node becomes gated but keeps its license, sha and formats."""
+    crawl_with(config, Hub(world_day1()), DAY1)
+    day2 = world_day1()
+    day2["grok-1"] = [
+        i
+        for i in day2["grok-1"]
+        if "dave/" not in getattr(i, "repo_id", "") and "dave/" not in getattr(i, "child", "")
+    ]
+    gate = RepoRecord(hub="huggingface", repo_id="dave/grok-1-instruct", status="gated", gated=True)
+    report = crawl_with(config, Hub(day2, checks={"dave/grok-1-instruct": gate}), DAY2)
+    assert report.status == "ok"
+    engine = open_database(config.database_url)
+    with session_scope(engine) as s:
+        dave = s.scalar(select(Node).where(Node.key == "huggingface:dave/grok-1-instruct"))
+        assert dave.status == "gated"
+        assert dave.license == "apache-2.0" and dave.sha == "a" * 40
+    engine.dispose()
+    g1 = changes(config)["roots"]["grok-1"]
+    assert keys(g1["gated"]) == ["huggingface:dave/grok-1-instruct"]
+    assert g1["license_changes"] == [] and g1["updated"] == []
+
+
+def test_a_rename_whose_new_id_was_listed_first_keeps_one_node(config):
+    """The listing shows the new id (a new node) before the lookup of the old id proves the
+    redirect: the two become one node under the new id, the old id an alias."""
+    crawl_with(config, Hub(world_day1()), DAY1)
+    day2 = world_day2()
+    day2["grok-1"] += [
+        rec("bob/grok-1-lora-v2", files=files("e")),
+        claim("xai-org/grok-1", "bob/grok-1-lora-v2", "adapter"),
+    ]
+    report = crawl_with(config, Hub(day2, checks=CHECKS_DAY2), DAY2)
+    assert report.status == "ok" and report.roots["grok-1"].renamed == 1
+    engine = open_database(config.database_url)
+    with session_scope(engine) as s:
+        bobs = s.scalars(select(Node).where(Node.repo_id.like("bob/%"))).all()
+        assert [(n.key, n.status) for n in bobs] == [("huggingface:bob/grok-1-lora-v2", "active")]
+        assert bobs[0].first_seen < DAY2  # the node that has the history survives
+    engine.dispose()
+    g1 = changes(config)["roots"]["grok-1"]
+    assert "huggingface:bob/grok-1-lora-v2" not in keys(g1["new"])
+    assert [r["old"] for r in g1["renamed"]] == ["huggingface:bob/grok-1-lora"]
+    out = invoke(config, "lineage", "huggingface:bob/grok-1-lora", "--format", "json").stdout
+    assert [n["node"] for n in json.loads(out)["nodes"]] == ["huggingface:bob/grok-1-lora-v2"]
+
+
+def test_a_node_listed_under_another_root_is_not_looked_up_again(config):
+    """A merge of grok-1 and grok-2 belongs to both families; listed under grok-2, it was seen
+    by the run and costs no direct lookup for grok-1."""
+    day = world_day1()
+    day["grok-2"] += [
+        rec("mix/grok-1-2-merge", files=files("9")),
+        claim("xai-org/grok-2", "mix/grok-1-2-merge", "merge"),
+        claim("keyfan/grok-1-hf", "mix/grok-1-2-merge", "merge"),
+    ]
+    crawl_with(config, Hub(day), DAY1)
+    hub = Hub(day)
+    report = crawl_with(config, hub, DAY2)
+    assert report.status == "ok" and hub.checked == []
+    assert "model_info" not in report.requests
