@@ -231,9 +231,12 @@ def upsert_nodes(
     if not rows:
         return result
     by_key = {row["key"]: dict(row) for row in rows}
+    unknown_former: dict[str, str] = {}  # former key we never stored -> new key
     for new_key, old_key in (renamed_from or {}).items():
         if new_key in by_key:
             _rename(session, old_key, new_key, now=now, run_id=run_id, result=result)
+            if not node_ids(session, [old_key]):
+                unknown_former[old_key] = new_key
     existing: dict[str, Node] = {}
     for chunk in _chunks(list(by_key)):
         for node in session.scalars(select(Node).where(Node.key.in_(chunk))):
@@ -287,6 +290,9 @@ def upsert_nodes(
     seen = [result.ids[k] for k in by_key if k in existing]
     for chunk in _chunks(seen):
         session.execute(update(Node).where(Node.id.in_(chunk)).values(last_seen=now))
+    # renamed before we first saw it (a root's configured id): the former id still resolves
+    for old_key, new_key in unknown_former.items():
+        session.add(Alias(key=old_key, node_id=result.ids[new_key], first_seen=now))
     return result
 
 

@@ -503,3 +503,22 @@ def test_a_node_listed_under_another_root_is_not_looked_up_again(config):
     report = crawl_with(config, hub, DAY2)
     assert report.status == "ok" and hub.checked == []
     assert "model_info" not in report.requests
+
+
+def test_a_root_renamed_before_its_first_crawl_still_resolves_by_its_configured_id(config):
+    """config names huggingface:xai-org/grok-1; the hub redirects it to a new id on the very
+    first crawl. The configured id must become an alias, or the root has no members."""
+    day = world_day1()
+    day["grok-1"][0] = rec("xai-org/grok-1-base", renamed_from="xai-org/grok-1", files=files("a"))
+    day["grok-1"] = [
+        claim("xai-org/grok-1-base", i.child.split(":", 1)[1], i.relation)
+        if getattr(i, "parent", "") == "huggingface:xai-org/grok-1"
+        else i
+        for i in day["grok-1"]
+    ]
+    crawl_with(config, Hub(day), DAY1)
+    out = invoke(config, "lineage", "grok-1", "--format", "json").stdout
+    nodes = [n["node"] for n in json.loads(out)["nodes"]]
+    assert nodes[0] == "huggingface:xai-org/grok-1-base" and len(nodes) == 7
+    out = invoke(config, "show", "huggingface:xai-org/grok-1").stdout
+    assert out.startswith("huggingface:xai-org/grok-1-base")
