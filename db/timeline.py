@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from db.models import Alias, CrawlRun, Edge, Node, NodeHistory, Observation
@@ -53,7 +53,7 @@ class Window:
 
     def where(self, column):
         if self.start is None:
-            return True
+            return true()
         return column >= self.start if self.inclusive else column > self.start
 
 

@@ -56,8 +56,9 @@ def changes(
 ) -> dict[str, Any]:
     """Per root, what changed since `since` (default: the previous complete run).
 
-    Returns plain JSON-ready data: `{"until", "since_option", "roots": {name: {"since",
-    "since_run", "latest_run", "runs", "counts", <SECTIONS>...}}}`.
+    Returns plain JSON-ready data: `{"until", "since_option", "roots": {name: {"crawled",
+    "since", "since_run", "latest_run", "runs", "counts", <SECTIONS>...}}}`; every item has
+    `node` (current key) and `at` (when the crawl recorded it).
     """
     from graph.build import family_ids
     from tracker.service import store
@@ -90,17 +91,19 @@ def changes(
         for name in names:
             window, since_run, latest = windows[name]
             family = families.get(name, set())
-            section = _root_changes(window, family, history, new_nodes, new_edges, parents, keys)
-            section["since"] = window.start.isoformat() if window.start else None
-            section["since_run"] = since_run.to_dict() if since_run else None
-            section["latest_run"] = latest.to_dict() if latest else None
-            section["runs"] = [
-                r.to_dict()
-                for r in runs
-                if name in r.roots and (window.start is None or _after(r, window))
-            ]
-            section["crawled"] = bool(family)
-            out["roots"][name] = section
+            found = _root_changes(window, family, history, new_nodes, new_edges, parents, keys)
+            out["roots"][name] = {
+                "crawled": bool(family),
+                "since": window.start.isoformat() if window.start else None,
+                "since_run": since_run.to_dict() if since_run else None,
+                "latest_run": latest.to_dict() if latest else None,
+                "runs": [
+                    r.to_dict()
+                    for r in runs
+                    if name in r.roots and (window.start is None or _after(r, window))
+                ],
+                **found,
+            }
     return out
 
 
@@ -219,6 +222,4 @@ def _root_changes(window, family, history, new_nodes, new_edges, parents, keys) 
     out["updated"] = sorted(updated.values(), key=lambda e: e["node"])
     for name in ("new", "removed", "renamed", "gated", "status_changes", "license_changes"):
         out[name].sort(key=lambda e: (e["at"], e["node"]))
-    result: dict[str, Any] = dict(out)
-    result["counts"] = {name: len(out[name]) for name in SECTIONS}
-    return result
+    return {"counts": {name: len(out[name]) for name in SECTIONS}, **out}
