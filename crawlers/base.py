@@ -140,6 +140,9 @@ class RootSpec:
     name: str
     repo_ids: tuple[str, ...]
     search_terms: tuple[str, ...] = ("grok",)
+    # Read each changed member's card text: the root's terms require a notice in it (grok-2:
+    # "Powered by xAI"). Costs one request per member whose sha changed, so off by default.
+    read_cards: bool = False
 
 
 @dataclass(frozen=True)

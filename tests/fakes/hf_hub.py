@@ -244,7 +244,7 @@ class FakeHub:
             return _json(data)
         data = {k: v for k, v in data.items() if k not in ("baseModels", "downloadsAllTime")}
         if _flag(q, "blobs"):
-            data["siblings"] = [_sibling(f) for f in repo.all_files()]
+            data["siblings"] = [_sibling(f) for f in self.world.files_of(repo)]
         return _json(data)
 
     def _tree(
@@ -256,7 +256,7 @@ class FakeHub:
         prefix = folder + "/" if folder else ""
         entries: dict[str, dict[str, Any]] = {}
         recursive = _flag(q, "recursive")
-        for f in repo.all_files():
+        for f in self.world.files_of(repo):
             if not f.path.startswith(prefix):
                 continue
             relative = f.path[len(prefix) :].split("/")
@@ -285,7 +285,7 @@ class FakeHub:
             paths = form.get("paths") or json.loads(request.body or b"{}").get("paths", [])
         except (ValueError, AttributeError):
             paths = []
-        files = {f.path: f for f in repo.all_files()}
+        files = {f.path: f for f in self.world.files_of(repo)}
         return _json([files[p].to_tree_json() for p in paths if p in files])
 
     def _resolve(self, request: Request) -> Response:
@@ -305,7 +305,7 @@ class FakeHub:
                 return _error(401, "GatedRepo", "Access to this model is restricted")
             if token not in self.gated_access.get(repo.id, set()):
                 return _error(403, "GatedRepo", "You are not in the authorized list")
-        f = repo.file(file_path)
+        f = next((f for f in self.world.files_of(repo) if f.path == file_path), None)
         if f is None:
             return _error(404, "EntryNotFound", "Entry not found")
         body = f.content or b""

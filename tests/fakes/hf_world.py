@@ -197,10 +197,10 @@ class FakeRepo:
                 return f
         return None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, files: list[FakeFile] | None = None) -> dict[str, Any]:
         """Every field the Hub can answer for this repo (model_info without expand, mostly)."""
-        files = self.all_files()
-        parents = self.declared_parents()
+        files = self.all_files() if files is None else files
+        parents = self.declared_parents()  # (World caches this JSON per repo version)
         data: dict[str, Any] = {
             "_id": _hex("id", self.id, n=24),
             "id": self.id,
@@ -246,6 +246,7 @@ class World:
         self._by_tag: dict[str, dict[str, None]] = {}  # tag -> ordered set of lower ids
         self._tags: dict[str, list[str]] = {}
         self._json: dict[str, dict[str, Any]] = {}
+        self._files: dict[str, list[FakeFile]] = {}
         self.add(*repos)
 
     def __len__(self) -> int:
@@ -301,6 +302,7 @@ class World:
         for tag in self._tags.pop(key, ()):
             self._by_tag.get(tag, {}).pop(key, None)
         self._json.pop(key, None)
+        self._files.pop(key, None)
         self._repos.pop(key, None)
 
     # --- reads -----------------------------------------------------------------------------
@@ -325,8 +327,16 @@ class World:
         key = repo.id.lower()
         data = self._json.get(key)
         if data is None:
-            data = self._json[key] = repo.to_json()
+            data = self._json[key] = repo.to_json(self.files_of(repo))
         return data
+
+    def files_of(self, repo: FakeRepo) -> list[FakeFile]:
+        """`repo.all_files()`, computed once per version of the repo."""
+        key = repo.id.lower()
+        files = self._files.get(key)
+        if files is None:
+            files = self._files[key] = repo.all_files()
+        return files
 
     def query(
         self, filters: list[str], search: str | None = None, author: str | None = None

@@ -1,0 +1,409 @@
+"""Hugging Face Hub JSON -> our records: the one place that maps the API's names to ours.
+
+Everything here is pure and defensive: Hub JSON is user-written metadata (card YAML) plus the
+Hub's own fields, and any of it can have the wrong type. A value we cannot use is dropped with
+a warning message; only an item without a usable repo id is rejected (`ValueError`).
+
+Declared lineage on the Hub: the card's `base_model` (a string, or a list = several parents)
+and `base_model_relation`; the Hub mirrors them as tags `base_model:<parent>` and
+`base_model:<relation>:<parent>` (its relation is a guess when the card gives none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from crawlers.base import FileRecord, Relation, RepoRecord, is_valid_repo_id
+
+# What every listing and model_info asks for: enough for a RepoRecord without another call.
+EXPAND: tuple[str, ...] = (
+    "author",
+    "cardData",
+    "config",
+    "createdAt",
+    "disabled",
+    "downloads",
+    "gated",
+    "gguf",
+    "lastModified",
+    "library_name",
+    "likes",
+    "pipeline_tag",
+    "safetensors",
+    "sha",
+    "siblings",
+    "tags",
+)
+
+# The Hub's relation words (and spellings seen in cards) -> SPEC.md's vocabulary.
+RELATION_WORDS: dict[str, Relation] = {
+    "quantized": "quantization",
+    "quantization": "quantization",
+    "finetune": "finetune",
+    "fine-tune": "finetune",
+    "finetuned": "finetune",
+    "adapter": "adapter",
+    "lora": "adapter",
+    "merge": "merge",
+    "merged": "merge",
+}
+HUB_RELATION_WORDS = frozenset({"adapter", "merge", "quantized", "finetune"})
+
+# Hub tags that name a weight format or a quantization scheme, and what we call it.
+FORMAT_TAGS: dict[str, str] = {
+    "gguf": "gguf",
+    "safetensors": "safetensors",
+    "pytorch": "pytorch",
+    "jax": "jax",
+    "flax": "jax",
+    "mlx": "mlx",
+    "onnx": "onnx",
+    "tf": "tensorflow",
+    "tensorflow": "tensorflow",
+    "keras": "tensorflow",
+    "tflite": "tflite",
+    "coreml": "coreml",
+    "openvino": "openvino",
+    "gptq": "gptq",
+    "awq": "awq",
+    "exl2": "exl2",
+    "bitsandbytes": "bitsandbytes",
+    "fp8": "fp8",
+}
+FILE_SUFFIXES: tuple[tuple[str, str], ...] = (
+    (".gguf", "gguf"),
+    (".safetensors", "safetensors"),
+    (".bin", "pytorch"),
+    (".pt", "pytorch"),
+    (".pth", "pytorch"),
+    (".msgpack", "jax"),
+    (".onnx", "onnx"),
+    (".h5", "tensorflow"),
+    (".tflite", "tflite"),
+    (".mlmodel", "coreml"),
+)
+_HF_URL_PREFIXES = (
+    "https://huggingface.co/",
+    "http://huggingface.co/",
+    "hf.co/",
+    "huggingface.co/",
+)
+_MAX_PARENTS = 64
+_MAX_TAGS = 500
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One repo as a listing item or model_info showed it, with its declared lineage."""
+
+    record: RepoRecord
+    card_parents: tuple[str, ...] = ()  # valid ids from card base_model, in card order
+    tag_parents: tuple[str, ...] = ()  # ids from the Hub's base_model: tags
+    tag_relations: Mapping[str, str | None] = field(default_factory=dict)  # lower id -> word
+    card_relation: str | None = None  # base_model_relation as written
+    siblings: tuple[str, ...] | None = None  # file names, when the Hub sent them
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def repo_id(self) -> str:
+        return self.record.repo_id
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        """Declared parents: the card's, else the Hub's tags (self-references included)."""
+        if self.card_parents:
+            return self.card_parents
+        return self.tag_parents
+
+    def relation_to(self, parent: str) -> tuple[Relation, str]:
+        """The declared relation to `parent` and the evidence for it, in SPEC.md's words.
+
+        The card's `base_model_relation` wins; then several parents make a merge; then the
+        Hub's tag for this parent; a declared parent with no relation is a fine-tune.
+        """
+        me = self.repo_id.lower()
+        others = {p.lower() for p in self.parents} - {me}
+        card_word = RELATION_WORDS.get((self.card_relation or "").strip().lower())
+        tag_word = self.tag_relations.get(parent.lower())
+        relation: Relation
+        if card_word is not None:
+            relation = card_word
+        elif len(others) > 1:
+            relation = "merge"
+        elif tag_word is not None:
+            relation = RELATION_WORDS.get(tag_word, "finetune")
+        else:
+            relation = "finetune"
+        if parent.lower() in {p.lower() for p in self.card_parents}:
+            evidence = "card base_model: " + ", ".join(self.card_parents)
+            if self.card_relation:
+                evidence += f" (base_model_relation: {self.card_relation})"
+        else:
+            evidence = f"Hub tag base_model:{tag_word + ':' if tag_word else ''}{parent}"
+        return relation, evidence
+
+
+def parse_repo(data: object, *, hub_url: str) -> Listed:
+    """A listing item or model_info JSON -> `Listed`. ValueError if it has no valid id."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"expected a JSON object, got {type(data).__name__}")
+    repo_id = data.get("id") or data.get("modelId")
+    if not is_valid_repo_id(repo_id):
+        raise ValueError(f"not a repo id: {str(repo_id)[:120]!r}")
+    assert isinstance(repo_id, str)
+    warnings: list[str] = []
+    card = data.get("cardData")
+    if card is None:
+        card = {}
+    elif not isinstance(card, Mapping):
+        warnings.append(f"cardData is a {type(card).__name__}, not a mapping: ignored")
+        card = {}
+    config = data.get("config")
+    if not isinstance(config, Mapping):
+        config = {}
+    tags = _strings(data.get("tags"))[:_MAX_TAGS]
+    siblings = _siblings(data.get("siblings"))
+    card_parents = _card_parents(card.get("base_model"), warnings)
+    card_relation = card.get("base_model_relation")
+    if card_relation is not None and not isinstance(card_relation, str):
+        warnings.append("base_model_relation is not a string: ignored")
+        card_relation = None
+    if card_relation and card_relation.strip().lower() not in RELATION_WORDS:
+        warnings.append(f"unknown base_model_relation {card_relation[:40]!r}: ignored")
+    safetensors = _safetensors(data.get("safetensors"))
+    gguf = _gguf(data.get("gguf"))
+    parameters = (safetensors or {}).get("total") or (gguf or {}).get("total") or 0
+    gated = data.get("gated")
+    record = RepoRecord(
+        hub="huggingface",
+        repo_id=repo_id,
+        url=f"{hub_url.rstrip('/')}/{repo_id}",
+        status="gated" if gated not in (None, False, "false", "") else "active",
+        sha=data["sha"] if isinstance(data.get("sha"), str) else None,
+        created_at=_datetime(data.get("createdAt"), "createdAt", warnings),
+        last_modified=_datetime(data.get("lastModified"), "lastModified", warnings),
+        downloads=_count(data.get("downloads")),
+        likes=_count(data.get("likes")),
+        gated=gated not in (None, False, "false", ""),
+        license_raw=_license(card, tags, warnings),
+        architectures=tuple(_strings(config.get("architectures"))[:20]),
+        model_type=config["model_type"] if isinstance(config.get("model_type"), str) else None,
+        formats=formats_of(tags, siblings or ()),
+        parameters=int(parameters),
+        tags=tuple(tags),
+        gguf=gguf,
+        safetensors=safetensors,
+        extra=_extra(data, card, card_parents, card_relation),
+    )
+    tag_parents, tag_relations = _tag_relations(tags)
+    return Listed(
+        record=record,
+        card_parents=card_parents,
+        tag_parents=tag_parents,
+        tag_relations=tag_relations,
+        card_relation=card_relation,
+        siblings=siblings,
+        warnings=tuple(warnings),
+    )
+
+
+def normalize_repo_ref(value: str) -> str:
+    """`https://huggingface.co/org/name/` -> `org/name`; other strings are only stripped."""
+    ref = value.strip()
+    for prefix in _HF_URL_PREFIXES:
+        if ref.lower().startswith(prefix):
+            ref = ref[len(prefix) :]
+            break
+    return ref.strip("/")
+
+
+def formats_of(tags: Iterable[str], file_names: Iterable[str]) -> tuple[str, ...]:
+    found = {FORMAT_TAGS[t.lower()] for t in tags if t.lower() in FORMAT_TAGS}
+    for name in file_names:
+        lower = name.lower()
+        for suffix, fmt in FILE_SUFFIXES:
+            if lower.endswith(suffix):
+                found.add(fmt)
+    return tuple(sorted(found))
+
+
+def file_records(items: Iterable[object]) -> tuple[list[FileRecord], int]:
+    """Tree entries -> FileRecords (folders skipped); also how many entries were unreadable."""
+    files, bad = [], 0
+    for item in items:
+        if not isinstance(item, Mapping) or item.get("type") == "directory":
+            bad += not isinstance(item, Mapping)
+            continue
+        path, size, lfs = item.get("path"), item.get("size"), item.get("lfs")
+        if not isinstance(path, str) or not path or len(path) > 1000:
+            bad += 1
+            continue
+        sha256 = lfs.get("oid") if isinstance(lfs, Mapping) else None
+        oid = item.get("oid")
+        files.append(
+            FileRecord(
+                path=path,
+                size=_count(size),
+                sha256=sha256 if isinstance(sha256, str) and len(sha256) == 64 else None,
+                blob_id=oid if isinstance(oid, str) and len(oid) <= 64 else None,
+            )
+        )
+    return files, bad
+
+
+def card_body(readme: str) -> str:
+    """A README without its YAML front matter."""
+    text = readme.lstrip("\ufeff")
+    if text.startswith("---"):
+        first_newline = text.find("\n")
+        end = text.find("\n---", first_newline)
+        if first_newline != -1 and end != -1:
+            after = text.find("\n", end + 4)
+            return "" if after == -1 else text[after + 1 :]
+    return text
+
+
+# --- field helpers ---------------------------------------------------------------------------
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _datetime(value: object, name: str, warnings: list[str]) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            warnings.append(f"{name} is not a date: {value[:40]!r}")
+            return None
+    else:
+        warnings.append(f"{name} is a {type(value).__name__}, not a date")
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _card_parents(value: object, warnings: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        raw = [value]
+    elif isinstance(value, list):
+        raw = [v for v in value if isinstance(v, str)]
+        if len(raw) != len(value):
+            warnings.append("card base_model holds values that are not strings: ignored")
+    else:
+        warnings.append(f"card base_model is a {type(value).__name__}: ignored")
+        return ()
+    parents: list[str] = []
+    for ref in raw[:_MAX_PARENTS]:
+        repo_id = normalize_repo_ref(ref)
+        if not is_valid_repo_id(repo_id):
+            warnings.append(f"card base_model {ref[:120]!r} is not a repo id: ignored")
+        elif repo_id.lower() not in {p.lower() for p in parents}:
+            parents.append(repo_id)
+    return tuple(parents)
+
+
+def _tag_relations(tags: Iterable[str]) -> tuple[tuple[str, ...], dict[str, str | None]]:
+    """`base_model:<id>` / `base_model:<relation>:<id>` tags -> (ids, {lower id: relation})."""
+    names: dict[str, str] = {}
+    relations: dict[str, str | None] = {}
+    for tag in tags:
+        if not tag.startswith("base_model:"):
+            continue
+        word, sep, repo_id = tag[len("base_model:") :].partition(":")
+        if not sep:
+            word, repo_id = "", word
+        if not is_valid_repo_id(repo_id):
+            continue
+        key = repo_id.lower()
+        names.setdefault(key, repo_id)
+        if word:
+            relations[key] = word
+        else:
+            relations.setdefault(key, None)
+    return tuple(names.values()), relations
+
+
+def _license(card: Mapping[str, Any], tags: list[str], warnings: list[str]) -> dict[str, object]:
+    raw: dict[str, object] = {}
+    for key in ("license", "license_name", "license_link"):
+        value = card.get(key)
+        if isinstance(value, str):
+            raw[key] = value[:200]
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            raw[key] = [v[:200] for v in value[:10]]
+        elif value is not None:
+            warnings.append(f"card {key} is a {type(value).__name__}: ignored")
+    tag = next((t[len("license:") :] for t in tags if t.startswith("license:")), None)
+    if tag:
+        raw["tag"] = tag[:200]
+    return raw
+
+
+def _siblings(value: object) -> tuple[str, ...] | None:
+    if not isinstance(value, list):
+        return None
+    names = []
+    for item in value:
+        name = item.get("rfilename") if isinstance(item, Mapping) else None
+        if isinstance(name, str):
+            names.append(name)
+    return tuple(names)
+
+
+def _safetensors(value: object) -> dict[str, object] | None:
+    if not isinstance(value, Mapping):
+        return None
+    params = value.get("parameters")
+    clean = {k: _count(v) for k, v in params.items()} if isinstance(params, Mapping) else {}
+    total = _count(value.get("total")) or sum(clean.values())
+    return {"parameters": {str(k)[:40]: v for k, v in clean.items()}, "total": total}
+
+
+def _gguf(value: object) -> dict[str, object] | None:
+    if not isinstance(value, Mapping):
+        return None
+    out: dict[str, object] = {"total": _count(value.get("total"))}
+    for key in ("architecture", "context_length"):
+        item = value.get(key)
+        if isinstance(item, str):
+            out[key] = item[:100]
+        elif isinstance(item, int) and not isinstance(item, bool):
+            out[key] = item
+    return out
+
+
+def _extra(
+    data: Mapping[str, Any],
+    card: Mapping[str, Any],
+    card_parents: tuple[str, ...],
+    card_relation: str | None,
+) -> dict[str, object]:
+    extra: dict[str, object] = {}
+    for key in ("author", "library_name", "pipeline_tag"):
+        if isinstance(data.get(key), str):
+            extra[key] = data[key][:200]
+    if data.get("disabled") is True:
+        extra["disabled"] = True
+    if card_parents:
+        extra["base_model"] = list(card_parents)
+    if card_relation:
+        extra["base_model_relation"] = card_relation[:40]
+    return extra

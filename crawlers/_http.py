@@ -1,0 +1,168 @@
+"""Retrying hub calls: bounded exponential backoff with jitter, and rate-limit waits.
+
+Transport-neutral: a crawler hands `RetryPolicy.call` a zero-argument function doing one
+request and a `classify` function that turns what it raised into a decision: `Retry` (a 5xx,
+a timeout, a dropped connection, a truncated body: back off and try again; or a 429: wait as
+long as the hub says), `None` (not transient: re-raise it unchanged, e.g. a 404 that the
+crawler reads as data), or raise one of our `HubError`s itself (a rejected token).
+
+Why not the client's own retries: huggingface_hub does not retry `model_info` at all, its
+paginated calls sleep on the wall clock for `reset + 1` seconds with no ceiling, and tests must
+never sleep. Here `sleep` and `clock` are injectable, a 429 is waited out for exactly the
+seconds the hub names (`RateLimit: "api";r=0;t=<s>` or `Retry-After`) up to `max_retry_wait`,
+and one 429 pauses every thread sharing the policy, not just the one that met it.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+from crawlers.base import HubUnavailable, RateLimited
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A transient failure. `wait`: seconds the hub asked for (None: use the backoff)."""
+
+    reason: str
+    wait: float | None = None
+    rate_limited: bool = False
+
+
+Classifier = Callable[[BaseException], Retry | None]
+
+
+def wait_from_headers(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds a hub asks us to wait: `RateLimit: "api";r=0;t=55` first, then `Retry-After`
+    (seconds or an HTTP date). None when neither says anything usable."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    ratelimit = lower.get("ratelimit")
+    if ratelimit:
+        fields = {}
+        for part in ratelimit.split(";"):
+            name, _, value = part.strip().partition("=")
+            fields[name.strip().lower()] = value.strip()
+        try:
+            if int(fields.get("r", "0")) == 0 and "t" in fields:
+                return max(0.0, float(fields["t"]))
+        except ValueError:
+            pass
+    value = (lower.get("retry-after") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class RetryPolicy:
+    """How one crawler retries; shared by its worker threads.
+
+    `retries` bounds the retries of transient failures per call; `max_retry_wait` is the
+    longest single 429 wait accepted (longer: `RateLimited`, so a cron run ends instead of
+    sleeping for an hour); `rate_limit_retries` bounds the 429s waited out per call.
+    """
+
+    def __init__(
+        self,
+        *,
+        hub: str = "",
+        retries: int = 5,
+        base_delay: float = 1.0,
+        max_delay: float = 30.0,
+        max_retry_wait: float = 300.0,
+        rate_limit_retries: int = 10,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.hub = hub
+        self.retries = max(0, int(retries))
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.max_retry_wait = float(max_retry_wait)
+        self.rate_limit_retries = max(0, int(rate_limit_retries))
+        self.sleep = sleep
+        self.clock = clock
+        self.jitter = jitter
+        self._lock = threading.Lock()
+        self._resume_at = 0.0
+
+    def backoff(self, attempt: int) -> float:
+        """Equal-jitter exponential backoff for the n-th retry (1-based)."""
+        delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return delay / 2 + self.jitter() * delay / 2
+
+    def pause(self, seconds: float) -> None:
+        """Hold every call of this policy for `seconds` (the hub's quota is shared)."""
+        with self._lock:
+            self._resume_at = max(self._resume_at, self.clock() + seconds)
+
+    def _wait_for_pause(self) -> None:
+        with self._lock:
+            remaining = self._resume_at - self.clock()
+        if remaining > 0:
+            self.sleep(remaining)
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        what: str,
+        classify: Classifier,
+        on_attempt: Callable[[], None] | None = None,
+    ) -> T:
+        """`fn()` until it succeeds, a non-transient error escapes, or the bounds are hit."""
+        failures = limited = 0
+        while True:
+            self._wait_for_pause()
+            if on_attempt is not None:
+                on_attempt()
+            try:
+                return fn()
+            except Exception as exc:
+                decision = classify(exc)
+                if decision is None:
+                    raise
+                if decision.rate_limited:
+                    limited += 1
+                    wait = decision.wait if decision.wait is not None else self.backoff(limited)
+                    if wait > self.max_retry_wait:
+                        raise RateLimited(
+                            f"{what}: rate limited, the hub asks to wait {wait:.0f}s "
+                            f"(more than crawl.max_retry_wait = {self.max_retry_wait:.0f}s)",
+                            hub=self.hub,
+                            retry_after=wait,
+                        ) from exc
+                    if limited > self.rate_limit_retries:
+                        raise RateLimited(
+                            f"{what}: still rate limited after {self.rate_limit_retries} waits",
+                            hub=self.hub,
+                            retry_after=wait,
+                        ) from exc
+                    self.pause(wait)
+                    continue
+                failures += 1
+                if failures > self.retries:
+                    raise HubUnavailable(
+                        f"{what}: {decision.reason} (gave up after {self.retries} retries)",
+                        hub=self.hub,
+                    ) from exc
+                wait = self.backoff(failures)
+                if decision.wait is not None:  # a 503 with Retry-After
+                    wait = min(max(wait, decision.wait), self.max_retry_wait)
+                self.sleep(wait)

@@ -1,0 +1,466 @@
+"""The Hugging Face crawler: a root's declared lineage, breadth-first, to any depth.
+
+Cost model (the Hub's quota, not CPU, bounds a crawl): per family member one children listing
+(`GET /api/models?filter=base_model:<id>&expand=...`, whose items carry every field a
+RepoRecord needs, so no model_info per child) and, only when its `sha` differs from the last
+crawl's, one recursive tree listing for the file hashes. `model_info` is called for the roots
+and for declared parents outside the family (merges, missing bases). A README is fetched only
+for roots whose terms require a notice in it (`RootSpec.read_cards`, e.g. "Powered by xAI" for
+grok-2), only when the sha changed, and once per distinct README blob.
+
+huggingface_hub is the transport: its shared httpx2 client, headers and `X-Error-Code`
+mapping, and `HfApi.model_info`. Listings and trees are paged here (same `Link` protocol as its
+`paginate`) so every page gets our timeout, our retries (crawlers/_http.py; its own retries
+sleep on the wall clock without a ceiling), an exact request count, and rename detection.
+Work runs on a few threads; records are yielded in breadth-first order, deterministically.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+# huggingface_hub reads these once, at import: no telemetry, and no call to huggingface.co's
+# agent-harness registry when the tracker points at another endpoint.
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import httpx2  # noqa: E402
+from huggingface_hub import HfApi  # noqa: E402
+from huggingface_hub.errors import (  # noqa: E402
+    DisabledRepoError,
+    GatedRepoError,
+    HfHubHTTPError,
+    RemoteEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status  # noqa: E402
+
+from crawlers._hf_parse import EXPAND, Listed, card_body, file_records, parse_repo  # noqa: E402
+from crawlers._hf_walk import Expansion, Node, Walk  # noqa: E402
+from crawlers._http import Retry, RetryPolicy, wait_from_headers  # noqa: E402
+from crawlers.base import (  # noqa: E402
+    CrawlContext,
+    Crawler,
+    CrawlItem,
+    CrawlWarning,
+    HubError,
+    RepoRecord,
+    TokenRejected,
+    is_valid_repo_id,
+)
+
+HUB_URL = "https://huggingface.co"
+LIBRARY = "grok-lineage-tracker"
+_CARD_LIMIT = 1 << 20  # bytes of README read; enough for any real card
+_MAX_PAGES = 100_000
+_GONE = (RepositoryNotFoundError, DisabledRepoError)  # GatedRepoError is caught before these
+
+
+class _Cancelled(Exception):
+    """The crawl was closed; worker threads stop at their next request."""
+
+
+class _BadJSON(Exception):
+    """A body that is not the JSON we asked for (truncated, HTML from a proxy...)."""
+
+
+class HuggingFaceCrawler(Crawler):
+    """Declared lineage on a Hugging Face hub (or a mirror) through huggingface_hub."""
+
+    hub = "huggingface"
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | None = None,
+        session: httpx2.Client | None = None,
+        *,
+        retries: int | None = 5,
+        max_retry_wait: float | None = 300.0,
+        timeout: float | None = 30.0,
+        workers: int = 8,
+        read_cards: bool | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__()
+        self.endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or HUB_URL).rstrip("/")
+        self.token = token or None
+        self.timeout = 30.0 if timeout is None else float(timeout)
+        self.workers = max(1, int(workers))
+        self.read_cards = read_cards  # None: as the root says (RootSpec.read_cards)
+        self.policy = RetryPolicy(
+            hub=self.hub,
+            retries=5 if retries is None else retries,
+            max_retry_wait=300.0 if max_retry_wait is None else max_retry_wait,
+            sleep=sleep,
+            clock=clock,
+            jitter=jitter,
+        )
+        # token=False: never fall back to a token saved on this machine; only the configured one.
+        self.api = HfApi(endpoint=self.endpoint, token=self.token or False, library_name=LIBRARY)
+        self._headers = build_hf_headers(token=self.token or False, library_name=LIBRARY)
+        self._session = session
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._cards: dict[str, str] = {}  # README blob id -> card body
+
+    # --- the interface ---------------------------------------------------------------------
+
+    def crawl(self, ctx: CrawlContext) -> Iterator[CrawlItem]:
+        read_cards = self.read_cards
+        if read_cards is None:
+            read_cards = bool(getattr(ctx.root, "read_cards", False))
+        walk = Walk(ctx, self.endpoint)
+        self._stop.clear()
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="hf-crawl")
+        inflight: list[tuple[Node, Future[Expansion]]] = []
+        try:
+            yield from self._add_roots(walk, ctx)
+            while walk.queue or inflight:
+                while walk.queue and len(inflight) < self.workers * 4:
+                    node = walk.queue.popleft()
+                    inflight.append((node, pool.submit(self._expand, node, ctx, read_cards)))
+                node, future = inflight.pop(0)
+                yield from walk.consume(node, future.result())
+            yield from self._external_parents(walk)
+        finally:
+            self._stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def check(self, repo_id: str) -> RepoRecord:
+        """One repo looked up directly: active, gated, removed, or renamed (new id)."""
+        if not is_valid_repo_id(repo_id):
+            raise HubError(f"not a repo id: {repo_id[:120]!r}", hub=self.hub)
+        self._stop.clear()
+        try:
+            listed = self._info(repo_id)
+        except GatedRepoError:
+            return RepoRecord(self.hub, repo_id, url=self._url(repo_id), status="gated", gated=True)
+        except _GONE:
+            return RepoRecord(self.hub, repo_id, url=self._url(repo_id), status="removed")
+        return _renamed(listed.record, repo_id)
+
+    def close(self) -> None:
+        self._stop.set()
+
+    # --- walk steps ------------------------------------------------------------------------
+
+    def _add_roots(self, walk: Walk, ctx: CrawlContext) -> Iterator[CrawlItem]:
+        for repo_id in dict.fromkeys(ctx.root.repo_ids):
+            if not is_valid_repo_id(repo_id):
+                yield CrawlWarning(f"root {repo_id[:120]!r} is not a repo id: skipped")
+                continue
+            if walk.find(repo_id) is not None:
+                continue
+            key = f"{self.hub}:{repo_id}"
+            try:
+                listed = self._info(repo_id)
+            except GatedRepoError:
+                listed = Listed(RepoRecord(self.hub, repo_id, self._url(repo_id), "gated"))
+            except _GONE:
+                yield CrawlWarning(f"root {repo_id} does not exist on {self.endpoint}", repo=key)
+                listed = Listed(RepoRecord(self.hub, repo_id, self._url(repo_id), "removed"))
+            except ValueError as exc:
+                yield CrawlWarning(f"root {repo_id}: unreadable metadata ({exc})", repo=key)
+                listed = Listed(RepoRecord(self.hub, repo_id, self._url(repo_id)))
+            node = Node(listed, is_root=True)
+            if listed.repo_id.lower() != repo_id.lower():
+                node.renamed_from = repo_id
+                node.aliases.append(repo_id)
+            walk.add(node)
+
+    def _expand(self, node: Node, ctx: CrawlContext, read_cards: bool) -> Expansion:
+        """In a worker thread: a member's files (if its sha changed), card, and children."""
+        record = node.listed.record
+        out = Expansion()
+        if record.status != "removed" and (
+            record.sha is None or ctx.known_shas.get(record.repo_id) != record.sha
+        ):
+            try:
+                try:
+                    out.files, out.moved_to, bad = self._tree(record.repo_id, record.sha)
+                except RevisionNotFoundError:  # pushed to since the listing: take main
+                    out.files, out.moved_to, bad = self._tree(record.repo_id, None)
+                if bad:
+                    out.warnings.append(f"{bad} unreadable entries in the file list skipped")
+                if read_cards:
+                    out.card_text = self._card(out.moved_to or record.repo_id, out.files)
+            except GatedRepoError:
+                out.warnings.append("the hub refused the file list (gated repo)")
+            except _GONE:
+                out.gone = True
+        # A member renamed since the listing keeps children that declare its former id.
+        names = [out.moved_to or record.repo_id, record.repo_id, *node.aliases]
+        for parent_id in dict.fromkeys(names):
+            out.children.append((parent_id, self._children(parent_id)))
+        return out
+
+    def _external_parents(self, walk: Walk) -> Iterator[CrawlItem]:
+        """Declared parents outside the family: merges' other parents, and missing bases."""
+        for written, children in walk.outside_parents():
+            parent: Node | RepoRecord | str
+            if written in walk.ctx.known_shas:
+                parent = written  # already a node in the database: the edge is enough
+            else:
+                try:
+                    listed = self._info(written)
+                except GatedRepoError:
+                    listed = Listed(RepoRecord(self.hub, written, self._url(written), "gated"))
+                except (*_GONE, ValueError):
+                    for child in children:
+                        yield CrawlWarning(
+                            f"declared base model {written} does not exist on the hub",
+                            repo=child.key,
+                        )
+                    continue
+                member = walk.find(listed.repo_id)
+                if member is not None:  # a member's former id
+                    parent = member
+                else:
+                    parent = _renamed(listed.record, written)
+                    yield parent
+            yield from walk.link_outside(parent, written, children)
+
+    # --- hub calls -------------------------------------------------------------------------
+
+    def _info(self, repo_id: str) -> Listed:
+        """model_info with our expand list; raises the huggingface_hub errors that are data."""
+
+        def call() -> Any:
+            self._check_stop()
+            return _info_json(
+                self.api.model_info(repo_id, expand=list(EXPAND), timeout=self.timeout)
+            )
+
+        try:
+            data = self.policy.call(
+                call,
+                what=f"model_info {repo_id}",
+                classify=self._classify,
+                on_attempt=lambda: self._count("model_info"),
+            )
+        except (KeyError, TypeError, ValueError):
+            # huggingface_hub's ModelInfo choked on the JSON: read it raw, defensively.
+            url = f"{self.endpoint}/api/models/{repo_id}"
+            data, _ = self._get_json("model_info", f"model_info {repo_id}", url, _expand())
+        return parse_repo(data, hub_url=self.endpoint)
+
+    def _children(self, parent_id: str) -> list[object]:
+        params = [("filter", f"base_model:{parent_id}"), *_expand()]
+        items: list[object] = []
+        what = f"listing children of {parent_id}"
+        for page, _ in self._pages("listing", what, f"{self.endpoint}/api/models", params):
+            items.extend(page)
+        return items
+
+    def _tree(self, repo_id: str, rev: str | None) -> tuple[list[Any], str | None, int]:
+        """Every file of a repo; the repo's new id if the hub redirected; unreadable entries."""
+        url = f"{self.endpoint}/api/models/{repo_id}/tree/{quote(rev or 'main', safe='')}"
+        files: list[Any] = []
+        moved, bad = None, 0
+        params = {"recursive": "true", "expand": "false"}
+        for i, (page, response) in enumerate(
+            self._pages("tree", f"listing files of {repo_id}", url, params)
+        ):
+            if i == 0:
+                moved = _moved_to(response, repo_id)
+            got, unreadable = file_records(page)
+            files += got
+            bad += unreadable
+        return files, moved, bad
+
+    def _card(self, repo_id: str, files: list[Any] | None) -> str | None:
+        readme = next((f for f in files or () if f.path == "README.md"), None)
+        if readme is None:
+            return ""  # no card at all: it shows nothing
+        with self._lock:
+            if readme.blob_id and readme.blob_id in self._cards:
+                return self._cards[readme.blob_id]
+        url = f"{self.endpoint}/{repo_id}/resolve/main/README.md"
+        try:
+            body = self.policy.call(
+                lambda: self._read_capped(url),
+                what=f"reading the card of {repo_id}",
+                classify=self._classify,
+                on_attempt=lambda: self._count("file"),
+            )
+        except RemoteEntryNotFoundError:
+            return ""
+        except GatedRepoError:
+            return None  # unknown, not empty: the stored card stays
+        text = card_body(body.decode("utf-8", errors="replace"))
+        if readme.blob_id:
+            with self._lock:
+                self._cards[readme.blob_id] = text
+        return text
+
+    def _read_capped(self, url: str) -> bytes:
+        self._check_stop()
+        session = self._session or get_session()
+        with session.stream("GET", url, headers=self._headers, timeout=self.timeout) as response:
+            if response.status_code >= 400:
+                response.read()
+                hf_raise_for_status(response)
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= _CARD_LIMIT:
+                    break
+        return b"".join(chunks)[:_CARD_LIMIT]
+
+    def _pages(
+        self, kind: str, what: str, url: str, params: Any
+    ) -> Iterator[tuple[list[object], httpx2.Response]]:
+        """Follow `Link: <...>; rel="next"` like huggingface_hub's paginate, page by page."""
+        seen: set[str] = set()
+        next_url: str | None = url
+        for _ in range(_MAX_PAGES):
+            if next_url is None:
+                return
+            data, response = self._get_json(kind, what, next_url, params)
+            if not isinstance(data, list):
+                raise HubError(f"{what}: expected a JSON list", hub=self.hub)
+            yield data, response
+            link = response.links.get("next", {}).get("url")
+            next_url, params = (self._on_endpoint(link) if link else None), None
+            if next_url in seen:
+                return
+            if next_url:
+                seen.add(next_url)
+
+    def _get_json(
+        self, kind: str, what: str, url: str, params: Any
+    ) -> tuple[object, httpx2.Response]:
+        def call() -> tuple[object, httpx2.Response]:
+            self._check_stop()
+            session = self._session or get_session()
+            response = session.get(url, params=params, headers=self._headers, timeout=self.timeout)
+            if response.history:  # each redirect was a request too
+                self._count(kind, len(response.history))
+            hf_raise_for_status(response)
+            try:
+                return response.json(), response
+            except ValueError as exc:
+                raise _BadJSON(f"unreadable JSON ({exc})") from exc
+
+        return self.policy.call(
+            call, what=what, classify=self._classify, on_attempt=lambda: self._count(kind)
+        )
+
+    def _classify(self, exc: BaseException) -> Retry | None:
+        """Which failures are transient; the rest are data (None) or our errors (raised)."""
+        if isinstance(exc, _BadJSON):
+            return Retry(str(exc))
+        if isinstance(exc, httpx2.TimeoutException):
+            return Retry(f"no answer within {self.timeout:g}s")
+        if isinstance(exc, httpx2.TransportError):
+            return Retry(f"cannot reach {self.endpoint} ({type(exc).__name__})")
+        if not isinstance(exc, HfHubHTTPError) or isinstance(
+            exc, RepositoryNotFoundError | RevisionNotFoundError | RemoteEntryNotFoundError
+        ):
+            return None  # data (gone, gated, missing file) or not ours to judge
+        if isinstance(exc, DisabledRepoError):
+            return None
+        status = exc.response.status_code
+        headers = exc.response.headers
+        if status == 429:
+            return Retry("rate limited (HTTP 429)", wait_from_headers(headers), rate_limited=True)
+        if status == 408 or status >= 500:
+            return Retry(f"HTTP {status}", wait_from_headers(headers))
+        if status in (401, 403):
+            why = "rejected the token" if self.token else "requires a token"
+            raise TokenRejected(f"{self.endpoint} {why} (HTTP {status})", hub=self.hub) from exc
+        message = (exc.server_message or "").splitlines()[0][:200] if exc.server_message else ""
+        raise HubError(f"HTTP {status} from {self.endpoint} {message}".strip(), hub=self.hub)
+
+    # --- small helpers ---------------------------------------------------------------------
+
+    def _count(self, kind: str, n: int = 1) -> None:
+        with self._lock:
+            self.requests[kind] += n
+
+    def _check_stop(self) -> None:
+        if self._stop.is_set():
+            raise _Cancelled()
+
+    def _url(self, repo_id: str) -> str:
+        return f"{self.endpoint}/{repo_id}"
+
+    def _on_endpoint(self, link: str) -> str:
+        """A next-page link, kept on our endpoint: the token is never sent to another host."""
+        target, ours = urlsplit(link), urlsplit(self.endpoint)
+        if (target.scheme, target.netloc) == (ours.scheme, ours.netloc):
+            return link
+        query = f"?{target.query}" if target.query else ""
+        return f"{self.endpoint}{target.path}{query}"
+
+
+def _expand() -> list[tuple[str, str]]:
+    return [("expand", e) for e in EXPAND]
+
+
+def _renamed(record: RepoRecord, asked: str) -> RepoRecord:
+    if record.repo_id.lower() == asked.lower():
+        return record
+    return replace(record, renamed_from=asked, status="renamed")
+
+
+def _moved_to(response: httpx2.Response, repo_id: str) -> str | None:
+    """The current id when the hub redirected `/api/models/<old>/...` to a new id."""
+    if not response.history:
+        return None
+    path = urlsplit(str(response.url)).path
+    prefix = "/api/models/"
+    if not path.startswith(prefix):
+        return None
+    parts = path[len(prefix) :].split("/")
+    new_id = "/".join(parts[:2])
+    if is_valid_repo_id(new_id) and new_id.lower() != repo_id.lower():
+        return new_id
+    return None
+
+
+def _info_json(info: Any) -> dict[str, Any]:
+    """huggingface_hub's ModelInfo back into the Hub's JSON names (one mapping: _hf_parse)."""
+    card = info.card_data
+    if card is not None and hasattr(card, "to_dict"):
+        card = card.to_dict()
+    safetensors = info.safetensors
+    return {
+        "id": info.id,
+        "author": info.author,
+        "sha": info.sha,
+        "createdAt": info.created_at,
+        "lastModified": info.last_modified,
+        "gated": info.gated,
+        "disabled": info.disabled,
+        "downloads": info.downloads,
+        "likes": info.likes,
+        "library_name": info.library_name,
+        "pipeline_tag": info.pipeline_tag,
+        "tags": info.tags,
+        "cardData": card,
+        "config": info.config,
+        "gguf": info.gguf,
+        "safetensors": (
+            {"parameters": safetensors.parameters, "total": safetensors.total}
+            if safetensors is not None
+            else None
+        ),
+        "siblings": (
+            [{"rfilename": s.rfilename} for s in info.siblings]
+            if info.siblings is not None
+            else None
+        ),
+    }
