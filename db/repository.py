@@ -356,16 +356,19 @@ def _fold(session: Session, src: int, dst: int) -> None:
     session.flush()
     both = (Edge.parent_id.in_([src, dst])) | (Edge.child_id.in_([src, dst]))
     edges = session.scalars(select(Edge).where(both)).all()
-    pairs = {(e.parent_id, e.child_id) for e in edges if src not in (e.parent_id, e.child_id)}
+    pairs = {(e.parent_id, e.child_id): e for e in edges if src not in (e.parent_id, e.child_id)}
     for edge in edges:
         if src not in (edge.parent_id, edge.child_id):
             continue
         pair = tuple(dst if n == src else n for n in (edge.parent_id, edge.child_id))
         if pair[0] == pair[1] or pair in pairs:
+            if pair in pairs:  # the same link, seen under the other id
+                kept = pairs[pair]
+                kept.last_seen = max(kept.last_seen, edge.last_seen)
             session.delete(edge)
         else:
             edge.parent_id, edge.child_id = pair
-            pairs.add(pair)
+            pairs[pair] = edge
     session.flush()
     runs = select(Observation.run_id).where(Observation.node_id == dst).scalar_subquery()
     session.execute(

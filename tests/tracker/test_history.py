@@ -481,6 +481,8 @@ def test_a_rename_whose_new_id_was_listed_first_keeps_one_node(config):
         bobs = s.scalars(select(Node).where(Node.repo_id.like("bob/%"))).all()
         assert [(n.key, n.status) for n in bobs] == [("huggingface:bob/grok-1-lora-v2", "active")]
         assert bobs[0].first_seen < DAY2  # the node that has the history survives
+        edge = s.scalar(select(Edge).where(Edge.child_id == bobs[0].id))
+        assert edge.first_seen < DAY2 and edge.last_seen > DAY2  # one link, seen both days
     engine.dispose()
     g1 = changes(config)["roots"]["grok-1"]
     assert "huggingface:bob/grok-1-lora-v2" not in keys(g1["new"])
