@@ -1,0 +1,358 @@
+"""`tracker schedule`: crawls on the `[schedule]` cron line, in the foreground, until stopped.
+
+APScheduler 3 runs one job, the crawl, on a `CronTrigger`: missed times are coalesced into
+one run (a machine that slept through three mornings crawls once when it wakes), and a run
+never starts while the previous one is still going (`max_instances=1`, and `ScheduledCrawl`
+refuses a second entry itself). Another process's crawl is kept out by the database's crawl
+lock, which the crawl job takes; a run that finds it held is logged as `locked`.
+
+SIGINT and SIGTERM set a stop flag that the crawl checks between batches, so the current
+transaction commits and the run ends early; then the scheduler exits 0. A second signal
+while waiting for that uses the default action (a second Ctrl-C interrupts at once).
+
+Cron lines mean what they mean to cron: APScheduler 3 counts weekdays from Monday = 0, and
+requires both the day-of-month and day-of-week fields when both are set, so `cron_trigger()`
+translates weekdays to names and builds an either-or trigger for that case, as cron does.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from tracker.errors import EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, describe
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
+    from apscheduler.triggers.base import BaseTrigger
+
+    from tracker.config import Config
+
+log = logging.getLogger("tracker.schedule")
+
+Clock = Callable[[], datetime]
+CrawlJob = Callable[[threading.Event], int]
+JOB_ID = "crawl"
+CRON_HELP = 'expected 5 fields: minute hour day-of-month month day-of-week, e.g. "0 4 * * *"'
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbers: 0 (and 7) = sun
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "never"
+
+
+# --- cron lines ---------------------------------------------------------------------------
+
+
+def _weekday(token: str, *, upper: bool = False) -> int:
+    name = token.strip().lower()
+    if name in _WEEKDAYS:
+        number = _WEEKDAYS.index(name)
+        return 7 if upper and number == 0 else number  # "fri-sun" ends on Sunday
+    if name.isdigit() and int(name) <= 7:
+        return int(name)
+    raise ValueError(f"day-of-week {token!r} is not 0-7 or sun..sat")
+
+
+def _cron_weekdays(field: str) -> str:
+    """A cron day-of-week field (0 or 7 = Sunday) as APScheduler day names."""
+    days: set[int] = set()
+    for item in field.split(","):
+        span, _, step_text = item.partition("/")
+        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
+        if step_text and step is None:
+            raise ValueError(f"day-of-week step {step_text!r} is not a positive number")
+        if span == "*":
+            first, last = 0, 7
+        elif "-" in span:
+            low, high = span.split("-", 1)
+            first, last = _weekday(low), _weekday(high, upper=True)
+            if first > last:
+                raise ValueError(f"day-of-week range {span!r} runs backwards")
+        else:
+            first = _weekday(span)
+            last = 7 if step else first  # "1/2" is "from Monday, every other day"
+        days.update(d % 7 for d in range(first, last + 1, step or 1))
+    if len(days) == 7:
+        return "*"
+    return ",".join(_WEEKDAYS[d] for d in sorted(days))
+
+
+def time_zone(name: str) -> tzinfo:
+    """The zone called `name`, or ValueError saying what a valid name looks like."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"schedule.timezone {name!r} is not a known time zone; "
+            'use a name like "UTC" or "Europe/Berlin"'
+        ) from None
+
+
+def cron_trigger(line: str, timezone: str | tzinfo = "UTC") -> BaseTrigger:
+    """The APScheduler trigger that fires when cron would fire for `line`.
+
+    Raises ValueError with a message fit for the user when the line or zone is wrong.
+    """
+    from apscheduler.triggers.combining import OrTrigger
+    from apscheduler.triggers.cron import CronTrigger
+
+    zone = time_zone(timezone) if isinstance(timezone, str) else timezone
+    fields = line.split()
+    if len(fields) != 5:
+        raise ValueError(f'schedule.cron "{line}" has {len(fields)} fields; {CRON_HELP}')
+    minute, hour, day, month, weekday = fields
+    try:
+        days_of_week = _cron_weekdays(weekday)
+        # CronTrigger.from_crontab checks the other fields; weekdays go in as names.
+        CronTrigger.from_crontab(f"{minute} {hour} {day} {month} *", timezone=zone)
+        if not day.startswith("*") and not weekday.startswith("*"):
+            # cron runs when EITHER day field matches (unless one starts with "*");
+            # APScheduler would require both.
+            return OrTrigger(
+                [
+                    CronTrigger(minute=minute, hour=hour, day=day, month=month, timezone=zone),
+                    CronTrigger(
+                        minute=minute,
+                        hour=hour,
+                        month=month,
+                        day_of_week=days_of_week,
+                        timezone=zone,
+                    ),
+                ]
+            )
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=days_of_week,
+            timezone=zone,
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f'schedule.cron "{line}" is not a valid cron line ({exc}); {CRON_HELP}'
+        ) from None
+
+
+def validate_cron(line: str, timezone: str = "UTC") -> None:
+    """Raise ValueError saying what is wrong with the cron line or time zone; else None."""
+    cron_trigger(line, timezone)
+
+
+# --- the job ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    started: datetime
+    finished: datetime
+    status: str  # ok, partial, locked, failed
+    exit_code: int
+
+
+def status_of(exit_code: int) -> str:
+    if exit_code == EXIT_OK:
+        return "ok"
+    if exit_code == EXIT_PARTIAL:
+        return "partial"
+    if exit_code == EXIT_LOCKED:
+        return "locked"
+    return "failed"
+
+
+class ScheduledCrawl:
+    """The scheduler's job: one crawl at a time, each logged with start, end, status, exit."""
+
+    def __init__(self, crawl_job: CrawlJob, stop: threading.Event, *, clock: Clock = utcnow):
+        self.crawl_job, self.stop, self.clock = crawl_job, stop, clock
+        self.outcomes: deque[RunOutcome] = deque(maxlen=100)  # the latest runs, for callers
+        self._running = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def __call__(self) -> RunOutcome | None:
+        """Run one crawl; None when skipped (one is running already, or stopping)."""
+        if self.stop.is_set():
+            log.info("crawl skipped: the scheduler is stopping")
+            return None
+        if not self._running.acquire(blocking=False):
+            log.warning("crawl skipped: the previous crawl is still running")
+            return None
+        self._idle.clear()
+        try:
+            return self._run()
+        finally:
+            self._running.release()
+            self._idle.set()
+
+    def _run(self) -> RunOutcome:
+        started = self.clock()
+        log.info("crawl started at %s", _when(started))
+        try:
+            exit_code = int(self.crawl_job(self.stop))
+            detail = ""
+        except Exception as exc:
+            known = describe(exc)
+            if known is None:
+                log.exception("crawl crashed")
+                exit_code, detail = 1, f"{type(exc).__name__}: {exc}"
+            else:
+                exit_code, detail = known
+        finished = self.clock()
+        outcome = RunOutcome(started, finished, status_of(exit_code), exit_code)
+        self.outcomes.append(outcome)
+        seconds = (finished - started).total_seconds()
+        level = {"ok": logging.INFO, "partial": logging.WARNING, "locked": logging.WARNING}.get(
+            outcome.status, logging.ERROR
+        )
+        log.log(
+            level,
+            "crawl finished: status=%s exit=%d started=%s ended=%s (%.1f s)%s",
+            outcome.status,
+            exit_code,
+            _when(started),
+            _when(finished),
+            seconds,
+            f": {detail}" if detail else "",
+        )
+        return outcome
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no crawl is running; False if `timeout` passed first."""
+        return self._idle.wait(timeout)
+
+
+# --- the scheduler ------------------------------------------------------------------------
+
+
+def blocking_scheduler(timezone: tzinfo) -> BaseScheduler:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    return BlockingScheduler(timezone=timezone)
+
+
+def add_crawl_job(
+    scheduler: BaseScheduler, trigger: BaseTrigger, job: ScheduledCrawl, *, first_run: Any
+) -> None:
+    """The one crawl job with the settings the module docstring promises."""
+    scheduler.add_job(
+        job,
+        trigger,
+        id=JOB_ID,
+        name="crawl",
+        coalesce=True,  # many missed times: one run
+        max_instances=1,  # never two at once
+        # No deadline: a crawl missed while the machine slept runs (once) when it wakes;
+        # a late crawl beats a lost day.
+        misfire_grace_time=None,
+        replace_existing=True,
+        **({"next_run_time": first_run} if first_run is not None else {}),
+    )
+
+
+def run_scheduler(
+    config: Config,
+    crawl_job: CrawlJob,
+    *,
+    run_now: bool = False,
+    scheduler_factory: Callable[[tzinfo], BaseScheduler] = blocking_scheduler,
+    install_signals: bool = True,
+    stop: threading.Event | None = None,
+    clock: Clock = utcnow,
+) -> int:
+    """Run `crawl_job(stop)` on the configured cron until `stop` is set (SIGINT/SIGTERM).
+
+    `crawl_job` takes the stop flag, must check it between batches, and returns the crawl's
+    exit code (0 ok, 3 partial, ...) or raises one of our errors. Returns 0 after a clean stop.
+    Raises ValueError for a bad cron line or time zone.
+    """
+    from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_SCHEDULER_STARTED
+    from apscheduler.schedulers import SchedulerNotRunningError
+
+    cron_line = str(config.get("schedule.cron"))
+    zone_name = str(config.get("schedule.timezone"))
+    zone = time_zone(zone_name)
+    trigger = cron_trigger(cron_line, zone)
+    stop = stop or threading.Event()
+    job = ScheduledCrawl(crawl_job, stop, clock=clock)
+    scheduler = scheduler_factory(zone)
+    add_crawl_job(scheduler, trigger, job, first_run=clock() if run_now else None)
+
+    def next_run() -> str:
+        found = scheduler.get_job(JOB_ID)
+        return _when(found.next_run_time if found else None)
+
+    received: list[str] = []
+
+    def stop_when_asked() -> None:
+        stop.wait()
+        if received:
+            log.info("%s received: stopping after the current transaction", received[0])
+        try:
+            scheduler.shutdown(wait=False)
+        except SchedulerNotRunningError:
+            pass
+
+    watcher = threading.Thread(target=stop_when_asked, name="scheduler-stop", daemon=True)
+    # Started only once the scheduler runs, so that its shutdown() cannot come too early.
+    scheduler.add_listener(lambda _event: watcher.start(), EVENT_SCHEDULER_STARTED)
+    scheduler.add_listener(
+        lambda _event: log.info("next crawl at %s", next_run()), EVENT_JOB_EXECUTED
+    )
+
+    restore = _install_signal_handlers(stop, received) if install_signals else (lambda: None)
+    try:
+        log.info(
+            "scheduler started: cron %r (%s)%s",
+            cron_line,
+            zone_name,
+            ", crawling now" if run_now else "",
+        )
+        scheduler.start()  # a BlockingScheduler returns only after shutdown()
+        if scheduler.running:  # a background scheduler (tests) returns at once
+            stop.wait()
+        if not job.wait_idle(0):
+            log.info("waiting for the current crawl to finish its transaction")
+        job.wait_idle()
+    finally:
+        stop.set()  # also ends the watcher if start() failed
+        restore()
+    log.info("scheduler stopped")
+    return EXIT_OK
+
+
+def _install_signal_handlers(stop: threading.Event, received: list[str]) -> Callable[[], None]:
+    """SIGINT/SIGTERM set `stop` (and note their name in `received`); returns a function
+    that puts the old handlers back. The handler only sets flags: logging is left to a
+    thread, since a handler may interrupt the main thread inside a log call."""
+    if threading.current_thread() is not threading.main_thread():
+        log.debug("not the main thread: no signal handlers installed")
+        return lambda: None
+    signums = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.getsignal(signum) for signum in signums}
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+        stop.set()
+        restore()  # a second signal takes the default road: Ctrl-C twice interrupts at once
+
+    for signum in signums:
+        signal.signal(signum, on_signal)
+    return restore
