@@ -100,6 +100,8 @@ class NodeWrite:
     new: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # beyond download/like counts
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (old key, new key)
+    # (new key, dropped row id): a node stored under the new id before a rename proved it
+    folded: list[tuple[str, int]] = field(default_factory=list)
 
 
 # --- runs -------------------------------------------------------------------------------------
@@ -336,6 +338,7 @@ def _rename(
         # The listing showed the new id (stored as a new node) before a lookup of the old id
         # proved the redirect: one repo, so one node, the one that has the history.
         _fold(session, twin, old.id)
+        result.folded.append((new_key, twin))
     hub, _, repo_id = new_key.partition(":")
     session.execute(update(Node).where(Node.id == old.id).values(key=new_key, repo_id=repo_id))
     if session.get(Alias, old_key) is None:

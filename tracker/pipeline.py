@@ -187,6 +187,7 @@ class _Crawl:
         self.warnings = 0
         self.counts: dict[str, RootCounts] = {}
         self.seen_ids: dict[str, set[int]] = {}  # root -> node ids observed this run
+        self.new_keys: dict[str, str] = {}  # node key counted new this run -> its root
         self.failed: set[tuple[str, str]] = set()  # (root, hub) that did not finish
 
     def run(self) -> CrawlReport:
@@ -395,6 +396,13 @@ class _Crawl:
                 session, rows, now=now, run_id=self.run_id, renamed_from=renamed
             )
             counts.new += len(written.new)
+            self.new_keys.update(dict.fromkeys(written.new, root_name))
+            for key, dropped in written.folded:  # counted new, then proved a renamed node
+                if key in self.new_keys:
+                    self.counts[self.new_keys.pop(key)].new -= 1
+                for name, seen in self.seen_ids.items():
+                    seen.discard(dropped)
+                    self.counts[name].seen = len(seen)
             counts.changed += len(written.changed)
             counts.renamed += len(written.renamed)
             repo.replace_files(

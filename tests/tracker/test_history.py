@@ -476,6 +476,7 @@ def test_a_rename_whose_new_id_was_listed_first_keeps_one_node(config):
     ]
     report = crawl_with(config, Hub(day2, checks=CHECKS_DAY2), DAY2)
     assert report.status == "ok" and report.roots["grok-1"].renamed == 1
+    assert report.roots["grok-1"].new == 1  # the Q8 GGUF; Bob's new id is not new
     engine = open_database(config.database_url)
     with session_scope(engine) as s:
         bobs = s.scalars(select(Node).where(Node.repo_id.like("bob/%"))).all()

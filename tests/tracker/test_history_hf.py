@@ -1,0 +1,122 @@
+"""History end to end through the fake Hugging Face hub and the real crawler (HTTP on
+127.0.0.1): the hub's world changes between two crawls and `tracker changes`, the history and
+`export --at` tell what happened."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from tests.fakes.hf_hub import FakeHub
+from tests.fakes.hf_world import FakeFile, FakeRepo, World
+from tests.tracker.test_history import DAY1, DAY2, ticking
+from tracker.cli import cli
+from tracker.config import load_config
+from tracker.pipeline import crawl
+
+pytest.importorskip("crawlers.huggingface", reason="the Hugging Face crawler is not in yet")
+
+ROOT = "xai-org/grok-1"
+
+
+def weights(label: str) -> list[FakeFile]:
+    import hashlib
+
+    return [FakeFile("model.safetensors", 10_000, hashlib.sha256(label.encode()).hexdigest())]
+
+
+def child(repo_id: str, parent: str, relation: str | None = None, **kw) -> FakeRepo:
+    card = {"license": "apache-2.0", "base_model": parent, **kw.pop("card", {})}
+    if relation:
+        card["base_model_relation"] = relation
+    return FakeRepo(repo_id, card=card, files=kw.pop("files", None) or weights(repo_id), **kw)
+
+
+def world() -> World:
+    return World(
+        [
+            FakeRepo(ROOT, card={"license": "apache-2.0"}, files=weights(ROOT), likes=2000),
+            child("keyfan/grok-1-hf", ROOT),
+            child(
+                "someone/grok-1-hf-GGUF",
+                "keyfan/grok-1-hf",
+                "quantized",
+                files=[FakeFile("grok-1.Q4_K_M.gguf", 5_000, "c" * 64)],
+            ),
+            child("alice/grok-1-ft", "keyfan/grok-1-hf", "finetune"),
+            child("carol/grok-1-tuned", "keyfan/grok-1-hf", "finetune"),
+            child("dave/grok-1-instruct", ROOT, "finetune"),
+            child("bob/grok-1-chat", ROOT, "finetune"),
+        ]
+    )
+
+
+def run_crawl(config, start):
+    return crawl(config, roots=["grok-1"], hubs=["huggingface"], clock=ticking(start))
+
+
+def test_two_crawls_through_the_fake_hub(db_url, tmp_path):
+    hub_world = world()
+    with FakeHub(hub_world) as hub:
+        config = load_config(
+            overrides={"database.url": db_url, "hubs.huggingface.endpoint": hub.url}
+        )
+        assert run_crawl(config, DAY1).status == "ok"
+        hub_world.add(
+            child(
+                "someone/grok-1-Q8-GGUF",
+                "keyfan/grok-1-hf",
+                "quantized",
+                files=[FakeFile("grok-1.Q8_0.gguf", 9_000, "d" * 64)],
+            )
+        )
+        hub_world.delete("alice/grok-1-ft")
+        hub_world.rename("bob/grok-1-chat", "bob/grok-1-chat-v2")
+        hub_world.update(
+            "carol/grok-1-tuned", card={"license": "mit", "base_model": "keyfan/grok-1-hf"}
+        )
+        hub_world.update("dave/grok-1-instruct", gated="manual")
+        report = run_crawl(config, DAY2)
+        assert report.status == "ok", report.errors
+        counts = report.roots["grok-1"]
+        assert (counts.seen, counts.new, counts.removed, counts.renamed) == (7, 1, 1, 1)
+    runner = CliRunner()
+    out = runner.invoke(
+        cli,
+        ["--database", db_url, "changes", "--root", "grok-1", "--format", "json"],
+        catch_exceptions=False,
+    ).stdout
+    g1 = json.loads(out)["roots"]["grok-1"]
+    assert [n["node"] for n in g1["new"]] == ["huggingface:someone/grok-1-Q8-GGUF"]
+    assert [n["node"] for n in g1["removed"]] == ["huggingface:alice/grok-1-ft"]
+    assert [(r["old"], r["new"]) for r in g1["renamed"]] == [
+        ("huggingface:bob/grok-1-chat", "huggingface:bob/grok-1-chat-v2")
+    ]
+    assert [n["node"] for n in g1["gated"]] == ["huggingface:dave/grok-1-instruct"]
+    assert [(c["node"], c["old"], c["new"]) for c in g1["license_changes"]] == [
+        ("huggingface:carol/grok-1-tuned", "apache-2.0", "mit")
+    ]
+    path = tmp_path / "day1.graphml"
+    runner.invoke(
+        cli,
+        [
+            "--database",
+            db_url,
+            "export",
+            "--root",
+            "grok-1",
+            "--at",
+            DAY1.date().isoformat(),
+            "--output",
+            str(path),
+        ],
+        catch_exceptions=False,
+    )
+    graph = nx.read_graphml(path)
+    assert "huggingface:someone/grok-1-Q8-GGUF" not in graph
+    assert "huggingface:bob/grok-1-chat" in graph
+    assert graph.nodes["huggingface:alice/grok-1-ft"]["status"] == "active"
+    assert graph.nodes["huggingface:carol/grok-1-tuned"]["license"] == "apache-2.0"
