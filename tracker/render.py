@@ -192,7 +192,7 @@ def license_table(result: dict[str, Any]) -> str:
     counts = ", ".join(f"{n} {code}" for code, n in sorted(data["counts"].items()))
     return "\n".join([
         table(rows, ("code", "node", "license", "root", "explanation")), "",
-        "paths:", *[f"  {r['node']}: {r['path']}" for r in rows], "",
+        "paths:", *dict.fromkeys(f"  {r['node']}: {r['path']}" for r in rows), "",
         f"{len(rows)} issues ({counts}) among {data['nodes']} nodes",
     ])
 
