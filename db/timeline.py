@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, true
@@ -167,10 +167,8 @@ def last_observed_by(session: Session, ids: Iterable[int], at: datetime) -> dict
     return out
 
 
-def _aware(value: datetime) -> datetime:
-    """Aggregates bypass the column type on SQLite, so a naive UTC value can come back."""
-    from datetime import UTC
-
+def _aware(value: datetime | str) -> datetime:
+    """Aggregates bypass the column type, so SQLite gives back naive UTC text."""
     if isinstance(value, str):  # SQLite returns aggregates of timestamps as text
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
