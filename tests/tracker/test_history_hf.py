@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import networkx as nx
-import pytest
 from click.testing import CliRunner
 
 from tests.fakes.hf_hub import FakeHub
@@ -16,8 +15,6 @@ from tests.tracker.test_history import DAY1, DAY2, ticking
 from tracker.cli import cli
 from tracker.config import load_config
 from tracker.pipeline import crawl
-
-pytest.importorskip("crawlers.huggingface", reason="the Hugging Face crawler is not in yet")
 
 ROOT = "xai-org/grok-1"
 
