@@ -174,9 +174,10 @@ def test_no_new_crawl_once_stopping():
 class Harness:
     """run_scheduler in a thread with a background APScheduler whose clock is `clock`."""
 
-    def __init__(self, monkeypatch, crawl, *, run_now=False, cron="0 4 * * *"):
-        self.clock = FakeClock()
-        clock = self.clock
+    def __init__(self, monkeypatch, crawl, clock: FakeClock, *, run_now=False):
+        # The clock is the test's, made before the scheduler: a --run-now crawl may start
+        # before this constructor returns.
+        self.clock = clock
 
         class FakeNow(datetime):
             @classmethod
@@ -188,7 +189,7 @@ class Harness:
         self.started = threading.Event()
         self.stop = threading.Event()
         self.scheduler: BackgroundScheduler | None = None
-        config = load_config(overrides={"schedule.cron": cron})
+        config = load_config(overrides={"schedule.cron": "0 4 * * *"})
 
         def factory(zone):
             self.scheduler = BackgroundScheduler(timezone=zone)
@@ -241,7 +242,8 @@ def wait_for_scheduler(harness: Harness) -> None:
 
 def test_missed_cron_times_are_coalesced_into_one_crawl(monkeypatch):
     runs: list[datetime] = []
-    harness = Harness(monkeypatch, lambda stop: runs.append(harness.clock()) or 0)
+    clock = FakeClock()
+    harness = Harness(monkeypatch, lambda stop: runs.append(clock()) or 0, clock)
     wait_for_scheduler(harness)
     assert harness.next_run() == datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
     # The machine slept through four 04:00 crawls; it wakes on the 26th at 05:00.
@@ -257,14 +259,15 @@ def test_missed_cron_times_are_coalesced_into_one_crawl(monkeypatch):
 def test_a_cron_time_during_a_long_crawl_is_skipped_not_queued(monkeypatch):
     inside, release = threading.Event(), threading.Event()
     runs: list[datetime] = []
+    clock = FakeClock()
 
     def crawl(stop):
-        runs.append(harness.clock())
+        runs.append(clock())
         inside.set()
         assert release.wait(WAIT)
         return 0
 
-    harness = Harness(monkeypatch, crawl, run_now=True)
+    harness = Harness(monkeypatch, crawl, clock, run_now=True)
     assert inside.wait(WAIT)  # --run-now: the first crawl starts without a cron time
     assert runs == [T0]
     harness.travel(hours=1, minutes=1)  # 04:00 passes while that crawl still runs
@@ -289,7 +292,7 @@ def test_stop_waits_for_the_running_crawl_to_finish_its_transaction(monkeypatch)
         committed.append("last batch")
         return 3
 
-    harness = Harness(monkeypatch, crawl, run_now=True)
+    harness = Harness(monkeypatch, crawl, FakeClock(), run_now=True)
     assert inside.wait(WAIT)
     assert harness.finish() == 0
     assert committed == ["last batch"]
