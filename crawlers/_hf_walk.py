@@ -26,7 +26,7 @@ from crawlers.base import (
     is_valid_repo_id,
     node_key,
 )
-from crawlers.evidence import member_facts
+from crawlers.evidence import files_win, member_facts
 
 
 @dataclass(eq=False)
@@ -41,6 +41,7 @@ class Node:
     repo_id: str = ""
     depth: int = 0  # edges from the root, along the walk
     via: tuple[str, str] | None = None  # (parent key, relation) of the edge that found it
+    found: bool = False  # yielded by discovery (crawlers/discovery.py): walk its children only
 
     def __post_init__(self) -> None:
         self.repo_id = self.repo_id or self.listed.repo_id
@@ -89,7 +90,23 @@ class Walk:
                 self._declared.setdefault(parent.lower(), (parent, []))[1].append(node)
         self.queue.append(node)
 
+    def ids(self) -> set[str]:
+        """Every repo id (and former id) the walk has found, lower-cased."""
+        return set(self._nodes)
+
+    def add_found(self, record: RepoRecord, claims: list[LineageClaim], depth: int) -> None:
+        """A member discovery found and yielded: queue it so its declared children are walked."""
+        node = Node(Listed(record), depth=depth, found=True)
+        for claim in claims:
+            self._edges.add((claim.parent.lower(), claim.child.lower()))
+        self.add(node)
+
     def consume(self, node: Node, out: Expansion) -> Iterator[CrawlItem]:
+        if node.found:  # its record and claims came from discovery
+            self._done.add(id(node))
+            for listed_under, items in out.children:
+                yield from self._children(node, listed_under, items)
+            return
         record = node.listed.record
         changes: dict[str, object] = {}
         if out.files is not None:
@@ -113,8 +130,11 @@ class Walk:
         self._remember(record, node)
         for message in (*node.listed.warnings, *out.warnings):
             yield CrawlWarning(message, repo=node.key)
+        siblings = node.listed.siblings
         for claim in node.claims:
-            yield replace(claim, child=node.key) if claim.child != node.key else claim
+            claim = replace(claim, child=node.key) if claim.child != node.key else claim
+            # the files win where they contradict the declared relation (issue 3)
+            yield files_win(claim, record, self.ctx.members, siblings=siblings)
         node.claims.clear()
         for listed_under, items in out.children:
             yield from self._children(node, listed_under, items)

@@ -178,6 +178,9 @@ class CrawlContext:
     root: RootSpec
     known_shas: Mapping[str, str | None] = field(default_factory=dict)
     members: dict[str, MemberFacts] = field(default_factory=dict)
+    # Candidates this root rejected after reading them in an earlier crawl: repo id -> the sha
+    # they had. Not read again while unchanged (crawlers/discovery.py: `Discovery.rejections`).
+    rejected: Mapping[str, str] = field(default_factory=dict)
 
 
 class HubError(Exception):

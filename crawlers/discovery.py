@@ -169,7 +169,13 @@ class Discovery:
         self._read: dict[str, RepoRecord] = {}  # repo id -> record with the reads done so far
         self._trees: set[str] = set()  # repo ids whose full tree was read
         self.rejected: dict[str, str] = {}  # repo id -> why (last discover call)
+        self._rejections: dict[str, dict[str, str]] = {}  # root -> repo id -> sha
         self.stats: Counter[str] = Counter()
+
+    def rejections(self, root: str) -> dict[str, str]:
+        """Candidates a root rejected after reading them, with their sha: keep them and pass
+        them back as `CrawlContext.rejected` next time, and they are not read again."""
+        return dict(self._rejections.get(root, {}))
 
     # --- the search ---------------------------------------------------------------------
 
@@ -218,10 +224,17 @@ class Discovery:
             if rid.lower() in known:
                 sha = _get(info, "sha")
                 if sha and ctx.known_shas.get(rid) == sha:
-                    kept.append(_public(replace(rec, files=None)))  # unchanged member
+                    kept.append(self._public(rec))  # unchanged member
                     self.stats["kept"] += 1
                 else:
                     pool[rec.key] = rec  # a member that changed: verify it again
+                continue
+            sha = _get(info, "sha")
+            if sha and sha in (ctx.known_shas.get(rid), ctx.rejected.get(rid)):
+                # stored as another family's node, or rejected here after reading it, and
+                # unchanged since: the same verdict without the reads
+                self.rejected[rid] = "unchanged since a crawl where it did not join"
+                self.stats["rejected_from_listing"] += 1
                 continue
             verdict = assess(rec, family)
             if self._worth_reading(rec, verdict, family, terms):
@@ -231,6 +244,8 @@ class Discovery:
                     waiting[rec.key] = rec  # its declared base may join: a second look, free
                 self.rejected[rid] = verdict.reason
                 self.stats["rejected_from_listing"] += 1
+                if rid in self._read and rec.sha:  # read for another root: remember it here too
+                    self._rejections.setdefault(ctx.root.name, {})[rid] = rec.sha
         warnings: list[CrawlItem] = []
         for key in list(pool):
             try:
@@ -269,7 +284,7 @@ class Discovery:
         # a known member that no longer passes is still seen (not removed); its edges stay
         for key, v in verdicts.items():
             if not v.joined and key in pool and key in ctx.members:
-                items.append(_public(pool[key]))
+                items.append(self._public(pool[key]))
         return warnings + kept + items
 
     def _listing_record(self, info: Any) -> RepoRecord:
@@ -282,7 +297,20 @@ class Discovery:
         extra = dict(rec.extra)
         extra[CARD_DATA] = card if isinstance(card, Mapping) else {}
         extra[CONFIG] = config if isinstance(config, Mapping) else {}
-        return replace(rec, extra=extra)
+        files = rec.files
+        if files is None:  # the listing's file names (siblings), no hashes yet
+            names = _sibling_names(_get(info, "siblings"))
+            files = tuple(FileRecord(n) for n in names) if names is not None else None
+        return replace(rec, extra=extra, files=files)
+
+    def _public(self, rec: RepoRecord) -> RepoRecord:
+        """A record as the pipeline stores it: files only from a tree listing (with hashes),
+        no parsed configs kept for evidence, the card text without its YAML front matter (as
+        the declared walk stores it)."""
+        extra = {k: v for k, v in rec.extra.items() if k not in _EVIDENCE_KEYS}
+        card = parse_card(rec.card_text)[1] if rec.card_text else rec.card_text
+        files = rec.files if rec.repo_id in self._trees else None
+        return replace(rec, extra=extra, card_text=card, files=files)
 
     def _emit(
         self,
@@ -297,13 +325,16 @@ class Discovery:
         )
         for key in joined:
             ctx.members[key] = members[key]
-            items.append(_public(pool[key]))
+            items.append(self._public(pool[key]))
             items.extend(verdicts[key].claims)
             self.stats["joined"] += 1
         for key, v in verdicts.items():
             if not v.joined and key in pool and key not in ctx.members:
-                self.rejected[key.split(":", 1)[1]] = v.reason
+                rid = key.split(":", 1)[1]
+                self.rejected[rid] = v.reason
                 self.stats["rejected_after_reads"] += 1
+                if pool[key].sha:
+                    self._rejections.setdefault(ctx.root.name, {})[rid] = pool[key].sha
         return items
 
     # --- economy ------------------------------------------------------------------------
@@ -406,12 +437,16 @@ class Discovery:
 _EVIDENCE_KEYS = (CARD_DATA, CONFIG, CONFIGS)
 
 
-def _public(rec: RepoRecord) -> RepoRecord:
-    """A record as the pipeline stores it: no parsed configs kept for evidence, and the card
-    text without its YAML front matter (as the declared walk stores it)."""
-    extra = {k: v for k, v in rec.extra.items() if k not in _EVIDENCE_KEYS}
-    card = parse_card(rec.card_text)[1] if rec.card_text else rec.card_text
-    return replace(rec, extra=extra, card_text=card)
+def _sibling_names(value: object) -> list[str] | None:
+    """File names from a listing's `siblings` (ModelInfo objects or the raw JSON)."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    names = []
+    for s in value:
+        name = s.get("rfilename") if isinstance(s, Mapping) else getattr(s, "rfilename", None)
+        if isinstance(name, str) and name:
+            names.append(name)
+    return names
 
 
 def _declares_one_of(rec: RepoRecord, ids: set[str]) -> bool:

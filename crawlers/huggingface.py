@@ -21,7 +21,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -44,6 +44,7 @@ from huggingface_hub.errors import (  # noqa: E402
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status  # noqa: E402
 
 from crawlers._hf_parse import EXPAND, Listed, card_body, file_records, parse_repo  # noqa: E402
+from crawlers._hf_reader import RepoGone  # noqa: E402
 from crawlers._hf_walk import Expansion, Node, Walk  # noqa: E402
 from crawlers._http import Retry, RetryPolicy, wait_from_headers  # noqa: E402
 from crawlers.base import (  # noqa: E402
@@ -51,11 +52,14 @@ from crawlers.base import (  # noqa: E402
     Crawler,
     CrawlItem,
     CrawlWarning,
+    FileRecord,
     HubError,
+    LineageClaim,
     RepoRecord,
     TokenRejected,
     is_valid_repo_id,
 )
+from crawlers.discovery import Discovery  # noqa: E402
 
 HUB_URL = "https://huggingface.co"
 LIBRARY = "grok-lineage-tracker"
@@ -87,7 +91,9 @@ class HuggingFaceCrawler(Crawler):
         max_retry_wait: float | None = 300.0,
         timeout: float | None = 30.0,
         workers: int = 8,
+        prefetch: int | None = None,
         read_cards: bool | None = None,
+        discover: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
@@ -97,6 +103,9 @@ class HuggingFaceCrawler(Crawler):
         self.token = token or None
         self.timeout = 30.0 if timeout is None else float(timeout)
         self.workers = max(1, int(workers))
+        # Members fetched ahead of the consumer, so the hub keeps being asked while the
+        # pipeline writes a batch; bounded, so a closed crawl wastes few requests.
+        self.prefetch = max(1, prefetch or self.workers * 32)
         self.read_cards = read_cards  # None: as the root says (RootSpec.read_cards)
         self.policy = RetryPolicy(
             hub=self.hub,
@@ -113,6 +122,10 @@ class HuggingFaceCrawler(Crawler):
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._cards: dict[str, str] = {}  # README blob id -> card body
+        # undeclared derivatives (crawlers/discovery.py); one Discovery serves every root of
+        # this crawler, so the candidate listings and reads are shared between roots
+        self.discover = discover
+        self._discovery: Discovery | None = None
 
     # --- the interface ---------------------------------------------------------------------
 
@@ -126,12 +139,17 @@ class HuggingFaceCrawler(Crawler):
         inflight: list[tuple[Node, Future[Expansion]]] = []
         try:
             yield from self._add_roots(walk, ctx)
-            while walk.queue or inflight:
-                while walk.queue and len(inflight) < self.workers * 4:
-                    node = walk.queue.popleft()
-                    inflight.append((node, pool.submit(self._expand, node, ctx, read_cards)))
-                node, future = inflight.pop(0)
-                yield from walk.consume(node, future.result())
+            while True:
+                while walk.queue or inflight:
+                    while walk.queue and len(inflight) < self.prefetch:
+                        node = walk.queue.popleft()
+                        inflight.append((node, pool.submit(self._expand, node, ctx, read_cards)))
+                    node, future = inflight.pop(0)
+                    yield from walk.consume(node, future.result())
+                # then the members that declare nothing; their declared children are walked
+                # in the next round, until a round finds nobody new
+                if not self.discover or not (yield from self._discover(walk, ctx, read_cards)):
+                    break
             yield from self._external_parents(walk)
         finally:
             self._stop.set()
@@ -183,8 +201,10 @@ class HuggingFaceCrawler(Crawler):
         """In a worker thread: a member's files (if its sha changed), card, and children."""
         record = node.listed.record
         out = Expansion()
-        if record.status != "removed" and (
-            record.sha is None or ctx.known_shas.get(record.repo_id) != record.sha
+        if (
+            not node.found
+            and record.status != "removed"
+            and (record.sha is None or ctx.known_shas.get(record.repo_id) != record.sha)
         ):
             try:
                 try:
@@ -204,6 +224,64 @@ class HuggingFaceCrawler(Crawler):
         for parent_id in dict.fromkeys(names):
             out.children.append((parent_id, self._children(parent_id)))
         return out
+
+    def _discover(
+        self, walk: Walk, ctx: CrawlContext, read_cards: bool
+    ) -> Generator[CrawlItem, None, int]:
+        """One discovery round: yield what it found; hand new members to the walk."""
+        if self._discovery is None:
+            self._discovery = Discovery(
+                self, to_record=lambda item: parse_repo(item, hub_url=self.endpoint).record
+            )
+        self._discovery.fetch_cards = read_cards
+        items = self._discovery.discover(ctx, exclude=walk.ids())
+        claims: dict[str, list[LineageClaim]] = {}
+        for item in items:
+            if isinstance(item, LineageClaim):
+                claims.setdefault(item.child, []).append(item)
+        added = 0
+        for item in items:
+            yield item
+            if isinstance(item, RepoRecord) and walk.find(item.repo_id) is None:
+                member = ctx.members.get(item.key)
+                walk.add_found(item, claims.get(item.key, []), member.depth if member else 1)
+                added += 1
+        return added
+
+    # --- discovery's reads (crawlers/_hf_reader.Reader) -------------------------------------
+
+    def list_models(self, params: Sequence[tuple[str, str]]) -> list[object]:
+        """Every item of one candidate search (`GET /api/models`), all pages."""
+        items: list[object] = []
+        url = f"{self.endpoint}/api/models"
+        for page, _ in self._pages("listing", "searching candidates", url, list(params)):
+            items.extend(page)
+        return items
+
+    def list_files(self, repo_id: str, revision: str | None) -> list[FileRecord]:
+        """A candidate's files with their hashes; RepoGone when it cannot be listed."""
+        try:
+            try:
+                files, _, _ = self._tree(repo_id, revision)
+            except RevisionNotFoundError:  # pushed to since the listing: take main
+                files, _, _ = self._tree(repo_id, None)
+        except (GatedRepoError, *_GONE) as exc:
+            raise RepoGone(type(exc).__name__) from exc
+        return files
+
+    def read_file(self, repo_id: str, revision: str | None, path: str, limit: int) -> bytes | None:
+        """The head of one file (a README, a small config, a GGUF header); None if missing."""
+        rev = quote(revision or "main", safe="")
+        url = f"{self.endpoint}/{repo_id}/resolve/{rev}/{quote(path)}"
+        try:
+            return self.policy.call(
+                lambda: self._read_capped(url, limit),
+                what=f"reading {path} of {repo_id}",
+                classify=self._classify,
+                on_attempt=lambda: self._count("file"),
+            )
+        except (RemoteEntryNotFoundError, GatedRepoError, *_GONE):
+            return None
 
     def _external_parents(self, walk: Walk) -> Iterator[CrawlItem]:
         """Declared parents outside the family: merges' other parents, and missing bases."""
@@ -304,10 +382,13 @@ class HuggingFaceCrawler(Crawler):
                 self._cards[readme.blob_id] = text
         return text
 
-    def _read_capped(self, url: str) -> bytes:
+    def _read_capped(self, url: str, limit: int = _CARD_LIMIT) -> bytes:
         self._check_stop()
         session = self._session or get_session()
-        with session.stream("GET", url, headers=self._headers, timeout=self.timeout) as response:
+        headers = self._headers
+        if limit < _CARD_LIMIT:  # a head only (a GGUF header): ask for a range
+            headers = {**headers, "Range": f"bytes=0-{limit - 1}"}
+        with session.stream("GET", url, headers=headers, timeout=self.timeout) as response:
             if response.status_code >= 400:
                 response.read()
                 hf_raise_for_status(response)
@@ -315,9 +396,9 @@ class HuggingFaceCrawler(Crawler):
             for chunk in response.iter_bytes():
                 chunks.append(chunk)
                 size += len(chunk)
-                if size >= _CARD_LIMIT:
+                if size >= limit:
                     break
-        return b"".join(chunks)[:_CARD_LIMIT]
+        return b"".join(chunks)[:limit]
 
     def _pages(
         self, kind: str, what: str, url: str, params: Any

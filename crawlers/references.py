@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crawlers.base import RepoRecord, is_valid_repo_id
 from crawlers.content import CARD_DATA, CONFIGS, parse_card
@@ -160,15 +160,17 @@ def references(
                 ):
                     add(v, f"{source} {k}", True)
     out.extend(_text_references(record, resolve))
-    # one reference per (member or id, declared): the first place wins
-    seen: set[tuple[str, bool]] = set()
-    unique: list[Reference] = []
+    # one reference per (member or id, declared): the first place wins, and keeps a relation
+    # word said elsewhere (the card names the parent, the Hub's tag adds its relation guess)
+    unique: dict[tuple[str, bool], Reference] = {}
     for ref in out:
         ident = (ref.key or ref.repo_id.lower(), ref.declared)
-        if ident not in seen:
-            seen.add(ident)
-            unique.append(ref)
-    return unique
+        first = unique.get(ident)
+        if first is None:
+            unique[ident] = ref
+        elif first.relation is None and ref.relation is not None:
+            unique[ident] = replace(first, relation=ref.relation)
+    return list(unique.values())
 
 
 # An `owner/name` token standing on its own (not the tail of a path or of a longer id).

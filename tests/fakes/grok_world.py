@@ -94,7 +94,7 @@ class WorldRepo:
         if relation is None and bases:
             if len(bases) > 1:
                 relation = "merge"
-            elif any(p.endswith(".gguf") or ".gguf." in p for p in self.lfs):
+            elif any(p.endswith(".gguf") for p in self.lfs):  # the Hub misses .partXofY
                 relation = "quantized"
             elif "adapter_config.json" in self.small:
                 relation = "adapter"
@@ -247,7 +247,8 @@ def _grok1_family() -> list[WorldRepo]:
                 "static quants of https://huggingface.co/xai-org/grok-1\n",
             ),
             family="grok-1",
-            edges=(Edge("xai-org/grok-1", "quantization", "declared"),),
+            # the Hub calls it a finetune (it sees no .gguf file name): the files win
+            edges=(Edge("xai-org/grok-1", "quantization", "declared", "finetune"),),
         ),
         WorldRepo(  # keyfan-style HF conversion, named in card text
             "keyfan/grok-1-hf",
@@ -508,7 +509,7 @@ def _grok2_family() -> list[WorldRepo]:
             gguf=g2_gguf,
             card=_card({"base_model": "sft-lab/grok-2-sft", **G2_LICENSE}, "GGUF of grok-2-sft.\n"),
             family="grok-2",
-            edges=(Edge("sft-lab/grok-2-sft", "quantization", "declared"),),
+            edges=(Edge("sft-lab/grok-2-sft", "quantization", "declared", "finetune"),),
         ),
         WorldRepo(  # card-declared merge of two members
             "merger/grok-2-sft-merge",
