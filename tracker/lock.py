@@ -209,7 +209,12 @@ class HeldLock:
             raise self._lost
         if self._clock() - self._last_beat < _MIN_BEAT:
             return
-        self._beat()
+        try:
+            self._beat()
+        except LockLost:
+            raise
+        except DBAPIError as exc:  # a busy SQLite file: one missed beat is harmless
+            log.warning("crawl lock heartbeat failed, will retry: %s", exc)
 
     def _beat(self) -> None:
         now = self._clock()

@@ -24,8 +24,17 @@ if TYPE_CHECKING:
 REDACTED = "***"
 PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 # Chatty at INFO, useful only when debugging.
-_QUIET = ("apscheduler", "urllib3", "filelock", "httpx", "httpx2", "httpcore", "httpcore2",
-          "huggingface_hub", "alembic")
+_QUIET = (
+    "apscheduler",
+    "urllib3",
+    "filelock",
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "httpcore2",
+    "huggingface_hub",
+    "alembic",
+)
 _MARK = "_tracker_handler"  # set on the handlers we install, so a second setup replaces them
 
 

@@ -179,30 +179,38 @@ class ScheduledCrawl:
     def __init__(self, crawl_job: CrawlJob, stop: threading.Event, *, clock: Clock = utcnow):
         self.crawl_job, self.stop, self.clock = crawl_job, stop, clock
         self.outcomes: deque[RunOutcome] = deque(maxlen=100)  # the latest runs, for callers
-        self._running = threading.Lock()
-        self._idle = threading.Event()
-        self._idle.set()
+        self._running = threading.Lock()  # held by the crawl, and for good by close()
+        self._closed = False
+
+    @property
+    def running(self) -> bool:
+        """Whether a crawl is under way now."""
+        return self._running.locked() and not self._closed
 
     def __call__(self) -> RunOutcome | None:
         """Run one crawl; None when skipped (one is running already, or stopping)."""
-        if self.stop.is_set():
-            log.info("crawl skipped: the scheduler is stopping")
-            return None
         if not self._running.acquire(blocking=False):
-            log.warning("crawl skipped: the previous crawl is still running")
+            if self.stop.is_set():
+                log.info("crawl skipped: the scheduler is stopping")
+            else:
+                log.warning("crawl skipped: the previous crawl is still running")
             return None
-        self._idle.clear()
         try:
+            if self.stop.is_set():
+                log.info("crawl skipped: the scheduler is stopping")
+                return None
             return self._run()
         finally:
             self._running.release()
-            self._idle.set()
 
     def _run(self) -> RunOutcome:
         started = self.clock()
         log.info("crawl started at %s", _when(started))
         try:
             exit_code = int(self.crawl_job(self.stop))
+            detail = ""
+        except SystemExit as exc:  # a job built from CLI code may exit instead of return
+            exit_code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
             detail = ""
         except Exception as exc:
             known = describe(exc)
@@ -230,9 +238,14 @@ class ScheduledCrawl:
         )
         return outcome
 
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until no crawl is running; False if `timeout` passed first."""
-        return self._idle.wait(timeout)
+    def close(self, timeout: float | None = None) -> bool:
+        """Wait for the running crawl (if any) to end and refuse every later one.
+
+        Set `stop` first, so that the crawl ends after its current transaction. False if
+        `timeout` passed first.
+        """
+        self._closed = self._running.acquire(timeout=-1 if timeout is None else timeout)
+        return self._closed
 
 
 # --- the scheduler ------------------------------------------------------------------------
@@ -307,8 +320,13 @@ def run_scheduler(
             pass
 
     watcher = threading.Thread(target=stop_when_asked, name="scheduler-stop", daemon=True)
+
     # Started only once the scheduler runs, so that its shutdown() cannot come too early.
-    scheduler.add_listener(lambda _event: watcher.start(), EVENT_SCHEDULER_STARTED)
+    def on_start(_event: object) -> None:
+        watcher.start()
+        log.info("next crawl at %s", next_run())
+
+    scheduler.add_listener(on_start, EVENT_SCHEDULER_STARTED)
     scheduler.add_listener(
         lambda _event: log.info("next crawl at %s", next_run()), EVENT_JOB_EXECUTED
     )
@@ -324,9 +342,9 @@ def run_scheduler(
         scheduler.start()  # a BlockingScheduler returns only after shutdown()
         if scheduler.running:  # a background scheduler (tests) returns at once
             stop.wait()
-        if not job.wait_idle(0):
+        if job.running:
             log.info("waiting for the current crawl to finish its transaction")
-        job.wait_idle()
+        job.close()
     finally:
         stop.set()  # also ends the watcher if start() failed
         restore()

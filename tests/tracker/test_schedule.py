@@ -135,6 +135,8 @@ def test_a_locked_database_and_a_crash_are_logged_runs_not_scheduler_deaths(capl
     job = ScheduledCrawl(crashing, threading.Event(), clock=FakeClock())
     assert (job().status, job.outcomes[-1].exit_code) == ("failed", 1)
     assert "status=failed exit=1" in caplog.text and "KeyError" in caplog.text
+    job = ScheduledCrawl(lambda stop: exit(3), threading.Event(), clock=FakeClock())
+    assert (job().status, job.outcomes[-1].exit_code) == ("partial", 3)
 
 
 def test_never_two_crawls_at_once(caplog):
@@ -157,7 +159,7 @@ def test_never_two_crawls_at_once(caplog):
     assert "crawl skipped: the previous crawl is still running" in caplog.text
     release.set()
     first.join(WAIT)
-    assert len(calls) == 1 and job.wait_idle(0)
+    assert len(calls) == 1 and not job.running
     assert job().status == "ok" and len(calls) == 2  # the next one runs normally
 
 
