@@ -388,7 +388,9 @@ class HuggingFaceCrawler(Crawler):
         headers = self._headers
         if limit < _CARD_LIMIT:  # a head only (a GGUF header): ask for a range
             headers = {**headers, "Range": f"bytes=0-{limit - 1}"}
-        with session.stream("GET", url, headers=headers, timeout=self.timeout) as response:
+        with session.stream(
+            "GET", url, headers=headers, timeout=self.timeout, follow_redirects=True
+        ) as response:
             if response.status_code >= 400:
                 response.read()
                 hf_raise_for_status(response)
@@ -426,7 +428,13 @@ class HuggingFaceCrawler(Crawler):
         def call() -> tuple[object, httpx2.Response]:
             self._check_stop()
             session = self._session or get_session()
-            response = session.get(url, params=params, headers=self._headers, timeout=self.timeout)
+            response = session.get(
+                url,
+                params=params,
+                headers=self._headers,
+                timeout=self.timeout,
+                follow_redirects=True,  # a renamed repo answers 307 (and a given session may not)
+            )
             if response.history:  # each redirect was a request too
                 self._count(kind, len(response.history))
             hf_raise_for_status(response)

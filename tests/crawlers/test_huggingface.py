@@ -522,3 +522,14 @@ def test_bad_card_metadata_is_a_warning(hub):
     records, _, warnings = split(items)
     assert "keyfan/grok-1-hf" in records
     assert any("cardData" in w.message and "keyfan" in (w.repo or "") for w in warnings)
+
+
+def test_next_page_links_never_leave_the_endpoint():
+    c = HuggingFaceCrawler(endpoint="https://mirror.example/", token="secret")
+    assert c._on_endpoint("https://mirror.example/api/models?cursor=x") == (
+        "https://mirror.example/api/models?cursor=x"
+    )
+    # a link to another host is followed on our endpoint: the token goes nowhere else
+    assert c._on_endpoint("https://elsewhere.example/api/models?cursor=x") == (
+        "https://mirror.example/api/models?cursor=x"
+    )
