@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from tracker.config import ConfigError
 from tracker.errors import EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, describe
 
 if TYPE_CHECKING:
@@ -251,6 +252,22 @@ class ScheduledCrawl:
 # --- the scheduler ------------------------------------------------------------------------
 
 
+def scheduled_crawl(config: Config, **crawl_options: Any) -> CrawlJob:
+    """The job `tracker schedule` runs: one crawl of every root on every hub per call.
+
+    `crawl_options` go to `tracker.pipeline.crawl` (roots, hubs, crawler_factory, ...).
+    The crawl takes the database's crawl lock itself, so a crawl started by cron or by a
+    person meanwhile makes this run `locked` (exit 4) instead of a second writer.
+    """
+
+    def crawl_job(stop: threading.Event) -> int:
+        from tracker.pipeline import crawl
+
+        return crawl(config, stop=stop, **crawl_options).exit_code
+
+    return crawl_job
+
+
 def blocking_scheduler(timezone: tzinfo) -> BaseScheduler:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -290,15 +307,18 @@ def run_scheduler(
 
     `crawl_job` takes the stop flag, must check it between batches, and returns the crawl's
     exit code (0 ok, 3 partial, ...) or raises one of our errors. Returns 0 after a clean stop.
-    Raises ValueError for a bad cron line or time zone.
+    Raises ConfigError (exit 2) for a bad cron line or time zone.
     """
     from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_SCHEDULER_STARTED
     from apscheduler.schedulers import SchedulerNotRunningError
 
     cron_line = str(config.get("schedule.cron"))
     zone_name = str(config.get("schedule.timezone"))
-    zone = time_zone(zone_name)
-    trigger = cron_trigger(cron_line, zone)
+    try:
+        zone = time_zone(zone_name)
+        trigger = cron_trigger(cron_line, zone)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     stop = stop or threading.Event()
     job = ScheduledCrawl(crawl_job, stop, clock=clock)
     scheduler = scheduler_factory(zone)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import re
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
@@ -19,11 +20,23 @@ import apscheduler.schedulers.base
 import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
 
+from db.models import CrawlRun
+from db.session import open_database
 from tests.tracker.subproc import Child
-from tracker.config import load_config
-from tracker.errors import CrawlLocked
-from tracker.schedule import JOB_ID, ScheduledCrawl, cron_trigger, run_scheduler, validate_cron
+from tests.tracker.test_pipeline import ScriptedCrawler, family
+from tracker.config import ConfigError, load_config
+from tracker.errors import EXIT_USAGE, CrawlLocked, describe
+from tracker.lock import crawl_lock
+from tracker.schedule import (
+    JOB_ID,
+    ScheduledCrawl,
+    cron_trigger,
+    run_scheduler,
+    scheduled_crawl,
+    validate_cron,
+)
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # a Monday, an hour before the 04:00 crawl
 WAIT = 30.0
@@ -168,6 +181,42 @@ def test_no_new_crawl_once_stopping():
     stop.set()
     job = ScheduledCrawl(lambda s: pytest.fail("crawled while stopping"), stop)
     assert job() is None
+
+
+def test_a_bad_cron_line_stops_the_scheduler_with_exit_2_before_it_starts():
+    config = load_config(overrides={"schedule.cron": "0 25 * * *"})
+    with pytest.raises(ConfigError) as bad:
+        run_scheduler(config, lambda stop: 0, install_signals=False)
+    code, message = describe(bad.value)
+    assert code == EXIT_USAGE
+    assert message.startswith('config: schedule.cron "0 25 * * *" is not a valid cron line')
+
+
+# --- the pipeline's crawl as the scheduled job --------------------------------------------
+
+
+def test_scheduled_crawl_records_a_run_and_yields_to_another_crawl(db_url, caplog):
+    config = load_config(overrides={"database.url": db_url})
+    crawler = ScriptedCrawler(family())
+    job = ScheduledCrawl(
+        scheduled_crawl(config, hubs=["huggingface"], crawler_factory=lambda hub, cfg: crawler),
+        threading.Event(),
+    )
+    assert (job().status, job.outcomes[-1].exit_code) == ("ok", 0)
+    engine = open_database(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(select(CrawlRun.status)).scalars().all() == ["ok"]
+        # A crawl started by cron or by a person holds the database: this run yields.
+        with crawl_lock(engine, "cron@box:4242", heartbeat_every=None):
+            assert (job().status, job.outcomes[-1].exit_code) == ("locked", 4)
+        assert re.search(
+            r"status=locked exit=4 .*: another crawl holds the database: cron@box:4242 since",
+            caplog.text,
+        )
+        assert job().status == "ok"
+    finally:
+        engine.dispose()
 
 
 # --- the real APScheduler on a fake clock -------------------------------------------------
