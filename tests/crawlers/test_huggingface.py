@@ -533,3 +533,14 @@ def test_next_page_links_never_leave_the_endpoint():
     assert c._on_endpoint("https://elsewhere.example/api/models?cursor=x") == (
         "https://mirror.example/api/models?cursor=x"
     )
+
+
+def test_a_push_between_listing_and_tree_lists_main(hub):
+    stale = "0" * 40  # the listing's sha is no longer a revision of the repo
+    hub.world.update("keyfan/grok-1-hf", new_sha=False, json_overrides={"sha": stale})
+    _, items = run(crawler(hub, discover=False))
+    conv = split(items)[0]["keyfan/grok-1-hf"]
+    assert _lfs(conv) == {f.sha256 for f in _w("keyfan")}
+    assert conv.sha == stale  # the next crawl sees a new sha and lists the files again
+    tree_paths = [path for kind, _, path, _ in hub.log if kind == "tree" and "keyfan" in path]
+    assert [p.split("?")[0].rsplit("/", 1)[1] for p in tree_paths] == [stale, "main"]
