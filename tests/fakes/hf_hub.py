@@ -89,8 +89,8 @@ class FakeHub:
         port: int = 0,
     ) -> None:
         self.world = world if isinstance(world, World) else World(world or ())
-        self.page_size = page_size
-        self.tree_page_size = tree_page_size
+        self.page_size = max(1, min(page_size, MAX_PAGE))  # the Hub never sends more
+        self.tree_page_size = max(1, min(tree_page_size, MAX_PAGE))
         self.tokens = set(tokens) if tokens is not None else None
         self.gated_access: dict[str, set[str]] = {}  # repo id -> tokens granted access
         self.faults = FaultQueue()
