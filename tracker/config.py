@@ -217,7 +217,7 @@ def load_config(
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"logging.level must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     values["logging.level"] = level
-    _validate_cron(values["schedule.cron"])
+    _validate_cron(values["schedule.cron"], values["schedule.timezone"])
 
     hubs = {
         hub: HubConfig(
@@ -268,12 +268,13 @@ def _reject_unknown(data: Mapping[str, Any], origin: str) -> None:
                         raise ConfigError(f"{origin}: unknown key hubs.{key}.{sub}")
 
 
-def _validate_cron(line: str) -> None:
-    fields = line.split()
-    if len(fields) != 5:
-        raise ConfigError(
-            f'schedule.cron must have 5 fields (minute hour day month weekday), got "{line}"'
-        )
+def _validate_cron(line: str, timezone: str) -> None:
+    from tracker.schedule import validate_cron
+
+    try:
+        validate_cron(line, timezone)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def setting_help() -> list[tuple[str, str, str, str]]:

@@ -20,8 +20,11 @@ def test_defaults_hold_both_grok_roots_and_sqlite_in_the_working_directory():
 
 
 def test_precedence_flag_over_environment_over_file(tmp_path):
-    path = write(tmp_path, '[database]\nurl = "sqlite:///file.db"\n'
-                           '[hubs.huggingface]\nendpoint = "http://mirror.local/"\n')
+    path = write(
+        tmp_path,
+        '[database]\nurl = "sqlite:///file.db"\n'
+        '[hubs.huggingface]\nendpoint = "http://mirror.local/"\n',
+    )
     assert load_config(path, environ={}).database_url == "sqlite:///file.db"
     env = {"TRACKER_DATABASE_URL": "sqlite:///env.db", "HF_ENDPOINT": "http://127.0.0.1:9"}
     config = load_config(path, environ=env)
@@ -44,18 +47,22 @@ def test_working_directory_config_is_read(tmp_path, monkeypatch):
     assert list(load_config(environ={}).roots) == ["grok-1"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[database\n", "not valid TOML"),
-    ('[databse]\nurl = "x"\n', "unknown section [databse]"),
-    ("[crawl]\nretries = \"many\"\n", "crawl.retries must be a whole number"),
-    ("[crawl]\nretries = -1\n", "crawl.retries must not be negative"),
-    ('[roots.grok-1]\nnodes = ["hf:xai-org/grok-1"]\n', "roots.grok-1.nodes has 'hf:xai-org"),
-    ('[roots.grok-1]\nnodes = ["huggingface:../etc"]\n', "not an owner/name id"),
-    ("[roots.grok-1]\nnodes = []\n", "roots.grok-1.nodes must be a non-empty list"),
-    ('[schedule]\ncron = "every day"\n', "schedule.cron must have 5 fields"),
-    ('[hubs.huggingface]\nendpoint = "ftp://x"\n', "must be an http(s) URL"),
-    ('[hubs.hugingface]\nendpoint = "http://x"\n', "unknown key hubs.hugingface"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[database\n", "not valid TOML"),
+        ('[databse]\nurl = "x"\n', "unknown section [databse]"),
+        ('[crawl]\nretries = "many"\n', "crawl.retries must be a whole number"),
+        ("[crawl]\nretries = -1\n", "crawl.retries must not be negative"),
+        ('[roots.grok-1]\nnodes = ["hf:xai-org/grok-1"]\n', "roots.grok-1.nodes has 'hf:xai-org"),
+        ('[roots.grok-1]\nnodes = ["huggingface:../etc"]\n', "not an owner/name id"),
+        ("[roots.grok-1]\nnodes = []\n", "roots.grok-1.nodes must be a non-empty list"),
+        ('[schedule]\ncron = "every day"\n', 'has 2 fields; expected 5 fields'),
+        ('[schedule]\ncron = "61 4 * * *"\n', "not a valid cron line"),
+        ('[hubs.huggingface]\nendpoint = "ftp://x"\n', "must be an http(s) URL"),
+        ('[hubs.hugingface]\nendpoint = "http://x"\n', "unknown key hubs.hugingface"),
+    ],
+)
 def test_bad_file_names_the_key_and_what_is_expected(tmp_path, text, message):
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, text), environ={})
