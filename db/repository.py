@@ -256,6 +256,10 @@ def upsert_nodes(
         result.ids[key] = node.id
         merged = {c: getattr(node, c) for c in CONTENT_FIELDS}
         merged.update({k: v for k, v in row.items() if k in CONTENT_FIELDS})
+        if node.status == "renamed" and merged["status"] == "active":
+            # the listing shows a renamed repo under its new id without a redirect; it stays
+            # `renamed` (SPEC) until it is gated or removed, rather than flapping each run
+            merged["status"] = "renamed"
         new_fp = fingerprint(merged)
         if new_fp == node.fingerprint:
             continue

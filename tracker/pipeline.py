@@ -314,7 +314,8 @@ class _Crawl:
             if self.stop.is_set():
                 self.failed.add((root_name, hub))
                 break
-            spec = RootSpec(root_name, root.repo_ids(hub), root.search_terms)
+            spec = RootSpec(root_name, root.repo_ids(hub), root.search_terms,
+                            read_cards=self._terms_need_cards(root.license))
             with session_scope(self.engine) as session:
                 known = repo.known_shas(session, hub)
             ctx = CrawlContext(spec, known, members)
@@ -335,8 +336,19 @@ class _Crawl:
             ids = repo.node_ids(session, root.nodes)
             repo.set_root_members(session, root_name, root.license, ids.values())
 
+    def _terms_need_cards(self, root_license: str) -> bool:
+        """Read members' cards only where the root's terms require a displayed notice."""
+        from graph.license_audit import load_rules
+
+        if not hasattr(self, "_rules"):
+            self._rules = load_rules(self.config.get("licenses.rules") or None)
+        rule = self._rules.rule_for(root_license)
+        return bool(rule and rule.attribution)
+
     def _load_members(self, root_name: str) -> dict[str, MemberFacts]:
         """What the database knows of the root's family, for verifying candidates."""
+        from crawlers.evidence import facts_from_files
+        from db.timeline import aliases_of
         from graph.queries import descendants
 
         root = self.config.roots[root_name]
@@ -344,15 +356,22 @@ class _Crawl:
             start = list(repo.node_ids(session, root.nodes).values())
             family = descendants(session, start)
             files = repo.files_of(session, family.order)
+            former = aliases_of(session, family.order)
             facts = {}
             for node in repo.nodes_by_id(session, family.order):
-                facts[node.key] = MemberFacts(
-                    key=node.key,
-                    sha256s=frozenset(f.sha256 for f in files.get(node.id, ()) if f.sha256),
+                shown = family.nodes[node.id]
+                parent = family.nodes[shown.parents[0][0]].key if shown.parents else None
+                facts[node.key] = facts_from_files(
+                    node.key,
+                    ((f.path, f.sha256 or f.blob_id) for f in files.get(node.id, ())),
                     architectures=tuple(a for a in node.architectures.split(",") if a),
                     model_type=node.model_type or None,
                     parameters=node.parameters,
                     formats=tuple(f for f in node.formats.split(",") if f),
+                    aliases=tuple(key.partition(":")[2] for key, _ in former.get(node.id, ())),
+                    parent=parent,
+                    relation=shown.relation or None,
+                    depth=shown.depth,
                 )
         return facts
 

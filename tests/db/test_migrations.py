@@ -25,10 +25,13 @@ def test_database_made_by_an_older_version_is_upgraded_keeping_its_data(db_url):
     with engine.begin() as conn:  # what version 0001 of the tracker left behind
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")
-        conn.execute(text(
-            "insert into crawl_runs (id, started_at, status, roots, hubs, counts, requests, "
-            "errors, holder) values (1, '2026-11-01 04:00:00', 'ok', '[]', '[]', '{}', '{}', "
-            "'[]', 'old')"))
+        conn.execute(
+            text(
+                "insert into crawl_runs (id, started_at, status, roots, hubs, counts, requests, "
+                "errors, holder) values (1, '2026-11-01 04:00:00', 'ok', '[]', '[]', '{}', '{}', "
+                "'[]', 'old')"
+            )
+        )
     engine.dispose()
     engine = open_database(db_url)
     with engine.connect() as conn:

@@ -34,8 +34,14 @@ def rec(repo_id, **kw) -> RepoRecord:
 
 
 def claim(parent, child, relation="finetune") -> LineageClaim:
-    return LineageClaim(f"huggingface:{parent}", f"huggingface:{child}", relation, "declared",
-                        1.0, f"card base_model: {parent}")
+    return LineageClaim(
+        f"huggingface:{parent}",
+        f"huggingface:{child}",
+        relation,
+        "declared",
+        1.0,
+        f"card base_model: {parent}",
+    )
 
 
 class ScriptedCrawler(Crawler):
@@ -51,14 +57,18 @@ class ScriptedCrawler(Crawler):
             raise HubUnavailable("503 from the hub after 5 retries", hub="huggingface")
         for item in self.world.get(ctx.root.name, []):
             self.requests["listing"] += 1
-            if isinstance(item, RepoRecord) and item.files is not None and \
-                    ctx.known_shas.get(item.repo_id) == item.sha:
+            if (
+                isinstance(item, RepoRecord)
+                and item.files is not None
+                and ctx.known_shas.get(item.repo_id) == item.sha
+            ):
                 item = RepoRecord(**{**vars(item), "files": None})
             yield item
 
     def check(self, repo_id):
-        return self.checks.get(repo_id, RepoRecord(hub="huggingface", repo_id=repo_id,
-                                                   status="removed"))
+        return self.checks.get(
+            repo_id, RepoRecord(hub="huggingface", repo_id=repo_id, status="removed")
+        )
 
 
 def family(extra=()):
@@ -73,8 +83,9 @@ def family(extra=()):
             CrawlWarning("card YAML is not valid", "huggingface:bad/card"),
             *extra,
         ],
-        "grok-2": [rec("xai-org/grok-2", license_raw={"license": "other",
-                                                       "license_name": "grok-2"})],
+        "grok-2": [
+            rec("xai-org/grok-2", license_raw={"license": "other", "license_name": "grok-2"})
+        ],
     }
 
 
@@ -86,8 +97,9 @@ def config(db_url, tmp_path):
 def run(config, world, clock=None, **kw):
     crawler = ScriptedCrawler(world, **kw)
     clock = clock or (lambda: datetime(2026, 11, 20, 4, tzinfo=UTC))
-    return crawl(config, hubs=["huggingface"], crawler_factory=lambda hub, cfg: crawler,
-                 clock=clock)
+    return crawl(
+        config, hubs=["huggingface"], crawler_factory=lambda hub, cfg: crawler, clock=clock
+    )
 
 
 def count(engine, model):
@@ -126,8 +138,11 @@ def test_unchanged_second_crawl_rewrites_nothing_and_keeps_history(config):
 def test_license_change_goes_to_history_not_overwritten(config):
     run(config, family())
     world = family()
-    world["grok-1"][1] = rec("keyfan/grok-1-hf", license_raw={"license": "mit"},
-                             files=(FileRecord("a.safetensors", 5, "b" * 64),))
+    world["grok-1"][1] = rec(
+        "keyfan/grok-1-hf",
+        license_raw={"license": "mit"},
+        files=(FileRecord("a.safetensors", 5, "b" * 64),),
+    )
     report = run(config, world, clock=lambda: datetime(2026, 11, 21, tzinfo=UTC))
     assert report.roots["grok-1"].changed == 1
     engine = open_database(config.database_url)
@@ -177,3 +192,17 @@ def test_rename_keeps_one_node_and_the_old_id_resolves(config):
     result = lineage(config, "huggingface:keyfan/grok-1-hf")  # the former id still resolves
     assert [n.key for n in result.nodes.values()][0] == "huggingface:keyfan/grok-1-pt"
     assert len(result.nodes) == 2
+
+
+def test_renamed_status_does_not_flap_back_to_active_on_the_next_run(config):
+    run(config, family())
+    world = family()
+    world["grok-1"][1] = rec("keyfan/grok-1-pt", renamed_from="keyfan/grok-1-hf",
+                             status="renamed")
+    world["grok-1"][2] = claim("xai-org/grok-1", "keyfan/grok-1-pt", "conversion")
+    run(config, world, clock=lambda: datetime(2026, 11, 21, tzinfo=UTC))
+    world["grok-1"][1] = rec("keyfan/grok-1-pt")  # listed under its new id, no redirect
+    report = run(config, world, clock=lambda: datetime(2026, 11, 22, tzinfo=UTC))
+    assert report.roots["grok-1"].changed == 0
+    node = lineage(config, "huggingface:keyfan/grok-1-hf").nodes
+    assert [n.status for n in node.values()][0] == "renamed"

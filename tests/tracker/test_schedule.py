@@ -184,8 +184,9 @@ def test_no_new_crawl_once_stopping():
 
 
 def test_a_bad_cron_line_stops_the_scheduler_with_exit_2_before_it_starts():
-    config = load_config(overrides={"schedule.cron": "0 25 * * *"})
+    # validated with the rest of the config, so no command starts with a bad line
     with pytest.raises(ConfigError) as bad:
+        config = load_config(overrides={"schedule.cron": "0 25 * * *"})
         run_scheduler(config, lambda stop: 0, install_signals=False)
     code, message = describe(bad.value)
     assert code == EXIT_USAGE
