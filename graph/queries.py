@@ -39,30 +39,34 @@ WITH RECURSIVE walk(node_id, parent_id, relation, source, confidence, depth) AS 
 )"""
 
 _SELECT = """
-SELECT n.id, n.key, n.hub, n.repo_id, n.status, n.license, n.formats, n.parameters,
-       n.downloads, n.likes, n.attribution, n.license_issues,
-       w.parent_id, w.relation, w.source, w.confidence
+SELECT n.id, n.key, n.status, n.license, n.formats, n.parameters, n.downloads,
+       n.license_issues, w.parent_id, w.relation, w.source, w.confidence
 FROM walk w JOIN nodes n ON n.id = w.node_id
 """
 
 
 @dataclass(slots=True)
 class LineageNode:
+    # Only what lineage output shows: every column costs time at 50,000 rows.
     id: int
     key: str
-    hub: str
-    repo_id: str
     status: str
     license: str
     formats: str
     parameters: int
     downloads: int
-    likes: int
-    attribution: bool | None
     issues: str  # license issue codes, comma-separated as stored
     depth: int = 0
     # (parent id, relation, source, confidence), shallowest parent first after the BFS
     parents: list[tuple[int, str, str, float]] = field(default_factory=list)
+
+    @property
+    def hub(self) -> str:
+        return self.key.partition(":")[0]
+
+    @property
+    def repo_id(self) -> str:
+        return self.key.partition(":")[2]
 
     @property
     def relation(self) -> str:
@@ -106,11 +110,11 @@ def descendants(
     for row in session.execute(stmt, params):
         node = nodes.get(row[0])
         if node is None:
-            node = nodes[row[0]] = LineageNode(*row[:6], row[6], row[7] or 0, row[8] or 0,
-                                               row[9] or 0, row[10], row[11] or "")
-        parent_id = row[12]
+            node = nodes[row[0]] = LineageNode(*row[:4], row[4] or 0, row[5] or 0, row[6] or 0,
+                                               row[7] or "")
+        parent_id = row[8]
         if parent_id is not None and all(p[0] != parent_id for p in node.parents):
-            node.parents.append((parent_id, row[13], row[14], float(row[15])))
+            node.parents.append((parent_id, row[9], row[10], float(row[11])))
     order = _bfs(list(start_ids), nodes, max_depth)
     return Lineage(list(start_ids), {i: nodes[i] for i in order}, order)
 
