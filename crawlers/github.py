@@ -1,0 +1,515 @@
+"""The GitHub crawler: a root's fork network, and the ports that name a family member.
+
+Cost model (60 requests an hour anonymous, 5,000 with a token): per GitHub root one
+`GET /repos/{o}/{r}`; per repo with forks, its fork pages (`GET /repos/{o}/{r}/forks?
+per_page=100&sort=oldest`, `Link` pagination). Forks of forks are listed only for forks whose
+own `forks_count` is above 0, which skips almost every fork of a popular repo. Oldest-first
+keeps earlier pages unchanged when new forks arrive, so with an ETag store (see
+`crawlers._rest.ETagStore`) a daily rerun is mostly 304s, which GitHub does not count against
+an authenticated quota.
+
+Search (`GET /search/repositories?q=<term>`, the root's `search_terms`, `search_pages` pages
+of 100) proposes candidates; none joins on its name. A hit joins when it is a fork of a member
+(declared `fork` claim, from `GET /repos/{o}/{r}`'s `parent`), or when its README
+(`GET /repos/{o}/{r}/readme`, raw) links or names a member: an inferred claim, relation
+`conversion` when the README says it converts weights, else `other` (a code port or kit).
+Hits rejected after reading, unchanged since (`pushed_at`), are not read again
+(`CrawlContext.rejected`, fed by `rejections(root)`).
+
+Every fork and joined hit becomes a RepoRecord (license `spdx_id`, stars as likes, created and
+pushed dates; `files` is None: GitHub code is not matched by file hash) and a member in
+`ctx.members`, so later candidates can name it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import requests
+
+from crawlers._mentions import Mention, member_mentions
+from crawlers._rest import Answer, ETagStore, RestClient, as_int, parse_time, text
+from crawlers.base import (
+    CrawlContext,
+    Crawler,
+    CrawlItem,
+    CrawlWarning,
+    HubError,
+    LineageClaim,
+    RepoRecord,
+    is_valid_repo_id,
+    node_key,
+)
+from crawlers.evidence import Family, member_facts
+
+log = logging.getLogger(__name__)
+
+API_URL = "https://api.github.com"
+WEB_URL = "https://github.com"
+_JSON = "application/vnd.github+json"
+_RAW = "application/vnd.github.raw+json"
+_MAX_FORK_PAGES = 2_000  # 200,000 forks of one repo: far beyond any real network
+_GONE = (404, 410, 451)  # 451: blocked for legal reasons (DMCA); gone from the public
+_CONVERTS = re.compile(
+    r"\bconver(?:t|ts|ted|ting|sion|ter)\b[^\n.]{0,80}?\b(?:weights?|checkpoints?|ckpt|"
+    r"safetensors|gguf|pytorch|torch|hugging\s?face|hf|jax|mlx)\b",
+    re.IGNORECASE,
+)
+_CONVERT_NAME = re.compile(r"conver(t|sion)|[-_]to[-_](hf|pytorch|torch|gguf|safetensors)", re.I)
+
+
+def project_repo(obj: object) -> object:
+    """The fields of a GitHub repo object we read (what the ETag store keeps)."""
+    if not isinstance(obj, Mapping):
+        return obj
+    keep = (
+        "full_name",
+        "html_url",
+        "created_at",
+        "pushed_at",
+        "stargazers_count",
+        "forks_count",
+        "default_branch",
+        "fork",
+        "archived",
+    )
+    out: dict[str, Any] = {k: obj[k] for k in keep if k in obj}
+    if "description" in obj:
+        out["description"] = text(obj["description"], 500)
+    lic = obj.get("license")
+    if isinstance(lic, Mapping):
+        out["license"] = {k: lic.get(k) for k in ("spdx_id", "key", "name") if k in lic}
+    elif lic is not None:
+        out["license"] = lic  # kept as is: the crawler warns about the wrong type
+    for rel in ("parent", "source"):
+        link = obj.get(rel)
+        if isinstance(link, Mapping):
+            out[rel] = {"full_name": link.get("full_name")}
+    return out
+
+
+def _project_list(body: object) -> object:
+    return [project_repo(x) for x in body] if isinstance(body, list) else body
+
+
+def _project_search(body: object) -> object:
+    if isinstance(body, Mapping) and isinstance(body.get("items"), list):
+        return {"items": [project_repo(x) for x in body["items"]]}
+    return body
+
+
+class GitHubCrawler(Crawler):
+    """Fork networks and evidence-backed ports on GitHub (or GitHub Enterprise) via REST."""
+
+    hub = "github"
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | None = None,
+        session: requests.Session | None = None,
+        *,
+        retries: int | None = 5,
+        max_retry_wait: float | None = 300.0,
+        timeout: float | None = 30.0,
+        etag_cache: ETagStore | None = None,
+        search: bool = True,
+        search_pages: int = 1,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__()
+        self.endpoint = (endpoint or API_URL).rstrip("/")
+        self.search = search
+        self.search_pages = max(0, int(search_pages))
+        # Without a store from the caller, validators still last for this crawler's life.
+        self.etags: ETagStore = etag_cache if etag_cache is not None else {}
+        self.client = RestClient(
+            hub=self.hub,
+            endpoint=self.endpoint,
+            session=session,
+            headers={
+                "Accept": _JSON,
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "grok-lineage-tracker",
+            },
+            token=token,
+            timeout=30.0 if timeout is None else float(timeout),
+            retries=5 if retries is None else int(retries),
+            max_retry_wait=300.0 if max_retry_wait is None else float(max_retry_wait),
+            counter=self.requests,
+            etags=self.etags,
+            sleep=sleep,
+            clock=clock,
+            jitter=jitter,
+            limit_fallback_wait=60.0,  # GitHub: "wait at least one minute" without headers
+        )
+        self._web = WEB_URL if self.endpoint == API_URL else self.endpoint
+        # Shared by every root this crawler serves in one run: a term searched or a README
+        # read for grok-1 is not asked again for grok-2.
+        self._searched: dict[str, tuple[list[object], list[CrawlWarning]]] = {}
+        self._readmes: dict[str, str | None] = {}
+        self._rejected: dict[str, dict[str, str]] = {}
+
+    # --- the interface ---------------------------------------------------------------------
+
+    def crawl(self, ctx: CrawlContext) -> Iterator[CrawlItem]:
+        seen: set[str] = set()
+        queue: deque[tuple[str, int]] = deque()  # (repo id, depth) whose forks to list
+        for asked in dict.fromkeys(ctx.root.repo_ids):
+            if not is_valid_repo_id(asked):
+                yield CrawlWarning(f"root {asked[:120]!r} is not an owner/name repo id: skipped")
+                continue
+            record, warnings = self._lookup(asked)
+            yield from warnings
+            if record is None:
+                continue
+            if record.status == "removed":
+                yield CrawlWarning(f"root {asked} does not exist on {self.endpoint}", record.key)
+            yield record
+            seen.update({asked.lower(), record.repo_id.lower()})
+            self._remember(ctx, record, None, 0)
+            if record.status != "removed" and record.extra.get("forks_count"):
+                queue.append((record.repo_id, 0))
+        yield from self._walk(ctx, queue, seen)
+        if self.search and ctx.root.search_terms:
+            for term in dict.fromkeys(ctx.root.search_terms):
+                yield from self._search(ctx, term, queue, seen)
+            yield from self._walk(ctx, queue, seen)  # forks of the ports that joined
+
+    def check(self, repo_id: str) -> RepoRecord:
+        """One repo looked up: active, removed (404/410/451) or renamed (new id)."""
+        if not is_valid_repo_id(repo_id):
+            raise HubError(f"not a repo id: {repo_id[:120]!r}", hub=self.hub)
+        record, warnings = self._lookup(repo_id)
+        if record is None:
+            raise HubError(warnings[0].message if warnings else "unreadable", hub=self.hub)
+        return record
+
+    def rejections(self, root: str) -> dict[str, str]:
+        """Search hits `root` rejected after reading their README: repo id -> `pushed_at`.
+        Store them and pass them back as `CrawlContext.rejected` for this hub."""
+        return dict(self._rejected.get(root, {}))
+
+    @property
+    def quota_spent(self) -> int:
+        """Requests that cost quota: 304s are free on an authenticated call (GitHub docs)."""
+        return sum(
+            n for k, n in self.requests.items() if not (k.endswith("_304") and self.client.token)
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- the fork network --------------------------------------------------------------------
+
+    def _walk(
+        self, ctx: CrawlContext, queue: deque[tuple[str, int]], seen: set[str]
+    ) -> Iterator[CrawlItem]:
+        while queue:
+            parent_id, depth = queue.popleft()
+            parent_key = node_key(self.hub, parent_id)
+            for item in self._fork_pages(parent_id):
+                if isinstance(item, CrawlWarning):
+                    yield item
+                    continue
+                record, warnings = self._record(item, parent=parent_id)
+                yield from warnings
+                if record is None or record.repo_id.lower() in seen:
+                    continue
+                seen.add(record.repo_id.lower())
+                yield record
+                yield LineageClaim(
+                    parent_key,
+                    record.key,
+                    "fork",
+                    "declared",
+                    1.0,
+                    f"GitHub fork parent: {parent_id}",
+                )
+                self._remember(ctx, record, parent_key, depth + 1, "fork")
+                if record.extra.get("forks_count"):
+                    queue.append((record.repo_id, depth + 1))
+
+    def _fork_pages(self, repo_id: str) -> Iterator[object]:
+        """Every fork object of one repo, page by page; warnings for what is unreadable."""
+        where = node_key(self.hub, repo_id)
+        url: str | None = f"/repos/{repo_id}/forks"
+        params: dict[str, object] | None = {"per_page": 100, "sort": "oldest"}
+        for _ in range(_MAX_FORK_PAGES):
+            if url is None:
+                return
+            answer = self.client.get(url, kind="forks", params=params, project=_project_list)
+            params = None  # the next link carries its own query
+            if not answer.ok:
+                yield CrawlWarning(f"fork listing of {repo_id}: {_why(answer)}", where)
+                return
+            if not isinstance(answer.body, list):
+                yield CrawlWarning(f"fork listing of {repo_id}: not a list", where)
+                return
+            yield from answer.body
+            url = answer.next_url
+        yield CrawlWarning(f"fork listing of {repo_id}: stopped after {_MAX_FORK_PAGES} pages")
+
+    # --- search ------------------------------------------------------------------------------
+
+    def _search(
+        self, ctx: CrawlContext, term: str, queue: deque[tuple[str, int]], seen: set[str]
+    ) -> Iterator[CrawlItem]:
+        hits, warnings = self._search_hits(term)
+        yield from warnings
+        family: Family | None = None
+        members_seen = -1
+        rejected = self._rejected.setdefault(ctx.root.name, {})
+        for hit in hits:
+            record, warns = self._record(hit)
+            if record is None:
+                yield from warns
+                continue
+            rid = record.repo_id
+            if rid.lower() in seen:
+                continue
+            seen.add(rid.lower())
+            marker = str(record.extra.get("pushed_at") or "")
+            if marker and ctx.rejected.get(rid) == marker and record.key not in ctx.members:
+                rejected[rid] = marker  # unchanged since it was read and rejected
+                continue
+            yield from warns
+            if len(ctx.members) != members_seen:  # members joined since: index them again
+                family, members_seen = Family(ctx.members), len(ctx.members)
+            assert family is not None
+            joined = yield from self._judge(ctx, record, hit, family)
+            if joined is None:
+                if marker:
+                    rejected[rid] = marker
+                continue
+            rejected.pop(rid, None)
+            if joined.extra.get("forks_count"):
+                queue.append((joined.repo_id, ctx.members[joined.key].depth))
+
+    def _search_hits(self, term: str) -> tuple[list[object], list[CrawlWarning]]:
+        if term in self._searched:
+            return self._searched[term]
+        hits: list[object] = []
+        warnings: list[CrawlWarning] = []
+        url: str | None = "/search/repositories"
+        params: dict[str, object] | None = {"q": term, "per_page": 100}
+        for _ in range(self.search_pages):
+            if url is None:
+                break
+            answer = self.client.get(url, kind="search", params=params, project=_project_search)
+            params = None
+            body = answer.body
+            if not answer.ok or not isinstance(body, Mapping):
+                why = _why(answer) if not answer.ok else "not an object"
+                warnings.append(CrawlWarning(f"search {term[:60]!r}: {why}"))
+                break
+            hits.extend(body.get("items") or [])
+            url = answer.next_url
+        self._searched[term] = (hits, warnings)
+        return hits, warnings
+
+    def _judge(
+        self, ctx: CrawlContext, record: RepoRecord, hit: object, family: Family
+    ) -> Iterator[CrawlItem]:
+        """Yield the hit and its claim when evidence ties it to a member; return the record
+        that joined (None: rejected)."""
+        if isinstance(hit, Mapping) and hit.get("fork") is True:
+            joined = yield from self._fork_of_member(ctx, record, family)
+            if joined is not None:
+                return joined
+        readme = self._readme(record.repo_id)
+        if readme is None:
+            return None
+        with_card = _with(record, card_text=readme)
+        mentions = member_mentions(
+            with_card, family, prefer=("github", "huggingface", "modelscope")
+        )
+        if not mentions:
+            return None
+        relation, why = _port_relation(with_card)
+        mention = _pick(mentions, relation)
+        evidence = mention.said + (f"; {why}" if why else "")
+        confidence = 0.75 if mention.linked else 0.6
+        yield with_card
+        yield LineageClaim(mention.key, record.key, relation, "inferred", confidence, evidence)
+        self._remember(ctx, with_card, mention.key, family.depth(mention.key) + 1, relation)
+        return with_card
+
+    def _fork_of_member(
+        self, ctx: CrawlContext, record: RepoRecord, family: Family
+    ) -> Iterator[CrawlItem]:
+        """A search hit that is a fork: joins when its parent (or its network's source) is a
+        member. Costs one `GET /repos/{o}/{r}` (search results carry no parent)."""
+        full, warnings = self._lookup(record.repo_id)
+        yield from warnings
+        if full is None or full.status == "removed":
+            return None
+        for rel, confidence in (("parent", 1.0), ("source", 0.9)):
+            other = full.extra.get(rel)
+            key = family.resolve(other, "github", "github") if isinstance(other, str) else None
+            if key and key.startswith("github:") and key != full.key:
+                evidence = f"GitHub fork {rel}: {other}"
+                yield full
+                yield LineageClaim(key, full.key, "fork", "declared", confidence, evidence)
+                self._remember(ctx, full, key, family.depth(key) + 1, "fork")
+                return full
+        return None
+
+    def _readme(self, repo_id: str) -> str | None:
+        if repo_id in self._readmes:
+            return self._readmes[repo_id]
+        answer = self.client.get(f"/repos/{repo_id}/readme", kind="readme", raw=True, accept=_RAW)
+        body = answer.body if answer.ok and isinstance(answer.body, str) else None
+        self._readmes[repo_id] = body
+        return body
+
+    # --- one repo ----------------------------------------------------------------------------
+
+    def _lookup(self, asked: str) -> tuple[RepoRecord | None, list[CrawlWarning]]:
+        """`GET /repos/{o}/{r}`: a record (removed when gone, renamed when redirected)."""
+        key = node_key(self.hub, asked)
+        answer = self.client.get(f"/repos/{asked}", kind="repo", project=project_repo)
+        if answer.status in _GONE:
+            return RepoRecord(self.hub, asked, self._url(asked), status="removed"), []
+        if not answer.ok:
+            return None, [CrawlWarning(f"{asked}: {_why(answer)}", key)]
+        return self._record(answer.body, asked=asked)
+
+    def _record(
+        self, obj: object, *, asked: str | None = None, parent: str | None = None
+    ) -> tuple[RepoRecord | None, list[CrawlWarning]]:
+        """A RepoRecord from a repo object; wrong types are warnings, never a crash."""
+        where = node_key(self.hub, asked) if asked else None
+        if not isinstance(obj, Mapping):
+            return None, [CrawlWarning(f"repo entry is {type(obj).__name__}, not an object", where)]
+        full = obj.get("full_name")
+        if not is_valid_repo_id(full):
+            shown = repr(full)[:120]
+            return None, [CrawlWarning(f"repo entry with full_name {shown}: not a repo id", where)]
+        assert isinstance(full, str)
+        repo_id, renamed_from, status = full, None, "active"
+        if asked is not None:
+            if full.lower() == asked.lower():
+                repo_id = asked  # the id as configured; GitHub ids ignore case
+            else:
+                renamed_from, status = asked, "renamed"
+        key = node_key(self.hub, repo_id)
+        warnings: list[CrawlWarning] = []
+
+        def count(name: str) -> int:
+            value = obj.get(name)
+            n = as_int(value)
+            if n is None and value is not None:
+                warnings.append(CrawlWarning(f"{name} is {type(value).__name__}: ignored", key))
+            return n or 0
+
+        license_raw: dict[str, object] = {}
+        lic = obj.get("license")
+        if isinstance(lic, Mapping):
+            spdx = text(lic.get("spdx_id"), 100)
+            if spdx:
+                license_raw["spdx_id"] = spdx
+        elif lic is not None:
+            warnings.append(CrawlWarning(f"license is {type(lic).__name__}: ignored", key))
+        created, pushed = parse_time(obj.get("created_at")), parse_time(obj.get("pushed_at"))
+        stars, forks = count("stargazers_count"), count("forks_count")
+        links = {
+            rel: link["full_name"]
+            for rel in ("parent", "source")
+            if isinstance(link := obj.get(rel), Mapping) and is_valid_repo_id(link.get("full_name"))
+        }
+        if parent:
+            links.setdefault("parent", parent)
+        extra: dict[str, object] = {
+            "stars": stars,
+            "forks_count": forks,
+            "pushed_at": pushed.isoformat() if pushed else None,
+            "default_branch": text(obj.get("default_branch"), 200),
+            **links,
+        }
+        if isinstance(obj.get("description"), str):
+            extra["description"] = text(obj["description"], 500)
+        if obj.get("archived") is True:
+            extra["archived"] = True
+        html = obj.get("html_url")
+        url = html if isinstance(html, str) and html.startswith("https://") else ""
+        record = RepoRecord(
+            hub=self.hub,
+            repo_id=repo_id,
+            url=(url[:300] if url and not renamed_from else self._url(repo_id)),
+            status=status,
+            created_at=created,
+            last_modified=pushed,
+            likes=stars,
+            license_raw=license_raw,
+            extra=extra,
+            renamed_from=renamed_from,
+        )
+        return record, warnings
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _remember(
+        self,
+        ctx: CrawlContext,
+        record: RepoRecord,
+        parent: str | None,
+        depth: int,
+        relation: str | None = None,
+    ) -> None:
+        if record.status == "removed":
+            return
+        previous = ctx.members.get(record.key)
+        aliases = previous.aliases if previous else ()
+        ctx.members[record.key] = member_facts(
+            record, parent=parent, relation=relation, depth=depth, aliases=aliases
+        )
+
+    def _url(self, repo_id: str) -> str:
+        return f"{self._web}/{repo_id}"
+
+
+def _with(record: RepoRecord, **changes: Any) -> RepoRecord:
+    from dataclasses import replace
+
+    return replace(record, **changes)
+
+
+def _port_relation(record: RepoRecord) -> tuple[str, str]:
+    """`conversion` when the repo says it converts weights, else `other` (a port or kit)."""
+    name = record.repo_id.rsplit("/", 1)[-1]
+    description = str(record.extra.get("description") or "")
+    for where, body in (("description", description), ("README", record.card_text or "")):
+        m = _CONVERTS.search(body)
+        if m:
+            return "conversion", f"{where} says {m.group(0)[:100]!r}"
+    if _CONVERT_NAME.search(name):
+        return "conversion", f"its name {name!r} says it converts"
+    return "other", "code that names the release"
+
+
+def _pick(mentions: list[Mention], relation: str) -> Mention:
+    """The member a port derives from: a weights repo for a conversion, the code otherwise;
+    a link before a bare name."""
+    want = "huggingface:" if relation == "conversion" else "github:"
+    for linked in (True, False):
+        for m in mentions:
+            if m.linked == linked and m.key.startswith(want):
+                return m
+    return mentions[0]
+
+
+def _why(answer: Answer) -> str:
+    if answer.bad_body:
+        return answer.bad_body
+    if answer.status == 403:
+        return "HTTP 403 (forbidden; not a rate limit)"
+    return f"HTTP {answer.status}"

@@ -1,0 +1,525 @@
+"""The ModelScope crawler: mirrors of a family's weights, proved by hashes or by the card.
+
+Routes, as the `modelscope` SDK 1.40 / `modelscope_hub` 0.5 use them (read from their source,
+not guessed):
+- search: `GET /openapi/v1/models?search=<term>&page_number=N&page_size=50` (OpenAPI
+  `list_models`; envelope `{"success", "data": {"models": [...], "total_count"}}`; the
+  server refuses `page_number * page_size > 3000`);
+- detail: `GET /openapi/v1/models/{owner}/{name}`, falling back to the legacy
+  `GET /api/v1/models/{owner}/{name}` on 404 (the SDK's `get_repo` does the same);
+- files: `GET /api/v1/models/{id}/repo/files?Revision=master&Recursive=True` (legacy
+  envelope `{"Code", "Data": {"Files": [{"Path", "Type", "Size", "Sha256"}]}}`; no paging,
+  silently cut at 3,000 entries);
+- README: `GET /api/v1/models/{id}/repo?Revision=master&FilePath=README.md` (raw bytes).
+
+A ModelScope root node is read like a root (detail, files, card when the root's terms need
+it). A search hit joins only on evidence, strongest first: its weight files share sha256 with
+a member ("shares 3/3 weight files with huggingface:hpcai-tech/grok-1"), or its README links
+or names a member. It joins as a `fork` (a mirror) from that member, source `inferred`;
+files that plainly say otherwise (GGUF low-bit, adapter files, only a tokenizer) name their
+own relation instead (crawlers/relation.py). A hit named "grok" with no evidence never joins.
+ModelScope exposes no commit id in these routes, so `sha` stays None and the few candidates'
+files are listed on each crawl; a hit rejected after reading is not read again while its
+`last_modified` is unchanged (`CrawlContext.rejected`, fed by `rejections(root)`).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+import requests
+
+from crawlers._mentions import member_mentions
+from crawlers._rest import Answer, ETagStore, RestClient, as_int, parse_time, text
+from crawlers.base import (
+    CrawlContext,
+    Crawler,
+    CrawlItem,
+    CrawlWarning,
+    FileRecord,
+    HubError,
+    LineageClaim,
+    RepoRecord,
+    is_valid_repo_id,
+    node_key,
+)
+from crawlers.content import content_of
+from crawlers.evidence import Family, member_facts
+from crawlers.relation import classify
+
+log = logging.getLogger(__name__)
+
+ENDPOINT = "https://modelscope.cn"
+PAGE_SIZE = 50  # the OpenAPI listing's largest page (modelscope_hub compat)
+_LISTING_CAP = 3000  # page_number * page_size beyond this is refused
+_FILES_CAP = 3000  # `repo/files` cuts a listing here without saying so
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+_NOT_FOUND = re.compile(r"不存在|not exist|not found|notfound|resourcenotfound", re.IGNORECASE)
+_ITEM_KEYS = ("models", "Models", "items", "list", "data", "results")
+_ALIASES = {
+    "Id": "id",
+    "Path": "owner",
+    "Owner": "owner",
+    "Name": "name",
+    "License": "license",
+    "Downloads": "downloads",
+    "Likes": "likes",
+    "Stars": "likes",
+    "CreatedAt": "created_at",
+    "CreatedTime": "created_at",
+    "UpdatedAt": "last_modified",
+    "LastModified": "last_modified",
+    "LastUpdatedTime": "last_modified",
+    "updated_at": "last_modified",
+    "Tags": "tags",
+    "ChineseName": "display_name",
+    "Tasks": "tasks",
+}
+
+
+def _unwrap(body: object) -> object:
+    """The payload inside either envelope (`data` / `Data`)."""
+    if isinstance(body, Mapping):
+        for k in ("data", "Data"):
+            if k in body:
+                return body[k]
+    return body
+
+
+def _failed(body: object) -> str | None:
+    """The message of an envelope that says the call failed (HTTP 200 notwithstanding)."""
+    if not isinstance(body, Mapping):
+        return None
+    flag = body.get("success", body.get("Success"))
+    if flag is False:
+        msg = body.get("message") or body.get("Message") or body.get("code") or body.get("Code")
+        return str(msg)[:200] if msg is not None else "unsuccessful"
+    return None
+
+
+def _normalize(item: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in item.items():
+        out.setdefault(_ALIASES.get(k, k), v)
+    return out
+
+
+def _model_id(m: Mapping[str, Any]) -> object:
+    mid = m.get("id")
+    if isinstance(mid, str) and "/" in mid:
+        return mid
+    owner, name = m.get("owner"), m.get("name")
+    if isinstance(owner, str) and isinstance(name, str):
+        return f"{owner}/{name}"
+    return mid
+
+
+class ModelScopeCrawler(Crawler):
+    """Roots on ModelScope and mirrors of a family's members found by search."""
+
+    hub = "modelscope"
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | None = None,
+        session: requests.Session | None = None,
+        *,
+        retries: int | None = 5,
+        max_retry_wait: float | None = 300.0,
+        timeout: float | None = 30.0,
+        etag_cache: ETagStore | None = None,
+        search_pages: int = 4,
+        revision: str = "master",
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__()
+        self.endpoint = (endpoint or ENDPOINT).rstrip("/")
+        self.search_pages = max(0, min(int(search_pages), _LISTING_CAP // PAGE_SIZE))
+        self.revision = revision
+        self.client = RestClient(
+            hub=self.hub,
+            endpoint=self.endpoint,
+            session=session,
+            headers={"Accept": "application/json", "User-Agent": "grok-lineage-tracker"},
+            token=token,
+            timeout=30.0 if timeout is None else float(timeout),
+            retries=5 if retries is None else int(retries),
+            max_retry_wait=300.0 if max_retry_wait is None else float(max_retry_wait),
+            counter=self.requests,
+            etags=etag_cache if etag_cache is not None else {},
+            sleep=sleep,
+            clock=clock,
+            jitter=jitter,
+        )
+        self._listed: dict[str, tuple[list[object], list[CrawlWarning]]] = {}
+        self._rejected: dict[str, dict[str, str]] = {}
+
+    # --- the interface ---------------------------------------------------------------------
+
+    def crawl(self, ctx: CrawlContext) -> Iterator[CrawlItem]:
+        seen: set[str] = set()
+        read_cards = bool(getattr(ctx.root, "read_cards", False))
+        for rid in dict.fromkeys(ctx.root.repo_ids):
+            if not is_valid_repo_id(rid):
+                yield CrawlWarning(f"root {rid[:120]!r} is not an owner/name repo id: skipped")
+                continue
+            record, warnings = self._detail(rid)
+            yield from warnings
+            if record is None:
+                continue
+            if record.status == "removed":
+                yield CrawlWarning(f"root {rid} does not exist on {self.endpoint}", record.key)
+            else:
+                files, warns = self._files(record.repo_id)
+                yield from warns
+                card = self._readme(record.repo_id) if read_cards else None
+                record = _with_files(record, files, card)
+            seen.update({rid.lower(), record.repo_id.lower()})
+            yield record
+            self._remember(ctx, record, None, None, 0)
+        for term in dict.fromkeys(ctx.root.search_terms):
+            yield from self._search(ctx, term, seen, read_cards)
+
+    def check(self, repo_id: str) -> RepoRecord:
+        """One model looked up: active, gated, removed, or renamed (the hub answered another id)."""
+        if not is_valid_repo_id(repo_id):
+            raise HubError(f"not a repo id: {repo_id[:120]!r}", hub=self.hub)
+        record, warnings = self._detail(repo_id)
+        if record is None:
+            raise HubError(warnings[0].message if warnings else "unreadable", hub=self.hub)
+        return record
+
+    def rejections(self, root: str) -> dict[str, str]:
+        """Search hits `root` rejected after reading them: repo id -> `last_modified`. Store
+        them and pass them back as `CrawlContext.rejected` for this hub."""
+        return dict(self._rejected.get(root, {}))
+
+    def close(self) -> None:
+        self.client.close()
+
+    # --- search ------------------------------------------------------------------------------
+
+    def _search(
+        self, ctx: CrawlContext, term: str, seen: set[str], read_cards: bool
+    ) -> Iterator[CrawlItem]:
+        items, warnings = self._listing(term)
+        yield from warnings
+        rejected = self._rejected.setdefault(ctx.root.name, {})
+        for item in items:
+            record, warns = self._record(item)
+            if record is None:
+                yield from warns
+                continue
+            rid = record.repo_id
+            if rid.lower() in seen:
+                continue
+            seen.add(rid.lower())
+            marker = record.last_modified.isoformat() if record.last_modified else ""
+            if marker and ctx.rejected.get(rid) == marker and record.key not in ctx.members:
+                rejected[rid] = marker
+                continue
+            yield from warns
+            joined = yield from self._judge(ctx, record, read_cards)
+            if joined:
+                rejected.pop(rid, None)
+            elif marker:
+                rejected[rid] = marker
+
+    def _listing(self, term: str) -> tuple[list[object], list[CrawlWarning]]:
+        if term in self._listed:
+            return self._listed[term]
+        items: list[object] = []
+        warnings: list[CrawlWarning] = []
+        for page in range(1, self.search_pages + 1):
+            answer = self.client.get(
+                "/openapi/v1/models",
+                kind="listing",
+                params={"search": term, "page_number": page, "page_size": PAGE_SIZE},
+            )
+            payload = _unwrap(answer.body)
+            failed = _failed(answer.body)
+            if not answer.ok or failed or not isinstance(payload, Mapping | list):
+                why = _why(answer) if not answer.ok else (failed or "not a listing")
+                warnings.append(CrawlWarning(f"search {term[:60]!r} page {page}: {why}"))
+                break
+            page_items = payload if isinstance(payload, list) else None
+            if page_items is None:
+                assert isinstance(payload, Mapping)
+                page_items = next(
+                    (payload[k] for k in _ITEM_KEYS if isinstance(payload.get(k), list)), []
+                )
+            items.extend(page_items)
+            total = as_int(payload.get("total_count")) if isinstance(payload, Mapping) else None
+            if len(page_items) < PAGE_SIZE or (total is not None and page * PAGE_SIZE >= total):
+                break
+        self._listed[term] = (items, warnings)
+        return items, warnings
+
+    def _judge(self, ctx: CrawlContext, hit: RepoRecord, read_cards: bool) -> Iterator[CrawlItem]:
+        """Yield the hit and its claim when its files or card tie it to a member; return
+        whether it joined."""
+        family = Family(ctx.members)
+        rid = hit.repo_id
+        files: tuple[FileRecord, ...] | None = None
+        share: tuple[str, int, int] | None = None  # (member key, shared, of)
+        if family.has_hashes:
+            files, warns = self._files(rid)
+            yield from warns
+            share = _best_share(family, content_of(files).ids("weights"), hit.key)
+        card = self._readme(rid) if (share is None or read_cards) else None
+        mentions = member_mentions(
+            replace(hit, card_text=card), family, prefer=("huggingface", "modelscope", "github")
+        )
+        if share is None and not mentions:
+            return False
+        detail, warns = self._detail(rid)  # the model page's own license and dates
+        yield from warns
+        record = detail if detail is not None and detail.status != "removed" else hit
+        if files is None:
+            files, warns = self._files(rid)
+            yield from warns
+        record = _with_files(record, files, card)
+        if share is not None:
+            parent, k, n = share
+            evidence = f"shares {k}/{n} weight files with {parent}"
+            confidence = 0.95 if k == n else round(0.6 + 0.3 * k / n, 2)
+            also = next((m for m in mentions if m.key == parent), None)
+            if also is not None:
+                evidence += f"; {also.said}"
+                confidence = min(1.0, confidence + 0.04)
+        else:
+            mention = mentions[0]
+            parent, evidence = mention.key, mention.said
+            confidence = 0.7 if mention.linked else 0.55
+        relation, why = _relation(record, family, parent)
+        if why:
+            evidence += f"; {why}"
+        yield record
+        yield LineageClaim(parent, record.key, relation, "inferred", confidence, evidence)
+        self._remember(ctx, record, parent, relation, family.depth(parent) + 1)
+        return True
+
+    # --- one model ---------------------------------------------------------------------------
+
+    def _detail(self, rid: str) -> tuple[RepoRecord | None, list[CrawlWarning]]:
+        """The model page's metadata: OpenAPI first, the legacy route when it says 404."""
+        key = node_key(self.hub, rid)
+        owner, name = rid.split("/", 1)
+        answer = self.client.get(f"/openapi/v1/models/{owner}/{name}", kind="model_info")
+        if answer.status == 404 or _gone(answer):
+            answer = self.client.get(
+                f"/api/v1/models/{owner}/{name}",
+                kind="model_info",
+                params={"Revision": self.revision},
+            )
+            if answer.status in (404, 410) or _gone(answer):
+                return RepoRecord(self.hub, rid, self._url(rid), status="removed"), []
+        if not answer.ok:
+            return None, [CrawlWarning(f"{rid}: {_why(answer)}", key)]
+        failed = _failed(answer.body)
+        if failed:
+            return None, [CrawlWarning(f"{rid}: {failed}", key)]
+        record, warnings = self._record(_unwrap(answer.body), asked=rid)
+        return record, warnings
+
+    def _files(self, rid: str) -> tuple[tuple[FileRecord, ...] | None, list[CrawlWarning]]:
+        key = node_key(self.hub, rid)
+        answer = self.client.get(
+            f"/api/v1/models/{rid}/repo/files",
+            kind="files",
+            params={"Revision": self.revision, "Recursive": "True"},
+        )
+        failed = _failed(answer.body) if answer.ok else None
+        if not answer.ok or failed:
+            return None, [CrawlWarning(f"file listing of {rid}: {failed or _why(answer)}", key)]
+        data = _unwrap(answer.body)
+        if isinstance(data, Mapping):
+            data = data.get("Files", data.get("files"))
+        if not isinstance(data, list):
+            return None, [CrawlWarning(f"file listing of {rid}: not a list", key)]
+        files: list[FileRecord] = []
+        bad = 0
+        for entry in data:
+            if not isinstance(entry, Mapping):
+                bad += 1
+                continue
+            if (entry.get("Type") or entry.get("type")) == "tree":
+                continue
+            path = entry.get("Path") or entry.get("path") or entry.get("Name")
+            if not isinstance(path, str) or not path or len(path) > 1000:
+                bad += 1
+                continue
+            sha = entry.get("Sha256") or entry.get("sha256")
+            files.append(
+                FileRecord(
+                    path=path,
+                    size=as_int(entry.get("Size", entry.get("size"))) or 0,
+                    sha256=sha.lower() if isinstance(sha, str) and _SHA256.match(sha) else None,
+                )
+            )
+        warnings = []
+        if bad:
+            warnings.append(CrawlWarning(f"file listing of {rid}: {bad} unreadable entries", key))
+        if len(data) >= _FILES_CAP:
+            warnings.append(
+                CrawlWarning(f"file listing of {rid}: cut at {_FILES_CAP} entries by the hub", key)
+            )
+        return tuple(files), warnings
+
+    def _readme(self, rid: str) -> str | None:
+        answer = self.client.get(
+            f"/api/v1/models/{rid}/repo",
+            kind="file",
+            params={"Revision": self.revision, "FilePath": "README.md"},
+            raw=True,
+        )
+        if not answer.ok or not isinstance(answer.body, str):
+            return None
+        # a JSON envelope instead of the file: the hub's way of saying "no such file"
+        stripped = answer.body.lstrip()
+        if stripped.startswith("{") and '"Code"' in stripped[:200] and "Success" in stripped:
+            return None
+        return answer.body
+
+    def _record(
+        self, item: object, *, asked: str | None = None
+    ) -> tuple[RepoRecord | None, list[CrawlWarning]]:
+        """A RepoRecord from a listing item or a detail payload (either naming convention)."""
+        where = node_key(self.hub, asked) if asked else None
+        if not isinstance(item, Mapping):
+            return None, [
+                CrawlWarning(f"model entry is {type(item).__name__}, not an object", where)
+            ]
+        m = _normalize(item)
+        mid = _model_id(m)
+        if not is_valid_repo_id(mid):
+            return None, [
+                CrawlWarning(f"model entry with id {repr(mid)[:120]}: not a repo id", where)
+            ]
+        assert isinstance(mid, str)
+        repo_id, renamed_from, status = mid, None, "active"
+        if asked is not None:
+            if mid.lower() == asked.lower():
+                repo_id = asked
+            else:
+                renamed_from, status = asked, "renamed"
+        key = node_key(self.hub, repo_id)
+        warnings: list[CrawlWarning] = []
+
+        def count(name: str) -> int:
+            value = m.get(name)
+            n = as_int(value)
+            if n is None and value is not None:
+                warnings.append(CrawlWarning(f"{name} is {type(value).__name__}: ignored", key))
+            return n or 0
+
+        license_raw: dict[str, object] = {}
+        lic = m.get("license")
+        if isinstance(lic, str) and lic.strip():
+            license_raw["license"] = text(lic.strip(), 200)
+        elif lic not in (None, ""):
+            warnings.append(CrawlWarning(f"license is {type(lic).__name__}: ignored", key))
+        tags = m.get("tags")
+        tag_list = (
+            tuple(t[:200] for t in tags if isinstance(t, str))[:100]
+            if isinstance(tags, list)
+            else ()
+        )
+        tasks = m.get("tasks")
+        extra: dict[str, object] = {}
+        if isinstance(m.get("display_name"), str):
+            extra["display_name"] = text(m["display_name"], 300)
+        if isinstance(tasks, list):
+            extra["tasks"] = [t[:100] for t in tasks if isinstance(t, str)][:20]
+        gated = m.get("gated") is True
+        if gated and status == "active":
+            status = "gated"
+        record = RepoRecord(
+            hub=self.hub,
+            repo_id=repo_id,
+            url=self._url(repo_id),
+            status=status,
+            created_at=parse_time(m.get("created_at")),
+            last_modified=parse_time(m.get("last_modified")),
+            downloads=count("downloads"),
+            likes=count("likes"),
+            gated=gated,
+            license_raw=license_raw,
+            tags=tag_list,
+            extra=extra,
+            renamed_from=renamed_from,
+        )
+        return record, warnings
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _remember(
+        self,
+        ctx: CrawlContext,
+        record: RepoRecord,
+        parent: str | None,
+        relation: str | None,
+        depth: int,
+    ) -> None:
+        if record.status == "removed":
+            return
+        previous = ctx.members.get(record.key)
+        ctx.members[record.key] = member_facts(
+            record,
+            parent=parent,
+            relation=relation,
+            depth=depth,
+            aliases=previous.aliases if previous else (),
+            previous=previous,
+        )
+
+    def _url(self, repo_id: str) -> str:
+        return f"{self.endpoint}/models/{repo_id}"
+
+
+def _with_files(
+    record: RepoRecord, files: tuple[FileRecord, ...] | None, card: str | None
+) -> RepoRecord:
+    formats = content_of(files).weight_formats if files is not None else record.formats
+    return replace(record, files=files, card_text=card or record.card_text, formats=formats)
+
+
+def _best_share(family: Family, ids: frozenset[str], own: str) -> tuple[str, int, int] | None:
+    """The member holding most of these weight files: Hugging Face first, then the shallowest."""
+    if not ids:
+        return None
+    shared = {k: n for k, n in family.shared(ids, "weights").items() if k != own}
+    if not shared:
+        return None
+    best = min(
+        shared,
+        key=lambda k: (-shared[k], not k.startswith("huggingface:"), family.depth(k), k),
+    )
+    return best, shared[best], len(ids)
+
+
+def _relation(record: RepoRecord, family: Family, parent: str) -> tuple[str, str]:
+    """`fork` (a mirror) unless the files plainly show another relation."""
+    facts = family.members.get(parent)
+    c = classify(record, facts, scale=family.scale_of(parent))
+    if c.strong and c.relation and c.relation != "fork":
+        return c.relation, c.reason
+    return "fork", ""
+
+
+def _gone(answer: Answer) -> bool:
+    failed = _failed(answer.body) if answer.body is not None else None
+    return bool(failed and _NOT_FOUND.search(failed))
+
+
+def _why(answer: Answer) -> str:
+    return answer.bad_body or f"HTTP {answer.status}"
