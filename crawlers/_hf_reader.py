@@ -8,6 +8,7 @@ file; the Hugging Face crawler implements it with its own paging, retries and co
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -44,6 +45,11 @@ class HfApiReader:
         self.api = api
         self.endpoint = api.endpoint
         self.requests: Counter[str] = requests if requests is not None else Counter()
+        self._lock = threading.Lock()
+
+    def _count(self, kind: str, n: int = 1) -> None:
+        with self._lock:
+            self.requests[kind] += n
 
     def list_models(self, params: Sequence[tuple[str, str]]) -> list[Any]:
         kwargs: dict[str, Any] = {}
@@ -53,7 +59,7 @@ class HfApiReader:
             else:
                 kwargs[name] = value
         items = list(self.api.list_models(**kwargs))
-        self.requests["listing"] += max(1, math.ceil(len(items) / PAGE))
+        self._count("listing", max(1, math.ceil(len(items) / PAGE)))
         return items
 
     def list_files(self, repo_id: str, revision: str | None) -> list[FileRecord]:
@@ -63,11 +69,11 @@ class HfApiReader:
             entries = list(self.api.list_repo_tree(repo_id, recursive=True, revision=revision))
         except RevisionNotFoundError:
             entries = list(self.api.list_repo_tree(repo_id, recursive=True))
-            self.requests["tree"] += 1
+            self._count("tree")
         except RepositoryNotFoundError as exc:  # GatedRepoError included
-            self.requests["tree"] += 1
+            self._count("tree")
             raise RepoGone(type(exc).__name__) from exc
-        self.requests["tree"] += max(1, math.ceil(len(entries) / PAGE))
+        self._count("tree", max(1, math.ceil(len(entries) / PAGE)))
         files = []
         for e in entries:
             if hasattr(e, "blob_id"):  # a RepoFile, not a RepoFolder
@@ -84,7 +90,7 @@ class HfApiReader:
         url = hf_hub_url(repo_id, path, revision=revision, endpoint=self.endpoint)
         headers = build_hf_headers(token=self.api.token or False)
         headers["Range"] = f"bytes=0-{limit - 1}"
-        self.requests["file"] += 1
+        self._count("file")
         try:
             with get_session().stream("GET", url, headers=headers, follow_redirects=True) as r:
                 if r.status_code >= 400:

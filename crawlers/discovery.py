@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,7 @@ from crawlers.evidence import (
     Markers,
     Verdict,
     assess,
+    recheck,
     settle,
 )
 
@@ -157,8 +159,10 @@ class Discovery:
         tag_filters: Iterable[str] | None = None,
         fetch_cards: bool = True,
         to_record: Callable[[Any], RepoRecord] | None = None,
+        workers: int = 8,
     ) -> None:
         self.reader = reader
+        self.workers = max(1, workers)  # reads in flight (the reader must be thread-safe)
         self.markers = markers
         # model types become Hub tags (`filter=grok-1`); architectures and GGUF
         # architectures are not searchable, only checked on what the listings return
@@ -168,6 +172,7 @@ class Discovery:
         self._listings: dict[tuple[str, str], list[Any]] = {}
         self._read: dict[str, RepoRecord] = {}  # repo id -> record with the reads done so far
         self._trees: set[str] = set()  # repo ids whose full tree was read
+        self._records: dict[tuple[str, str | None], RepoRecord] = {}  # (id, sha) -> listed
         self.rejected: dict[str, str] = {}  # repo id -> why (last discover call)
         self._rejections: dict[str, dict[str, str]] = {}  # root -> repo id -> sha
         self.stats: Counter[str] = Counter()
@@ -247,39 +252,32 @@ class Discovery:
                 if rid in self._read and rec.sha:  # read for another root: remember it here too
                     self._rejections.setdefault(ctx.root.name, {})[rid] = rec.sha
         warnings: list[CrawlItem] = []
-        for key in list(pool):
-            try:
-                pool[key] = self._investigate(pool[key], family)
-            except Gone as exc:
-                warnings.append(CrawlWarning(str(exc), key))
-                del pool[key]
+        self._each(pool, lambda rec: self._investigate(rec, family), warnings)
         base = {k: m for k, m in ctx.members.items() if k not in pool}
-        verdicts, members = settle(pool, base, self.markers)
         while True:
+            verdicts, members = settle(pool, base, self.markers)
             # a card declaring a candidate that has now joined: a child of a new member
             joined_ids = {k.split(":", 1)[1].lower() for k in members}
             called = {k: r for k, r in waiting.items() if _declares_one_of(r, joined_ids)}
+            if not called:
+                break
             for key, rec in called.items():
                 del waiting[key]
                 pool[key] = rec
                 self.rejected.pop(rec.repo_id, None)
                 self.stats["rejected_from_listing"] -= 1
-            # members need their files and card; what those reads show may move an edge
-            completed = bool(called)
-            for key, v in verdicts.items():
-                if v.joined and key in pool:
-                    try:
-                        done = self._complete(pool[key])
-                    except Gone as exc:
-                        warnings.append(CrawlWarning(str(exc), key))
-                        pool.pop(key)
-                        completed = True
-                        continue
-                    completed |= done is not pool[key]
-                    pool[key] = done
-            if not completed:
-                break
+        # members need their files and card; what those reads show may move an edge
+        new = {k: pool[k] for k, v in verdicts.items() if v.joined and k in pool}
+        before = dict(new)
+        self._each(new, self._complete, warnings)
+        if any(k not in new for k in before):  # a member vanished: decide again without it
+            pool = {k: r for k, r in pool.items() if k in new or k not in before}
+            pool.update(new)
             verdicts, members = settle(pool, base, self.markers)
+        else:
+            pool.update(new)
+            changed = [k for k in new if new[k] is not before[k]]
+            verdicts, members = recheck(pool, verdicts, members, changed, self.markers)
         items = self._emit(ctx, pool, verdicts, members)
         # a known member that no longer passes is still seen (not removed); its edges stay
         for key, v in verdicts.items():
@@ -289,6 +287,13 @@ class Discovery:
 
     def _listing_record(self, info: Any) -> RepoRecord:
         """The caller's RepoRecord for a listing item, plus what evidence reads from it."""
+        ident = (_get(info, "id"), _get(info, "sha"))
+        cached = self._records.get(ident)
+        if cached is None:
+            cached = self._records[ident] = self._map_listing(info)
+        return cached
+
+    def _map_listing(self, info: Any) -> RepoRecord:
         rec = self._to_record(info)
         card = _get(info, "card_data") or _get(info, "cardData")
         if hasattr(card, "to_dict"):
@@ -362,6 +367,33 @@ class Discovery:
             or content.code
             or any(f.path.rsplit("/", 1)[-1] != "config.json" for f in content.config)
         )
+
+    def _each(
+        self,
+        records: dict[str, RepoRecord],
+        read: Callable[[RepoRecord], RepoRecord],
+        warnings: list[CrawlItem],
+    ) -> None:
+        """Apply `read` to every record, a few at a time; drop (and warn about) the gone."""
+
+        def one(key: str) -> tuple[str, RepoRecord | Gone]:
+            try:
+                return key, read(records[key])
+            except Gone as exc:
+                return key, exc
+
+        keys = sorted(records)
+        if self.workers > 1 and len(keys) > 1:
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="hf-discover") as pool:
+                results = list(pool.map(one, keys))
+        else:
+            results = [one(k) for k in keys]
+        for key, result in results:
+            if isinstance(result, Gone):
+                warnings.append(CrawlWarning(str(result), key))
+                del records[key]
+            else:
+                records[key] = result
 
     def _investigate(self, rec: RepoRecord, family: Family) -> RepoRecord:
         """Read what the verdict asks for, most decisive first, until it is decided."""

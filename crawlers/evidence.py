@@ -15,7 +15,7 @@ the metadata declares, `classify_declared` lets strong file evidence overrule th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -28,7 +28,7 @@ from crawlers.content import (
     file_kind,
     weight_format,
 )
-from crawlers.references import Reference, name_specificity, references
+from crawlers.references import Reference, mentioned_ids, name_specificity, references
 from crawlers.relation import (
     TINY_FRACTION,
     Classification,
@@ -301,7 +301,8 @@ class Verdict:
     claims: tuple[LineageClaim, ...] = ()
     needs: tuple[str, ...] = ()
     # which evidence decided: 0 shared weights, 1 declared metadata, 2 shared tokenizer,
-    # 3 card text, 4 architecture + scale (the weakest: it may pick a less specific parent)
+    # 3 card text, 4 architecture + scale (the weakest: it may pick a less specific parent);
+    # 8 rejected for declaring a base outside the family, 9 any other rejection
     tier: int = 9
 
     @property
@@ -312,19 +313,24 @@ class Verdict:
 SMALL_CONFIGS = ("adapter_config.json", "mergekit_config.yml", "mergekit_config.yaml")
 
 
-def assess(record: RepoRecord, family: Family) -> Verdict:
-    """Decide whether `record` derives from a member of `family`, from whom, and how."""
+def assess(record: RepoRecord, family: Family, exclude: Collection[str] = frozenset()) -> Verdict:
+    """Decide whether `record` derives from a member of `family`, from whom, and how.
+
+    Members in `exclude` (the candidate's own descendants, when re-checking a member) are
+    never taken as its parent.
+    """
     content = content_of(record.files)
     refs = references(record, family.resolve, family.known_ids)
-    member_refs = [r for r in refs if r.key and r.key != record.key]
+    out = {record.key, *exclude}
+    member_refs = [r for r in refs if r.key and r.key not in out]
     declared = [r for r in member_refs if r.declared]
-    declared_other = [r for r in refs if r.declared and not r.key]
+    declared_other = [r for r in refs if r.declared and (not r.key or r.key in exclude)]
     text_refs = [r for r in member_refs if not r.declared]
     arch, arch_shown = family.architecture(record)
     params = effective_parameters(record)
     wids, tids = content.ids("weights"), content.ids("tokenizer")
-    weight_share = {k: n for k, n in family.shared(wids, "weights").items() if k != record.key}
-    tok_share = {k: n for k, n in family.shared(tids, "tokenizer").items() if k != record.key}
+    weight_share = {k: n for k, n in family.shared(wids, "weights").items() if k not in out}
+    tok_share = {k: n for k, n in family.shared(tids, "tokenizer").items() if k not in out}
     declared_keys = {r.key for r in declared}
 
     def claim(
@@ -373,7 +379,7 @@ def assess(record: RepoRecord, family: Family) -> Verdict:
         return Verdict("rejected", f"{arch_shown}: not this family's architecture")
     if declared_other and not tok_share:
         names = ", ".join(r.repo_id for r in declared_other[:3])
-        return Verdict("rejected", f"declares base model {names}, not a family member")
+        return Verdict("rejected", f"declares base model {names}, not a family member", tier=8)
     if tok_share:
         parent = rank(tok_share, tok_share)
         ev = (
@@ -400,7 +406,7 @@ def assess(record: RepoRecord, family: Family) -> Verdict:
             group = [
                 k
                 for k, m in family.members.items()
-                if family.origin(k) in matching and m.relation not in _NOT_SOURCES
+                if family.origin(k) in matching and m.relation not in _NOT_SOURCES and k not in out
             ]
             parent = rank(group)
             origin = family.origin(parent)
@@ -470,26 +476,54 @@ def settle(
     members = dict(members)
     verdicts: dict[str, Verdict] = {}
     joined: set[str] = set()
+    mentions: dict[str, set[str]] = {}
+
+    def mention(k: str) -> set[str]:
+        if k not in mentions:
+            mentions[k] = mentioned_ids(pool[k]) - {k.split(":", 1)[1].lower()}
+        return mentions[k]
+
+    just_joined: set[str] | None = None  # lower ids joined by the last pass; None: all
     while True:
         family = Family(members, markers)
         open_ = [k for k in pool if k not in joined and k not in members]
-        current = {k: assess(pool[k], family) for k in open_}
+        current: dict[str, Verdict] = {}
+        skipped = False
+        for k in open_:
+            old = verdicts.get(k)
+            # what rests on declared metadata changes when a repo it names joins: only then
+            # is it worth assessing again (a long declared chain stays linear)
+            if just_joined is not None and old and old.tier in (1, 8):
+                if not mention(k) & just_joined:
+                    current[k] = old
+                    skipped = True
+                    continue
+            current[k] = assess(pool[k], family)
         verdicts.update(current)
         ready = [k for k, v in current.items() if v.joined]
         if not ready:
+            if skipped:  # one full pass before concluding nothing else can join
+                just_joined = None
+                continue
             break
-        best = min(current[k].tier for k in ready)
-        ready = [k for k in ready if current[k].tier == best]
-        waiting = {k for k in ready if _names_open_candidate(pool[k], open_, family)}
-        for key in [k for k in ready if k not in waiting] or ready:
+        open_ids = {k.split(":", 1)[1].lower() for k in open_}
+        waiting = {k for k in ready if mention(k) & open_ids}
+        # the strongest evidence first, among those not waiting for another candidate
+        free = [k for k in ready if k not in waiting] or ready
+        best = min(current[k].tier for k in free)
+        just_joined = set()
+        for key in [k for k in free if current[k].tier == best]:
             members[key] = _joined_facts(pool[key], current[key], members)
             joined.add(key)
+            just_joined.add(key.split(":", 1)[1].lower())
     for _ in range(max_passes):
         changed = False
-        for key in sorted(joined, key=lambda k: members[k].depth):
-            below = _descendants(key, members)
-            family = Family({k: m for k, m in members.items() if k not in below}, markers)
-            v = assess(pool[key], family)
+        family = Family(members, markers)
+        children = _children_of(members)
+        # declared parents are the metadata's word: only inferred joins may move
+        movable = [k for k in joined if verdicts[k].tier != 1]
+        for key in sorted(movable, key=lambda k: members[k].depth):
+            v = assess(pool[key], family, _descendants(key, children))
             if v.joined and _parents(v) != _parents(verdicts[key]):
                 verdicts[key] = v
                 members[key] = _joined_facts(pool[key], v, members)
@@ -497,6 +531,32 @@ def settle(
         if not changed:
             break
         _fix_depths(members)
+    return verdicts, members
+
+
+def recheck(
+    pool: Mapping[str, RepoRecord],
+    verdicts: Mapping[str, Verdict],
+    members: Mapping[str, MemberFacts],
+    keys: Iterable[str],
+    markers: Markers = GROK,
+) -> tuple[dict[str, Verdict], dict[str, MemberFacts]]:
+    """Verdicts of joined candidates again, after reads added to what they show (their file
+    hashes may make a fork, or point at a closer parent). Membership does not change here;
+    a declared parent stays, only its relation may."""
+    verdicts, members = dict(verdicts), dict(members)
+    family = Family(members, markers)
+    children = _children_of(members)
+    for key in sorted(keys, key=lambda k: members[k].depth if k in members else 0):
+        old = verdicts.get(key)
+        if old is None or not old.joined:
+            continue
+        v = assess(pool[key], family, _descendants(key, children))
+        if not v.joined or (old.tier == 1 and _parents(v) != _parents(old)):
+            continue
+        verdicts[key] = v
+        members[key] = _joined_facts(pool[key], v, members)
+    _fix_depths(members)
     return verdicts, members
 
 
@@ -513,26 +573,15 @@ def _joined_facts(
     return member_facts(record, parent=first.parent, relation=first.relation, depth=depth)
 
 
-def _names_open_candidate(record: RepoRecord, open_keys: Iterable[str], family: Family) -> bool:
-    """Whether a candidate's card or configs name another candidate not yet decided."""
-    ids = {k.split(":", 1)[1].lower() for k in open_keys if k != record.key}
-    if not ids:
-        return False
-    return any(
-        r.repo_id.lower() in ids for r in references(record, family.resolve, family.known_ids)
-    ) or _text_mentions(record, ids)
-
-
-def _text_mentions(record: RepoRecord, ids: set[str]) -> bool:
-    text = (record.card_text or "").lower()
-    return bool(text) and any(i in text for i in ids)
-
-
-def _descendants(key: str, members: Mapping[str, MemberFacts]) -> set[str]:
+def _children_of(members: Mapping[str, MemberFacts]) -> dict[str, list[str]]:
     children: dict[str, list[str]] = {}
     for k, m in members.items():
         if m.parent:
             children.setdefault(m.parent, []).append(k)
+    return children
+
+
+def _descendants(key: str, children: Mapping[str, list[str]]) -> set[str]:
     out, todo = {key}, [key]
     while todo:
         for c in children.get(todo.pop(), ()):
@@ -570,5 +619,6 @@ __all__ = [
     "files_win",
     "member_facts",
     "normalize_relation",
+    "recheck",
     "settle",
 ]

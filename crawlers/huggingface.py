@@ -21,6 +21,7 @@ import os
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -231,7 +232,9 @@ class HuggingFaceCrawler(Crawler):
         """One discovery round: yield what it found; hand new members to the walk."""
         if self._discovery is None:
             self._discovery = Discovery(
-                self, to_record=lambda item: parse_repo(item, hub_url=self.endpoint).record
+                self,
+                to_record=lambda item: parse_repo(item, hub_url=self.endpoint).record,
+                workers=self.workers,
             )
         self._discovery.fetch_cards = read_cards
         items = self._discovery.discover(ctx, exclude=walk.ids())
@@ -247,6 +250,16 @@ class HuggingFaceCrawler(Crawler):
                 walk.add_found(item, claims.get(item.key, []), member.depth if member else 1)
                 added += 1
         return added
+
+    def rejections(self, root: str) -> dict[str, str]:
+        """Candidates `root` rejected after reading them (repo id -> sha): store them and pass
+        them back as `CrawlContext.rejected`, and the next crawl does not read them again."""
+        return self._discovery.rejections(root) if self._discovery else {}
+
+    def discovery_stats(self) -> Counter[str]:
+        """Discovery's counts over this crawler's life: joined, kept, rejected_from_listing,
+        rejected_after_reads."""
+        return Counter(self._discovery.stats) if self._discovery else Counter()
 
     # --- discovery's reads (crawlers/_hf_reader.Reader) -------------------------------------
 

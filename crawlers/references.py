@@ -219,3 +219,19 @@ def name_specificity(candidate_id: str, member_id: str) -> int:
     if score and c_owner == m_owner:
         score += 100
     return score
+
+
+def mentioned_ids(record: RepoRecord) -> set[str]:
+    """Every repo id a candidate names anywhere (metadata, configs, card text), lower-cased.
+
+    Used only to order joins (a candidate naming another undecided candidate waits for it).
+    """
+    ids = {r.repo_id.lower() for r in references(record, lambda *_: None)}
+    if record.card_text:
+        text = parse_card(record.card_text)[1]
+        for m in _URL.finditer(text):
+            parsed = repo_from_url(m.group(0))
+            if parsed:
+                ids.add(parsed[1].lower())
+        ids.update(t.group(1).rstrip(".").lower() for t in _ID_TOKEN.finditer(_URL.sub(" ", text)))
+    return ids
