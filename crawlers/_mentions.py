@@ -60,7 +60,8 @@ def member_mentions(
         if not ref.key or ref.key == record.key:
             continue
         if ref.where.startswith("card text links "):
-            said, linked = f"{doc} links {ref.where.removeprefix('card text links ')}", True
+            url = ref.where.removeprefix("card text links ").rstrip(".")
+            said, linked = f"{doc} links {url}", True
         elif ref.where.startswith("card text names "):
             said, linked = f"{doc} names {ref.key}", False
         else:

@@ -29,6 +29,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -156,6 +157,7 @@ class GitHubCrawler(Crawler):
         # read for grok-1 is not asked again for grok-2.
         self._searched: dict[str, tuple[list[object], list[CrawlWarning]]] = {}
         self._readmes: dict[str, str | None] = {}
+        self._forks_looked_up: dict[str, tuple[RepoRecord | None, list[CrawlWarning]]] = {}
         self._rejected: dict[str, dict[str, str]] = {}
 
     # --- the interface ---------------------------------------------------------------------
@@ -348,7 +350,9 @@ class GitHubCrawler(Crawler):
     ) -> Iterator[CrawlItem]:
         """A search hit that is a fork: joins when its parent (or its network's source) is a
         member. Costs one `GET /repos/{o}/{r}` (search results carry no parent)."""
-        full, warnings = self._lookup(record.repo_id)
+        if record.repo_id not in self._forks_looked_up:
+            self._forks_looked_up[record.repo_id] = self._lookup(record.repo_id)
+        full, warnings = self._forks_looked_up[record.repo_id]
         yield from warnings
         if full is None or full.status == "removed":
             return None
@@ -411,6 +415,13 @@ class GitHubCrawler(Crawler):
                 warnings.append(CrawlWarning(f"{name} is {type(value).__name__}: ignored", key))
             return n or 0
 
+        def time_of(name: str) -> datetime | None:
+            value = obj.get(name)
+            when = parse_time(value) if isinstance(value, str) else None
+            if when is None and value is not None:
+                warnings.append(CrawlWarning(f"{name} {repr(value)[:40]} is not a date", key))
+            return when
+
         license_raw: dict[str, object] = {}
         lic = obj.get("license")
         if isinstance(lic, Mapping):
@@ -419,7 +430,7 @@ class GitHubCrawler(Crawler):
                 license_raw["spdx_id"] = spdx
         elif lic is not None:
             warnings.append(CrawlWarning(f"license is {type(lic).__name__}: ignored", key))
-        created, pushed = parse_time(obj.get("created_at")), parse_time(obj.get("pushed_at"))
+        created, pushed = time_of("created_at"), time_of("pushed_at")
         stars, forks = count("stargazers_count"), count("forks_count")
         links = {
             rel: link["full_name"]
@@ -490,10 +501,19 @@ def _port_relation(record: RepoRecord) -> tuple[str, str]:
     for where, body in (("description", description), ("README", record.card_text or "")):
         m = _CONVERTS.search(body)
         if m:
-            return "conversion", f"{where} says {m.group(0)[:100]!r}"
+            return "conversion", f"{where} says {_sentence(body, m.start(), m.end())!r}"
     if _CONVERT_NAME.search(name):
         return "conversion", f"its name {name!r} says it converts"
     return "other", "code that names the release"
+
+
+def _sentence(body: str, start: int, end: int, limit: int = 160) -> str:
+    """The sentence around a match, so the evidence quotes something a person can find."""
+    left = max(body.rfind(".", 0, start), body.rfind("\n", 0, start)) + 1
+    stops = [i for i in (body.find(".", end), body.find("\n", end)) if i != -1]
+    right = min(stops) if stops else len(body)
+    quote = " ".join(body[left:right].split())
+    return quote if len(quote) <= limit else quote[: limit - 1] + "\u2026"
 
 
 def _pick(mentions: list[Mention], relation: str) -> Mention:
