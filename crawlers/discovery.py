@@ -59,9 +59,8 @@ from crawlers.evidence import (
     Markers,
     Verdict,
     assess,
-    recheck,
-    settle,
 )
+from crawlers.joins import recheck, settle
 
 LISTING_EXPAND = [
     "author",

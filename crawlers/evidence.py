@@ -28,7 +28,7 @@ from crawlers.content import (
     file_kind,
     weight_format,
 )
-from crawlers.references import Reference, mentioned_ids, name_specificity, references
+from crawlers.references import Reference, name_specificity, references
 from crawlers.relation import (
     TINY_FRACTION,
     Classification,
@@ -458,152 +458,6 @@ def first_gguf(content: Content) -> str | None:
     return paths[0] if paths else None
 
 
-def settle(
-    pool: Mapping[str, RepoRecord],
-    members: Mapping[str, MemberFacts],
-    markers: Markers = GROK,
-    *,
-    max_passes: int = 3,
-) -> tuple[dict[str, Verdict], dict[str, MemberFacts]]:
-    """Verdicts for a pool of candidates against a family that grows as they join.
-
-    Joins go in order of evidence strength, and a candidate that names another candidate
-    still in the pool waits for it, so a quantization of an undeclared conversion lands under
-    the conversion. A last pass re-checks every joined candidate against the final family
-    (without itself and its descendants) so the closest parent wins whatever the order was.
-    Returns (verdict by key, members including the joined ones).
-    """
-    members = dict(members)
-    verdicts: dict[str, Verdict] = {}
-    joined: set[str] = set()
-    mentions: dict[str, set[str]] = {}
-
-    def mention(k: str) -> set[str]:
-        if k not in mentions:
-            mentions[k] = mentioned_ids(pool[k]) - {k.split(":", 1)[1].lower()}
-        return mentions[k]
-
-    just_joined: set[str] | None = None  # lower ids joined by the last pass; None: all
-    while True:
-        family = Family(members, markers)
-        open_ = [k for k in pool if k not in joined and k not in members]
-        current: dict[str, Verdict] = {}
-        skipped = False
-        for k in open_:
-            old = verdicts.get(k)
-            # what rests on declared metadata changes when a repo it names joins: only then
-            # is it worth assessing again (a long declared chain stays linear)
-            if just_joined is not None and old and old.tier in (1, 8):
-                if not mention(k) & just_joined:
-                    current[k] = old
-                    skipped = True
-                    continue
-            current[k] = assess(pool[k], family)
-        verdicts.update(current)
-        ready = [k for k, v in current.items() if v.joined]
-        if not ready:
-            if skipped:  # one full pass before concluding nothing else can join
-                just_joined = None
-                continue
-            break
-        open_ids = {k.split(":", 1)[1].lower() for k in open_}
-        waiting = {k for k in ready if mention(k) & open_ids}
-        # the strongest evidence first, among those not waiting for another candidate
-        free = [k for k in ready if k not in waiting] or ready
-        best = min(current[k].tier for k in free)
-        just_joined = set()
-        for key in [k for k in free if current[k].tier == best]:
-            members[key] = _joined_facts(pool[key], current[key], members)
-            joined.add(key)
-            just_joined.add(key.split(":", 1)[1].lower())
-    for _ in range(max_passes):
-        changed = False
-        family = Family(members, markers)
-        children = _children_of(members)
-        # declared parents are the metadata's word: only inferred joins may move
-        movable = [k for k in joined if verdicts[k].tier != 1]
-        for key in sorted(movable, key=lambda k: members[k].depth):
-            v = assess(pool[key], family, _descendants(key, children))
-            if v.joined and _parents(v) != _parents(verdicts[key]):
-                verdicts[key] = v
-                members[key] = _joined_facts(pool[key], v, members)
-                changed = True
-        if not changed:
-            break
-        _fix_depths(members)
-    return verdicts, members
-
-
-def recheck(
-    pool: Mapping[str, RepoRecord],
-    verdicts: Mapping[str, Verdict],
-    members: Mapping[str, MemberFacts],
-    keys: Iterable[str],
-    markers: Markers = GROK,
-) -> tuple[dict[str, Verdict], dict[str, MemberFacts]]:
-    """Verdicts of joined candidates again, after reads added to what they show (their file
-    hashes may make a fork, or point at a closer parent). Membership does not change here;
-    a declared parent stays, only its relation may."""
-    verdicts, members = dict(verdicts), dict(members)
-    family = Family(members, markers)
-    children = _children_of(members)
-    for key in sorted(keys, key=lambda k: members[k].depth if k in members else 0):
-        old = verdicts.get(key)
-        if old is None or not old.joined:
-            continue
-        v = assess(pool[key], family, _descendants(key, children))
-        if not v.joined or (old.tier == 1 and _parents(v) != _parents(old)):
-            continue
-        verdicts[key] = v
-        members[key] = _joined_facts(pool[key], v, members)
-    _fix_depths(members)
-    return verdicts, members
-
-
-def _parents(v: Verdict) -> tuple[str, ...]:
-    return tuple(sorted(c.parent for c in v.claims))
-
-
-def _joined_facts(
-    record: RepoRecord, v: Verdict, members: Mapping[str, MemberFacts]
-) -> MemberFacts:
-    first = v.claims[0]
-    parent = members.get(first.parent)
-    depth = parent.depth + 1 if parent else 1
-    return member_facts(record, parent=first.parent, relation=first.relation, depth=depth)
-
-
-def _children_of(members: Mapping[str, MemberFacts]) -> dict[str, list[str]]:
-    children: dict[str, list[str]] = {}
-    for k, m in members.items():
-        if m.parent:
-            children.setdefault(m.parent, []).append(k)
-    return children
-
-
-def _descendants(key: str, children: Mapping[str, list[str]]) -> set[str]:
-    out, todo = {key}, [key]
-    while todo:
-        for c in children.get(todo.pop(), ()):
-            if c not in out:
-                out.add(c)
-                todo.append(c)
-    return out
-
-
-def _fix_depths(members: dict[str, MemberFacts]) -> None:
-    def depth(k: str, seen: frozenset[str] = frozenset()) -> int:
-        m = members[k]
-        if not m.parent or m.parent not in members or k in seen:
-            return 0
-        return depth(m.parent, seen | {k}) + 1
-
-    for k in list(members):
-        d = depth(k)
-        if members[k].depth != d:
-            members[k] = replace(members[k], depth=d)
-
-
 __all__ = [
     "GROK",
     "Classification",
@@ -619,6 +473,4 @@ __all__ = [
     "files_win",
     "member_facts",
     "normalize_relation",
-    "recheck",
-    "settle",
 ]

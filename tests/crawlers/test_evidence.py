@@ -22,7 +22,8 @@ from crawlers.content import (
     parse_card,
     parse_gguf_header,
 )
-from crawlers.evidence import Family, assess, files_win, member_facts, settle
+from crawlers.evidence import Family, assess, files_win, member_facts
+from crawlers.joins import settle
 from crawlers.relation import classify, classify_declared, declared_claim
 from tests.fakes import grok_world as w
 
