@@ -2,7 +2,8 @@
 
 `crawlers.discovery` asks a reader for listing pages, a repo's file tree and the head of one
 file; the Hugging Face crawler implements it with its own paging, retries and counting, and
-`HfApiReader` implements it with plain huggingface_hub calls (for tests and scripts).
+`HfApiReader` implements it with plain huggingface_hub calls (for tests and scripts), and
+`record_from_info` maps its listing items (ModelInfo) to RepoRecords.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
-from crawlers.base import FileRecord
+from crawlers.base import FileRecord, RepoRecord
+from crawlers.content import LIBRARY, content_of, weight_format
 
 PAGE = 1000  # the Hub's listing and tree page size
 
@@ -36,6 +39,51 @@ class Reader(Protocol):
     def read_file(self, repo_id: str, revision: str | None, path: str, limit: int) -> bytes | None:
         """At most `limit` bytes from the head of a file; None if missing or refused."""
         ...
+
+
+def record_from_info(info: Any, endpoint: str = "https://huggingface.co") -> RepoRecord:
+    """A RepoRecord from a listing item (huggingface_hub ModelInfo): names of files only."""
+    card = info.card_data.to_dict() if getattr(info, "card_data", None) is not None else {}
+    config = info.config if isinstance(getattr(info, "config", None), dict) else {}
+    st = getattr(info, "safetensors", None)
+    safetensors = {"parameters": dict(st.parameters or {}), "total": st.total} if st else None
+    gguf = info.gguf if isinstance(getattr(info, "gguf", None), dict) else None
+    siblings = getattr(info, "siblings", None)
+    files = tuple(FileRecord(s.rfilename) for s in siblings) if siblings is not None else None
+    archs = config.get("architectures") if isinstance(config.get("architectures"), list) else []
+    model_type = config.get("model_type") if isinstance(config.get("model_type"), str) else None
+    formats = sorted({weight_format(f.path) for f in content_of(files).weights}) if files else []
+    license_raw = {k: card[k] for k in ("license", "license_name", "license_link") if k in card}
+    params = (safetensors or {}).get("total") or (gguf or {}).get("total") or 0
+    extra: dict[str, object] = {}
+    if getattr(info, "library_name", None):
+        extra[LIBRARY] = info.library_name
+    return RepoRecord(
+        hub="huggingface",
+        repo_id=info.id,
+        url=f"{endpoint.rstrip('/')}/{info.id}",
+        status="gated" if getattr(info, "gated", False) else "active",
+        sha=getattr(info, "sha", None),
+        created_at=_dt(getattr(info, "created_at", None)),
+        last_modified=_dt(getattr(info, "last_modified", None)),
+        downloads=int(getattr(info, "downloads", 0) or 0),
+        likes=int(getattr(info, "likes", 0) or 0),
+        gated=bool(getattr(info, "gated", False)),
+        license_raw=license_raw,
+        architectures=tuple(a for a in archs if isinstance(a, str)),
+        model_type=model_type,
+        formats=tuple(formats),
+        parameters=int(params) if isinstance(params, int) else 0,
+        tags=tuple(t for t in (getattr(info, "tags", None) or ()) if isinstance(t, str)),
+        gguf=gguf,
+        safetensors=safetensors,
+        extra=extra,
+        files=files,
+    )
+
+
+def _dt(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) else None
 
 
 class HfApiReader:

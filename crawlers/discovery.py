@@ -25,10 +25,9 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
-from crawlers._hf_reader import Reader, RepoGone
+from crawlers._hf_reader import Reader, RepoGone, record_from_info
 from crawlers.base import (
     CrawlContext,
     CrawlItem,
@@ -42,14 +41,12 @@ from crawlers.content import (
     CARD_DATA,
     CONFIG,
     CONFIGS,
-    LIBRARY,
     content_of,
     effective_parameters,
     parse_card,
     parse_gguf_header,
     parse_json_object,
     safe_yaml,
-    weight_format,
 )
 from crawlers.evidence import (
     GROK,
@@ -95,51 +92,6 @@ def name_has_term(repo_id: str, terms: Iterable[str]) -> bool:
     """
     lower = repo_id.lower()
     return any(re.search(rf"(?<![a-z]){re.escape(t.lower())}(?![a-z])", lower) for t in terms if t)
-
-
-def record_from_info(info: Any, endpoint: str = "https://huggingface.co") -> RepoRecord:
-    """A RepoRecord from a listing item (huggingface_hub ModelInfo): names of files only."""
-    card = info.card_data.to_dict() if getattr(info, "card_data", None) is not None else {}
-    config = info.config if isinstance(getattr(info, "config", None), dict) else {}
-    st = getattr(info, "safetensors", None)
-    safetensors = {"parameters": dict(st.parameters or {}), "total": st.total} if st else None
-    gguf = info.gguf if isinstance(getattr(info, "gguf", None), dict) else None
-    siblings = getattr(info, "siblings", None)
-    files = tuple(FileRecord(s.rfilename) for s in siblings) if siblings is not None else None
-    archs = config.get("architectures") if isinstance(config.get("architectures"), list) else []
-    model_type = config.get("model_type") if isinstance(config.get("model_type"), str) else None
-    formats = sorted({weight_format(f.path) for f in content_of(files).weights}) if files else []
-    license_raw = {k: card[k] for k in ("license", "license_name", "license_link") if k in card}
-    params = (safetensors or {}).get("total") or (gguf or {}).get("total") or 0
-    extra: dict[str, object] = {}
-    if getattr(info, "library_name", None):
-        extra[LIBRARY] = info.library_name
-    return RepoRecord(
-        hub="huggingface",
-        repo_id=info.id,
-        url=f"{endpoint.rstrip('/')}/{info.id}",
-        status="gated" if getattr(info, "gated", False) else "active",
-        sha=getattr(info, "sha", None),
-        created_at=_dt(getattr(info, "created_at", None)),
-        last_modified=_dt(getattr(info, "last_modified", None)),
-        downloads=int(getattr(info, "downloads", 0) or 0),
-        likes=int(getattr(info, "likes", 0) or 0),
-        gated=bool(getattr(info, "gated", False)),
-        license_raw=license_raw,
-        architectures=tuple(a for a in archs if isinstance(a, str)),
-        model_type=model_type,
-        formats=tuple(formats),
-        parameters=int(params) if isinstance(params, int) else 0,
-        tags=tuple(t for t in (getattr(info, "tags", None) or ()) if isinstance(t, str)),
-        gguf=gguf,
-        safetensors=safetensors,
-        extra=extra,
-        files=files,
-    )
-
-
-def _dt(value: object) -> datetime | None:
-    return value if isinstance(value, datetime) else None
 
 
 class Discovery:
