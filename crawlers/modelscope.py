@@ -18,6 +18,7 @@ a member ("shares 3/3 weight files with huggingface:hpcai-tech/grok-1"), or its 
 or names a member. It joins as a `fork` (a mirror) from that member, source `inferred`;
 files that plainly say otherwise (GGUF low-bit, adapter files, only a tokenizer) name their
 own relation instead (crawlers/relation.py). A hit named "grok" with no evidence never joins.
+Requests are counted as `listing`, `model_info`, `tree` (file listings) and `file` (READMEs).
 ModelScope exposes no commit id in these routes, so `sha` stays None and the few candidates'
 files are listed on each crawl; a hit rejected after reading is not read again while its
 `last_modified` is unchanged (`CrawlContext.rejected`, fed by `rejections(root)`).
@@ -162,6 +163,7 @@ class ModelScopeCrawler(Crawler):
         )
         self._listed: dict[str, tuple[list[object], list[CrawlWarning]]] = {}
         self._rejected: dict[str, dict[str, str]] = {}
+        self._index: tuple[dict[str, Any], int, Family] | None = None
 
     # --- the interface ---------------------------------------------------------------------
 
@@ -267,7 +269,7 @@ class ModelScopeCrawler(Crawler):
     def _judge(self, ctx: CrawlContext, hit: RepoRecord, read_cards: bool) -> Iterator[CrawlItem]:
         """Yield the hit and its claim when its files or card tie it to a member; return
         whether it joined."""
-        family = Family(ctx.members)
+        family = self._family(ctx)
         rid = hit.repo_id
         files: tuple[FileRecord, ...] | None = None
         share: tuple[str, int, int] | None = None  # (member key, shared, of)
@@ -335,7 +337,7 @@ class ModelScopeCrawler(Crawler):
         key = node_key(self.hub, rid)
         answer = self.client.get(
             f"/api/v1/models/{rid}/repo/files",
-            kind="files",
+            kind="tree",
             params={"Revision": self.revision, "Recursive": "True"},
         )
         failed = _failed(answer.body) if answer.ok else None
@@ -481,6 +483,13 @@ class ModelScopeCrawler(Crawler):
             aliases=previous.aliases if previous else (),
             previous=previous,
         )
+
+    def _family(self, ctx: CrawlContext) -> Family:
+        """The members indexed; again only when some joined since (the index is O(members))."""
+        cached = self._index
+        if cached is None or cached[0] is not ctx.members or cached[1] != len(ctx.members):
+            cached = self._index = (ctx.members, len(ctx.members), Family(ctx.members))
+        return cached[2]
 
     def _url(self, repo_id: str) -> str:
         return f"{self.endpoint}/models/{repo_id}"
