@@ -8,6 +8,7 @@ hits that join only on evidence, bad data as warnings, and the request count by 
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -200,8 +201,6 @@ def conditional(body, etag: str, seen: list[str | None], headers: dict | None = 
         extra = dict(headers or {})
         if sent == etag:
             return 304, {"ETag": etag}, ""
-        import json
-
         return 200, {"ETag": etag, "Content-Type": "application/json", **extra}, json.dumps(body)
 
     return handler
@@ -243,6 +242,20 @@ def test_304_answers_reuse_the_cached_body_and_cost_no_quota():
     for call in responses.calls:
         assert call.request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert all(TOKEN not in key and TOKEN not in repr(v) for key, v in store.items())
+
+
+@responses.activate
+def test_the_store_survives_a_json_round_trip_between_runs():
+    clock = Clock()
+    seen: list[str | None] = []
+    responses.add_callback(
+        "GET", f"{API}/repos/{ROOT}", callback=conditional(repo(ROOT), '"r1"', seen)
+    )
+    store: dict = {}
+    first = list(crawler(clock, etag_cache=store).crawl(ctx(ROOT)))
+    persisted = json.loads(json.dumps(store))  # what a pipeline would write and read back
+    assert list(crawler(clock, etag_cache=persisted).crawl(ctx(ROOT))) == first
+    assert seen == [None, '"r1"']
 
 
 @responses.activate
@@ -359,6 +372,17 @@ def test_server_errors_are_retried_with_bounded_backoff():
     assert records[0].repo_id == ROOT
     assert clock.sleeps == [0.5, 1.0]  # equal-jitter exponential backoff, jitter pinned at 0
     assert c.requests == {"repo": 3}
+
+
+@responses.activate
+def test_timeouts_are_retried():
+    clock = Clock()
+    responses.get(f"{API}/repos/{ROOT}", body=requests.ReadTimeout("slow"))
+    responses.get(f"{API}/repos/{ROOT}", json=repo(ROOT))
+    c = crawler(clock)
+    records, _, _ = split(list(c.crawl(ctx(ROOT))))
+    assert records[0].repo_id == ROOT and clock.sleeps == [0.5]
+    assert c.requests == {"repo": 2}
 
 
 @responses.activate
