@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
-from typing import Any
+from dataclasses import replace
 
 import requests
 
+from crawlers._gh_parse import parse_repo, port_relation, project_list, project_repo, project_search
 from crawlers._mentions import Mention, member_mentions
-from crawlers._rest import Answer, ETagStore, RestClient, as_int, parse_time, text
+from crawlers._rest import Answer, ETagStore, RestClient
 from crawlers.base import (
     CrawlContext,
     Crawler,
@@ -57,52 +56,6 @@ _JSON = "application/vnd.github+json"
 _RAW = "application/vnd.github.raw+json"
 _MAX_FORK_PAGES = 2_000  # 200,000 forks of one repo: far beyond any real network
 _GONE = (404, 410, 451)  # 451: blocked for legal reasons (DMCA); gone from the public
-_CONVERTS = re.compile(
-    r"\bconver(?:t|ts|ted|ting|sion|ter)\b[^\n.]{0,80}?\b(?:weights?|checkpoints?|ckpt|"
-    r"safetensors|gguf|pytorch|torch|hugging\s?face|hf|jax|mlx)\b",
-    re.IGNORECASE,
-)
-_CONVERT_NAME = re.compile(r"conver(t|sion)|[-_]to[-_](hf|pytorch|torch|gguf|safetensors)", re.I)
-
-
-def project_repo(obj: object) -> object:
-    """The fields of a GitHub repo object we read (what the ETag store keeps)."""
-    if not isinstance(obj, Mapping):
-        return obj
-    keep = (
-        "full_name",
-        "html_url",
-        "created_at",
-        "pushed_at",
-        "stargazers_count",
-        "forks_count",
-        "default_branch",
-        "fork",
-        "archived",
-    )
-    out: dict[str, Any] = {k: obj[k] for k in keep if k in obj}
-    if "description" in obj:
-        out["description"] = text(obj["description"], 500)
-    lic = obj.get("license")
-    if isinstance(lic, Mapping):
-        out["license"] = {k: lic.get(k) for k in ("spdx_id", "key", "name") if k in lic}
-    elif lic is not None:
-        out["license"] = lic  # kept as is: the crawler warns about the wrong type
-    for rel in ("parent", "source"):
-        link = obj.get(rel)
-        if isinstance(link, Mapping):
-            out[rel] = {"full_name": link.get("full_name")}
-    return out
-
-
-def _project_list(body: object) -> object:
-    return [project_repo(x) for x in body] if isinstance(body, list) else body
-
-
-def _project_search(body: object) -> object:
-    if isinstance(body, Mapping) and isinstance(body.get("items"), list):
-        return {"items": [project_repo(x) for x in body["items"]]}
-    return body
 
 
 class GitHubCrawler(Crawler):
@@ -248,7 +201,7 @@ class GitHubCrawler(Crawler):
         for _ in range(_MAX_FORK_PAGES):
             if url is None:
                 return
-            answer = self.client.get(url, kind="forks", params=params, project=_project_list)
+            answer = self.client.get(url, kind="forks", params=params, project=project_list)
             params = None  # the next link carries its own query
             if not answer.ok:
                 yield CrawlWarning(f"fork listing of {repo_id}: {_why(answer)}", where)
@@ -306,7 +259,7 @@ class GitHubCrawler(Crawler):
         for _ in range(self.search_pages):
             if url is None:
                 break
-            answer = self.client.get(url, kind="search", params=params, project=_project_search)
+            answer = self.client.get(url, kind="search", params=params, project=project_search)
             params = None
             body = answer.body
             if not answer.ok or not isinstance(body, Mapping):
@@ -330,13 +283,13 @@ class GitHubCrawler(Crawler):
         readme = self._readme(record.repo_id)
         if readme is None:
             return None
-        with_card = _with(record, card_text=readme)
+        with_card = replace(record, card_text=readme)
         mentions = member_mentions(
             with_card, family, prefer=("github", "huggingface", "modelscope")
         )
         if not mentions:
             return None
-        relation, why = _port_relation(with_card)
+        relation, why = port_relation(with_card)
         mention = _pick(mentions, relation)
         evidence = mention.said + (f"; {why}" if why else "")
         confidence = 0.75 if mention.linked else 0.6
@@ -390,81 +343,7 @@ class GitHubCrawler(Crawler):
     def _record(
         self, obj: object, *, asked: str | None = None, parent: str | None = None
     ) -> tuple[RepoRecord | None, list[CrawlWarning]]:
-        """A RepoRecord from a repo object; wrong types are warnings, never a crash."""
-        where = node_key(self.hub, asked) if asked else None
-        if not isinstance(obj, Mapping):
-            return None, [CrawlWarning(f"repo entry is {type(obj).__name__}, not an object", where)]
-        full = obj.get("full_name")
-        if not is_valid_repo_id(full):
-            shown = repr(full)[:120]
-            return None, [CrawlWarning(f"repo entry with full_name {shown}: not a repo id", where)]
-        assert isinstance(full, str)
-        repo_id, renamed_from, status = full, None, "active"
-        if asked is not None:
-            if full.lower() == asked.lower():
-                repo_id = asked  # the id as configured; GitHub ids ignore case
-            else:
-                renamed_from, status = asked, "renamed"
-        key = node_key(self.hub, repo_id)
-        warnings: list[CrawlWarning] = []
-
-        def count(name: str) -> int:
-            value = obj.get(name)
-            n = as_int(value)
-            if n is None and value is not None:
-                warnings.append(CrawlWarning(f"{name} is {type(value).__name__}: ignored", key))
-            return n or 0
-
-        def time_of(name: str) -> datetime | None:
-            value = obj.get(name)
-            when = parse_time(value) if isinstance(value, str) else None
-            if when is None and value is not None:
-                warnings.append(CrawlWarning(f"{name} {repr(value)[:40]} is not a date", key))
-            return when
-
-        license_raw: dict[str, object] = {}
-        lic = obj.get("license")
-        if isinstance(lic, Mapping):
-            spdx = text(lic.get("spdx_id"), 100)
-            if spdx:
-                license_raw["spdx_id"] = spdx
-        elif lic is not None:
-            warnings.append(CrawlWarning(f"license is {type(lic).__name__}: ignored", key))
-        created, pushed = time_of("created_at"), time_of("pushed_at")
-        stars, forks = count("stargazers_count"), count("forks_count")
-        links = {
-            rel: link["full_name"]
-            for rel in ("parent", "source")
-            if isinstance(link := obj.get(rel), Mapping) and is_valid_repo_id(link.get("full_name"))
-        }
-        if parent:
-            links.setdefault("parent", parent)
-        extra: dict[str, object] = {
-            "stars": stars,
-            "forks_count": forks,
-            "pushed_at": pushed.isoformat() if pushed else None,
-            "default_branch": text(obj.get("default_branch"), 200),
-            **links,
-        }
-        if isinstance(obj.get("description"), str):
-            extra["description"] = text(obj["description"], 500)
-        if obj.get("archived") is True:
-            extra["archived"] = True
-        html = obj.get("html_url")
-        url = html if isinstance(html, str) and html.startswith("https://") else ""
-        record = RepoRecord(
-            hub=self.hub,
-            repo_id=repo_id,
-            url=(url[:300] if url and not renamed_from else self._url(repo_id)),
-            status=status,
-            created_at=created,
-            last_modified=pushed,
-            likes=stars,
-            license_raw=license_raw,
-            extra=extra,
-            renamed_from=renamed_from,
-        )
-        return record, warnings
+        return parse_repo(obj, web=self._web, asked=asked, parent=parent)
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -486,34 +365,6 @@ class GitHubCrawler(Crawler):
 
     def _url(self, repo_id: str) -> str:
         return f"{self._web}/{repo_id}"
-
-
-def _with(record: RepoRecord, **changes: Any) -> RepoRecord:
-    from dataclasses import replace
-
-    return replace(record, **changes)
-
-
-def _port_relation(record: RepoRecord) -> tuple[str, str]:
-    """`conversion` when the repo says it converts weights, else `other` (a port or kit)."""
-    name = record.repo_id.rsplit("/", 1)[-1]
-    description = str(record.extra.get("description") or "")
-    for where, body in (("description", description), ("README", record.card_text or "")):
-        m = _CONVERTS.search(body)
-        if m:
-            return "conversion", f"{where} says {_sentence(body, m.start(), m.end())!r}"
-    if _CONVERT_NAME.search(name):
-        return "conversion", f"its name {name!r} says it converts"
-    return "other", "code that names the release"
-
-
-def _sentence(body: str, start: int, end: int, limit: int = 160) -> str:
-    """The sentence around a match, so the evidence quotes something a person can find."""
-    left = max(body.rfind(".", 0, start), body.rfind("\n", 0, start)) + 1
-    stops = [i for i in (body.find(".", end), body.find("\n", end)) if i != -1]
-    right = min(stops) if stops else len(body)
-    quote = " ".join(body[left:right].split())
-    return quote if len(quote) <= limit else quote[: limit - 1] + "\u2026"
 
 
 def _pick(mentions: list[Mention], relation: str) -> Mention:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
@@ -37,7 +36,15 @@ from typing import Any
 import requests
 
 from crawlers._mentions import member_mentions
-from crawlers._rest import Answer, ETagStore, RestClient, as_int, parse_time, text
+from crawlers._ms_parse import (
+    failure,
+    listing_items,
+    parse_files,
+    parse_model,
+    says_not_found,
+    unwrap,
+)
+from crawlers._rest import Answer, ETagStore, RestClient, as_int
 from crawlers.base import (
     CrawlContext,
     Crawler,
@@ -59,66 +66,6 @@ log = logging.getLogger(__name__)
 ENDPOINT = "https://modelscope.cn"
 PAGE_SIZE = 50  # the OpenAPI listing's largest page (modelscope_hub compat)
 _LISTING_CAP = 3000  # page_number * page_size beyond this is refused
-_FILES_CAP = 3000  # `repo/files` cuts a listing here without saying so
-_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-_NOT_FOUND = re.compile(r"不存在|not exist|not found|notfound|resourcenotfound", re.IGNORECASE)
-_ITEM_KEYS = ("models", "Models", "items", "list", "data", "results")
-_ALIASES = {
-    "Id": "id",
-    "Path": "owner",
-    "Owner": "owner",
-    "Name": "name",
-    "License": "license",
-    "Downloads": "downloads",
-    "Likes": "likes",
-    "Stars": "likes",
-    "CreatedAt": "created_at",
-    "CreatedTime": "created_at",
-    "UpdatedAt": "last_modified",
-    "LastModified": "last_modified",
-    "LastUpdatedTime": "last_modified",
-    "updated_at": "last_modified",
-    "Tags": "tags",
-    "ChineseName": "display_name",
-    "Tasks": "tasks",
-}
-
-
-def _unwrap(body: object) -> object:
-    """The payload inside either envelope (`data` / `Data`)."""
-    if isinstance(body, Mapping):
-        for k in ("data", "Data"):
-            if k in body:
-                return body[k]
-    return body
-
-
-def _failed(body: object) -> str | None:
-    """The message of an envelope that says the call failed (HTTP 200 notwithstanding)."""
-    if not isinstance(body, Mapping):
-        return None
-    flag = body.get("success", body.get("Success"))
-    if flag is False:
-        msg = body.get("message") or body.get("Message") or body.get("code") or body.get("Code")
-        return str(msg)[:200] if msg is not None else "unsuccessful"
-    return None
-
-
-def _normalize(item: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in item.items():
-        out.setdefault(_ALIASES.get(k, k), v)
-    return out
-
-
-def _model_id(m: Mapping[str, Any]) -> object:
-    mid = m.get("id")
-    if isinstance(mid, str) and "/" in mid:
-        return mid
-    owner, name = m.get("owner"), m.get("name")
-    if isinstance(owner, str) and isinstance(name, str):
-        return f"{owner}/{name}"
-    return mid
 
 
 class ModelScopeCrawler(Crawler):
@@ -217,7 +164,7 @@ class ModelScopeCrawler(Crawler):
         yield from warnings
         rejected = self._rejected.setdefault(ctx.root.name, {})
         for item in items:
-            record, warns = self._record(item)
+            record, warns = self._parse(item)
             if record is None:
                 yield from warns
                 continue
@@ -247,18 +194,13 @@ class ModelScopeCrawler(Crawler):
                 kind="listing",
                 params={"search": term, "page_number": page, "page_size": PAGE_SIZE},
             )
-            payload = _unwrap(answer.body)
-            failed = _failed(answer.body)
+            payload = unwrap(answer.body)
+            failed = failure(answer.body)
             if not answer.ok or failed or not isinstance(payload, Mapping | list):
                 why = _why(answer) if not answer.ok else (failed or "not a listing")
                 warnings.append(CrawlWarning(f"search {term[:60]!r} page {page}: {why}"))
                 break
-            page_items = payload if isinstance(payload, list) else None
-            if page_items is None:
-                assert isinstance(payload, Mapping)
-                page_items = next(
-                    (payload[k] for k in _ITEM_KEYS if isinstance(payload.get(k), list)), []
-                )
+            page_items = listing_items(payload)
             items.extend(page_items)
             total = as_int(payload.get("total_count")) if isinstance(payload, Mapping) else None
             if len(page_items) < PAGE_SIZE or (total is not None and page * PAGE_SIZE >= total):
@@ -327,10 +269,10 @@ class ModelScopeCrawler(Crawler):
                 return RepoRecord(self.hub, rid, self._url(rid), status="removed"), []
         if not answer.ok:
             return None, [CrawlWarning(f"{rid}: {_why(answer)}", key)]
-        failed = _failed(answer.body)
+        failed = failure(answer.body)
         if failed:
             return None, [CrawlWarning(f"{rid}: {failed}", key)]
-        record, warnings = self._record(_unwrap(answer.body), asked=rid)
+        record, warnings = self._parse(unwrap(answer.body), asked=rid)
         return record, warnings
 
     def _files(self, rid: str) -> tuple[tuple[FileRecord, ...] | None, list[CrawlWarning]]:
@@ -340,42 +282,10 @@ class ModelScopeCrawler(Crawler):
             kind="tree",
             params={"Revision": self.revision, "Recursive": "True"},
         )
-        failed = _failed(answer.body) if answer.ok else None
+        failed = failure(answer.body) if answer.ok else None
         if not answer.ok or failed:
             return None, [CrawlWarning(f"file listing of {rid}: {failed or _why(answer)}", key)]
-        data = _unwrap(answer.body)
-        if isinstance(data, Mapping):
-            data = data.get("Files", data.get("files"))
-        if not isinstance(data, list):
-            return None, [CrawlWarning(f"file listing of {rid}: not a list", key)]
-        files: list[FileRecord] = []
-        bad = 0
-        for entry in data:
-            if not isinstance(entry, Mapping):
-                bad += 1
-                continue
-            if (entry.get("Type") or entry.get("type")) == "tree":
-                continue
-            path = entry.get("Path") or entry.get("path") or entry.get("Name")
-            if not isinstance(path, str) or not path or len(path) > 1000:
-                bad += 1
-                continue
-            sha = entry.get("Sha256") or entry.get("sha256")
-            files.append(
-                FileRecord(
-                    path=path,
-                    size=as_int(entry.get("Size", entry.get("size"))) or 0,
-                    sha256=sha.lower() if isinstance(sha, str) and _SHA256.match(sha) else None,
-                )
-            )
-        warnings = []
-        if bad:
-            warnings.append(CrawlWarning(f"file listing of {rid}: {bad} unreadable entries", key))
-        if len(data) >= _FILES_CAP:
-            warnings.append(
-                CrawlWarning(f"file listing of {rid}: cut at {_FILES_CAP} entries by the hub", key)
-            )
-        return tuple(files), warnings
+        return parse_files(answer.body, rid)
 
     def _readme(self, rid: str) -> str | None:
         answer = self.client.get(
@@ -392,75 +302,10 @@ class ModelScopeCrawler(Crawler):
             return None
         return answer.body
 
-    def _record(
+    def _parse(
         self, item: object, *, asked: str | None = None
     ) -> tuple[RepoRecord | None, list[CrawlWarning]]:
-        """A RepoRecord from a listing item or a detail payload (either naming convention)."""
-        where = node_key(self.hub, asked) if asked else None
-        if not isinstance(item, Mapping):
-            return None, [
-                CrawlWarning(f"model entry is {type(item).__name__}, not an object", where)
-            ]
-        m = _normalize(item)
-        mid = _model_id(m)
-        if not is_valid_repo_id(mid):
-            return None, [
-                CrawlWarning(f"model entry with id {repr(mid)[:120]}: not a repo id", where)
-            ]
-        assert isinstance(mid, str)
-        repo_id, renamed_from, status = mid, None, "active"
-        if asked is not None:
-            if mid.lower() == asked.lower():
-                repo_id = asked
-            else:
-                renamed_from, status = asked, "renamed"
-        key = node_key(self.hub, repo_id)
-        warnings: list[CrawlWarning] = []
-
-        def count(name: str) -> int:
-            value = m.get(name)
-            n = as_int(value)
-            if n is None and value is not None:
-                warnings.append(CrawlWarning(f"{name} is {type(value).__name__}: ignored", key))
-            return n or 0
-
-        license_raw: dict[str, object] = {}
-        lic = m.get("license")
-        if isinstance(lic, str) and lic.strip():
-            license_raw["license"] = text(lic.strip(), 200)
-        elif lic not in (None, ""):
-            warnings.append(CrawlWarning(f"license is {type(lic).__name__}: ignored", key))
-        tags = m.get("tags")
-        tag_list = (
-            tuple(t[:200] for t in tags if isinstance(t, str))[:100]
-            if isinstance(tags, list)
-            else ()
-        )
-        tasks = m.get("tasks")
-        extra: dict[str, object] = {}
-        if isinstance(m.get("display_name"), str):
-            extra["display_name"] = text(m["display_name"], 300)
-        if isinstance(tasks, list):
-            extra["tasks"] = [t[:100] for t in tasks if isinstance(t, str)][:20]
-        gated = m.get("gated") is True
-        if gated and status == "active":
-            status = "gated"
-        record = RepoRecord(
-            hub=self.hub,
-            repo_id=repo_id,
-            url=self._url(repo_id),
-            status=status,
-            created_at=parse_time(m.get("created_at")),
-            last_modified=parse_time(m.get("last_modified")),
-            downloads=count("downloads"),
-            likes=count("likes"),
-            gated=gated,
-            license_raw=license_raw,
-            tags=tag_list,
-            extra=extra,
-            renamed_from=renamed_from,
-        )
-        return record, warnings
+        return parse_model(item, web=self.endpoint, asked=asked)
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -526,8 +371,7 @@ def _relation(record: RepoRecord, family: Family, parent: str) -> tuple[str, str
 
 
 def _gone(answer: Answer) -> bool:
-    failed = _failed(answer.body) if answer.body is not None else None
-    return bool(failed and _NOT_FOUND.search(failed))
+    return answer.body is not None and says_not_found(answer.body)
 
 
 def _why(answer: Answer) -> str:

@@ -363,6 +363,7 @@ def test_bad_data_becomes_warnings():
     text = " | ".join(w.message for w in warnings)
     assert "str, not an object" in text and "'../../etc/passwd'" in text and "7" in text
     assert "downloads is str" in text and "license is list" in text
+    assert "created_at [1] is not a date" in text
     assert "malformed JSON" in text
     assert not any("passwd" in call.request.url for call in responses.calls)
 
