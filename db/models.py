@@ -9,6 +9,7 @@ each node is in `observations`. Indexes are chosen for the recursive lineage que
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -219,3 +220,15 @@ class CrawlLock(Base):
     machine: Mapped[str] = mapped_column(String(400), default="")  # host/boot id/pid namespace
     pid: Mapped[int] = mapped_column(Integer, default=0)
     pid_started: Mapped[str] = mapped_column(String(40), default="")  # ticks since boot
+
+
+class HubCache(Base):
+    """What a crawler keeps between runs: conditional-request validators (GitHub,
+    ModelScope), candidates rejected after reading them (Hugging Face)."""
+
+    __tablename__ = "hub_cache"
+
+    hub: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -23,6 +23,7 @@ from db.models import (
     CrawlRun,
     Edge,
     File,
+    HubCache,
     Node,
     NodeHistory,
     Observation,
@@ -687,3 +688,34 @@ def latest_run(
     if before_id is not None:
         query = query.where(CrawlRun.id < before_id)
     return session.scalar(query.order_by(CrawlRun.id.desc()).limit(1))
+
+
+# --- what crawlers keep between runs ---------------------------------------------------------
+
+
+def load_cache(session: Session, hub: str, prefix: str = "") -> dict[str, Any]:
+    """key -> value of a hub's cache entries (those whose key starts with `prefix`)."""
+    query = select(HubCache.key, HubCache.value).where(HubCache.hub == hub)
+    if prefix:
+        query = query.where(HubCache.key.startswith(prefix, autoescape=True))
+    return dict(session.execute(query).all())
+
+
+def save_cache(session: Session, hub: str, entries: Mapping[str, Any], *, now: datetime) -> None:
+    """Insert or replace cache entries, in bulk."""
+    keys = list(entries)
+    stored: set[str] = set()
+    for chunk in _chunks(keys):
+        stored.update(session.scalars(
+            select(HubCache.key).where(HubCache.hub == hub, HubCache.key.in_(chunk))))
+    rows = [{"hub": hub, "key": k, "value": entries[k], "updated_at": now} for k in keys]
+    fresh = [r for r in rows if r["key"] not in stored]
+    if fresh:
+        session.execute(insert(HubCache), fresh)
+    table = HubCache.__table__
+    old = [{"h": r["hub"], "k": r["key"], "v": r["value"], "t": now} for r in rows
+           if r["key"] in stored]
+    if old:
+        session.connection().execute(
+            table.update().where(table.c.hub == bindparam("h"), table.c.key == bindparam("k"))
+            .values(value=bindparam("v"), updated_at=bindparam("t")), old)

@@ -101,17 +101,32 @@ class CrawlReport:
 CrawlerFactory = Callable[[str, Config], Crawler]
 
 
-def default_crawler_factory(hub: str, config: Config) -> Crawler:
+def default_crawler_factory(hub: str, config: Config, etag_cache=None) -> Crawler:
     from crawlers import crawler_class
 
     hub_config = config.hubs[hub]
+    options = {"etag_cache": etag_cache} if hub in ("github", "modelscope") else {}
     return crawler_class(hub)(
         endpoint=hub_config.endpoint,
         token=hub_config.token,
         retries=config.get("crawl.retries"),
         max_retry_wait=config.get("crawl.max_retry_wait"),
         timeout=config.get("crawl.timeout"),
+        **options,
     )
+
+
+class TrackedCache(dict):
+    """A crawler's ETag store (crawlers._rest.ETagStore) that remembers what changed, so the
+    pipeline writes back only those entries."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.dirty: set[str] = set()
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.dirty.add(key)
 
 
 def holder_name() -> str:
@@ -189,6 +204,7 @@ class _Crawl:
         self.seen_ids: dict[str, set[int]] = {}  # root -> node ids observed this run
         self.new_keys: dict[str, str] = {}  # node key counted new this run -> its root
         self.failed: set[tuple[str, str]] = set()  # (root, hub) that did not finish
+        self.etags: dict[str, TrackedCache] = {}  # hub -> ETag store, saved at the end
 
     def run(self) -> CrawlReport:
         with session_scope(self.engine) as session:
@@ -216,6 +232,7 @@ class _Crawl:
             for crawler in crawlers.values():
                 self.requests.update(crawler.requests)
                 crawler.close()
+            self._save_etags()
             report = CrawlReport(
                 self.run_id,
                 status,
@@ -316,15 +333,19 @@ class _Crawl:
                 break
             spec = RootSpec(root_name, root.repo_ids(hub), root.search_terms,
                             read_cards=self._terms_need_cards(root.license))
+            rejected_key = f"rejected:{root_name}"
             with session_scope(self.engine) as session:
                 known = repo.known_shas(session, hub)
-            ctx = CrawlContext(spec, known, members)
+                rejected = repo.load_cache(session, hub, rejected_key).get(rejected_key) or {}
+            ctx = CrawlContext(spec, known, members, rejected=rejected)
             self.observer.stage(f"{root_name} on {hub}")
             try:
-                crawler = crawlers.get(hub) or crawlers.setdefault(
-                    hub, self.factory(hub, self.config)
-                )
+                crawler = crawlers.get(hub) or crawlers.setdefault(hub, self._make_crawler(hub))
                 self._consume(root_name, crawler.crawl(ctx))
+                if hasattr(crawler, "rejections"):  # don't read these lookalikes again
+                    with session_scope(self.engine) as session:
+                        repo.save_cache(session, hub, {rejected_key: crawler.rejections(root_name)},
+                                        now=self.clock())
             except TokenRejected:
                 raise
             except HubError as exc:
@@ -335,6 +356,21 @@ class _Crawl:
         with session_scope(self.engine) as session:
             ids = repo.node_ids(session, root.nodes)
             repo.set_root_members(session, root_name, root.license, ids.values())
+
+    def _make_crawler(self, hub: str) -> Crawler:
+        """A crawler for `hub`; the default ones get the ETag store kept in the database."""
+        if self.factory is not default_crawler_factory:
+            return self.factory(hub, self.config)
+        with session_scope(self.engine) as session:
+            self.etags[hub] = TrackedCache(repo.load_cache(session, hub, "http"))
+        return default_crawler_factory(hub, self.config, etag_cache=self.etags[hub])
+
+    def _save_etags(self) -> None:
+        for hub, cache in self.etags.items():
+            if cache.dirty:
+                with session_scope(self.engine) as session:
+                    repo.save_cache(session, hub, {k: cache[k] for k in cache.dirty},
+                                    now=self.clock())
 
     def _terms_need_cards(self, root_license: str) -> bool:
         """Read members' cards only where the root's terms require a displayed notice."""

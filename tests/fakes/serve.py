@@ -19,8 +19,12 @@ from tests.fakes.hf_world import World, synthetic_family
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--family", type=int, default=0,
-                        help="serve a synthetic family of this size instead of the Grok world")
+    parser.add_argument(
+        "--family",
+        type=int,
+        default=0,
+        help="serve a synthetic family of this size instead of the Grok world",
+    )
     args = parser.parse_args(argv)
     world = World(synthetic_family(args.family)) if args.family else grok_world.fake_repos()
     with FakeHub(world, port=args.port) as hub:
