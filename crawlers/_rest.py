@@ -23,6 +23,7 @@ them to another host.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -222,13 +223,17 @@ class RestClient:
         def once() -> Answer:
             self._respect_spent(bucket, key)
             try:
-                resp = self.session.get(key, headers=headers, timeout=self.timeout)
+                resp = self.session.get(key, headers=headers, timeout=self.timeout, stream=True)
             except requests.RequestException:
                 self.counter[kind] += 1
                 raise
             self.counter[f"{kind}_304" if resp.status_code == 304 else kind] += 1
+            try:
+                content = _read_capped(resp)  # a dropped body raises: retried like the rest
+            finally:
+                resp.close()
             self._note_quota(resp)
-            return self._answer(resp, cached, raw=raw, project=project)
+            return self._answer(resp, content, cached, raw=raw, project=project)
 
         def classify(exc: BaseException) -> Retry | None:
             nonlocal bad_reads
@@ -272,6 +277,7 @@ class RestClient:
     def _answer(
         self,
         resp: requests.Response,
+        content: bytes | None,
         cached: tuple[str, dict[str, Any]] | None,
         *,
         raw: bool,
@@ -292,7 +298,7 @@ class RestClient:
                 redirected=redirected,
                 headers=resp.headers,
             )
-        limited = self._rate_limit(resp)
+        limited = self._rate_limit(resp, content or b"")
         if limited is not None:
             raise _Transient(limited)
         if status == 408 or status >= 500:
@@ -305,21 +311,20 @@ class RestClient:
         nxt = self._on_endpoint(next_link(resp.headers.get("Link")))
         if not 200 <= status < 300:
             return Answer(status, None, url, redirected=redirected, headers=resp.headers)
-        content = resp.content[:MAX_BODY] if resp.content else b""
+        if content is None:
+            raise _BadBody(f"answer from {_path(url)} larger than {MAX_BODY} bytes")
         if raw:
             body: Any = content.decode(resp.encoding or "utf-8", errors="replace")[:_MAX_TEXT]
         else:
             try:
-                body = resp.json() if len(resp.content or b"") <= MAX_BODY else None
-            except ValueError as exc:
+                body = json.loads(content)
+            except (ValueError, RecursionError) as exc:
                 raise _BadBody(f"malformed JSON from {_path(url)}") from exc
-            if body is None:
-                raise _BadBody(f"answer from {_path(url)} too large or empty")
         if project is not None:
             body = project(body)
         return Answer(status, body, url, nxt, redirected=redirected, headers=resp.headers)
 
-    def _rate_limit(self, resp: requests.Response) -> Retry | None:
+    def _rate_limit(self, resp: requests.Response, content: bytes) -> Retry | None:
         """A rate-limit answer, with how long the hub asks us to wait (None: back off)."""
         status = resp.status_code
         if status not in (403, 429):
@@ -335,7 +340,7 @@ class RestClient:
             return Retry(reason, wait, rate_limited=True)
         if status == 429:
             return Retry(reason, None, rate_limited=True)
-        head = (resp.text or "")[:2000].lower()
+        head = content[:2000].decode("utf-8", errors="replace").lower()
         if "rate limit" in head or "ratelimitexceed" in head or "quotalimitexceed" in head:
             return Retry(reason, self.limit_fallback_wait, rate_limited=True)
         return None  # a plain 403: forbidden, the caller's data
@@ -380,6 +385,18 @@ class RestClient:
             log.warning("%s: next-page link off the endpoint ignored", self.hub)
             return None
         return link
+
+
+def _read_capped(resp: requests.Response) -> bytes | None:
+    """The body, or None when it is larger than MAX_BODY (read no further than that)."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in resp.iter_content(chunk_size=1 << 16):
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -438,6 +438,19 @@ def test_bad_data_becomes_warnings_and_the_crawl_goes_on():
 
 
 @responses.activate
+def test_an_oversized_answer_is_a_warning_read_no_further(monkeypatch):
+    import crawlers._rest
+
+    monkeypatch.setattr(crawlers._rest, "MAX_BODY", 2000)
+    clock = Clock()
+    responses.get(f"{API}/repos/{ROOT}", json=repo(ROOT, forks=50))
+    responses.get(forks_url(ROOT), json=[repo(f"u{i}/grok-1") for i in range(50)])
+    records, _, warnings = split(list(crawler(clock).crawl(ctx(ROOT))))
+    assert [r.repo_id for r in records] == [ROOT]
+    assert "larger than 2000 bytes" in warnings[0].message
+
+
+@responses.activate
 def test_invalid_root_ids_never_reach_a_url():
     clock = Clock()
     c = crawler(clock)
