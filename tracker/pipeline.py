@@ -229,8 +229,10 @@ class _Crawl:
             self.errors.append(f"crashed: {type(exc).__name__}: {exc}")
             raise
         finally:
-            for crawler in crawlers.values():
-                self.requests.update(crawler.requests)
+            for hub, crawler in crawlers.items():
+                # GitHub and ModelScope name their kinds like the Hub's; keep them apart
+                prefix = "" if hub == "huggingface" else f"{hub} "
+                self.requests.update({prefix + k: v for k, v in crawler.requests.items()})
                 crawler.close()
             self._save_etags()
             report = CrawlReport(
