@@ -58,6 +58,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl.retries", 5, "retries of a 5xx, timeout or dropped connection", None, int),
     Setting("crawl.timeout", 30.0, "seconds before a hub request times out", None, float),
     Setting("crawl.batch_size", 500, "records committed per transaction", None, int),
+    Setting("crawl.hubs", "huggingface,modelscope,github",
+            "hubs a crawl covers when --hub is not given (comma-separated)", "TRACKER_HUBS"),
     Setting(
         "licenses.rules", "", "a rules TOML file replacing the shipped one", "TRACKER_LICENSE_RULES"
     ),
@@ -217,6 +219,12 @@ def load_config(
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"logging.level must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     values["logging.level"] = level
+    hubs_wanted = [h.strip() for h in values["crawl.hubs"].split(",") if h.strip()]
+    unknown_hubs = [h for h in hubs_wanted if h not in HUBS]
+    if unknown_hubs or not hubs_wanted:
+        raise ConfigError(f"crawl.hubs must list hubs among {', '.join(HUBS)}, "
+                          f"got {values['crawl.hubs']!r}")
+    values["crawl.hubs"] = ",".join(hubs_wanted)
     _validate_cron(values["schedule.cron"], values["schedule.timezone"])
 
     hubs = {

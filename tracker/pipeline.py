@@ -145,7 +145,9 @@ def crawl(
 ) -> CrawlReport:
     """Run one crawl and return its report; the run and everything seen are committed."""
     root_names = _select(roots, list(config.roots), "root")
-    hub_names = [h for h in HUB_ORDER if h in _select(hubs, list(HUBS), "hub")]
+    configured = config.get("crawl.hubs").split(",")
+    hub_names = [h for h in HUB_ORDER if h in (_select(hubs, list(HUBS), "hub") if hubs
+                                               else configured)]
     engine = open_database(config.database_url)
     try:
         from tracker.lock import crawl_lock

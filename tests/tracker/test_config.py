@@ -59,6 +59,7 @@ def test_working_directory_config_is_read(tmp_path, monkeypatch):
         ("[roots.grok-1]\nnodes = []\n", "roots.grok-1.nodes must be a non-empty list"),
         ('[schedule]\ncron = "every day"\n', 'has 2 fields; expected 5 fields'),
         ('[schedule]\ncron = "61 4 * * *"\n', "not a valid cron line"),
+        ('[crawl]\nhubs = "huggingface,gitlab"\n', "crawl.hubs must list hubs among"),
         ('[hubs.huggingface]\nendpoint = "ftp://x"\n', "must be an http(s) URL"),
         ('[hubs.hugingface]\nendpoint = "http://x"\n', "unknown key hubs.hugingface"),
     ],
