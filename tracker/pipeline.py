@@ -26,8 +26,10 @@ from crawlers.base import (
     Crawler,
     CrawlWarning,
     HubError,
+    HubUnavailable,
     LineageClaim,
     MemberFacts,
+    RateLimited,
     RepoRecord,
     RootSpec,
     TokenRejected,
@@ -207,6 +209,7 @@ class _Crawl:
         self.new_keys: dict[str, str] = {}  # node key counted new this run -> its root
         self.failed: set[tuple[str, str]] = set()  # (root, hub) that did not finish
         self.etags: dict[str, TrackedCache] = {}  # hub -> ETag store, saved at the end
+        self.down: set[str] = set()  # hubs found unreachable or rate-limited in this run
 
     def run(self) -> CrawlReport:
         with session_scope(self.engine) as session:
@@ -335,6 +338,9 @@ class _Crawl:
             if self.stop.is_set():
                 self.failed.add((root_name, hub))
                 break
+            if hub in self.down:  # unreachable for an earlier root: don't wait on it again
+                self.failed.add((root_name, hub))
+                continue
             spec = RootSpec(root_name, root.repo_ids(hub), root.search_terms,
                             read_cards=self._terms_need_cards(root.license))
             rejected_key = f"rejected:{root_name}"
@@ -354,7 +360,12 @@ class _Crawl:
                 raise
             except HubError as exc:
                 self.failed.add((root_name, hub))
-                message = f"{root_name} on {hub}: {exc}"
+                if isinstance(exc, HubUnavailable | RateLimited):
+                    self.down.add(hub)
+                later = [r for r in self.roots[self.roots.index(root_name) + 1:]]
+                skipped = f" (not tried for {', '.join(later)})" if hub in self.down and later \
+                    else ""
+                message = f"{root_name} on {hub}: {exc}{skipped}"
                 self.errors.append(" ".join(message.split()))
                 log.error("%s", message)
         with session_scope(self.engine) as session:

@@ -16,6 +16,7 @@ from crawlers.base import (
     Crawler,
     CrawlWarning,
     FileRecord,
+    HubError,
     HubUnavailable,
     LineageClaim,
     RepoRecord,
@@ -54,7 +55,8 @@ class ScriptedCrawler(Crawler):
     def crawl(self, ctx):
         if ctx.root.name in self.fail_roots:
             yield from self.world.get(ctx.root.name, [])[:1]
-            raise HubUnavailable("503 from the hub after 5 retries", hub="huggingface")
+            # a failure of this root's walk only; the hub still answers for other roots
+            raise HubError("listing base_model:xai-org/grok-1 failed: 500", hub="huggingface")
         for item in self.world.get(ctx.root.name, []):
             self.requests["listing"] += 1
             if (
@@ -206,3 +208,18 @@ def test_renamed_status_does_not_flap_back_to_active_on_the_next_run(config):
     assert report.roots["grok-1"].changed == 0
     node = lineage(config, "huggingface:keyfan/grok-1-hf").nodes
     assert [n.status for n in node.values()][0] == "renamed"
+
+
+def test_an_unreachable_hub_is_not_waited_on_again_for_later_roots(config):
+    class Down(ScriptedCrawler):
+        def crawl(self, ctx):
+            self.requests["listing"] += 1
+            raise HubUnavailable("cannot reach the hub (gave up after 5 retries)")
+            yield
+
+    crawler = Down({})
+    report = crawl(config, hubs=["huggingface"], crawler_factory=lambda hub, cfg: crawler)
+    assert report.status == "failed" and report.exit_code == 1
+    assert crawler.requests["listing"] == 1  # grok-2 did not try again
+    assert report.errors == ["grok-1 on huggingface: cannot reach the hub (gave up after 5 "
+                             "retries) (not tried for grok-2)"]
