@@ -38,7 +38,7 @@ from crawlers.base import (
 from db import repository as repo
 from db.session import open_database, session_scope
 from tracker.config import Config, ConfigError
-from tracker.errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
+from tracker.errors import EXIT_FAILED, EXIT_HUB, EXIT_OK, EXIT_PARTIAL
 
 log = logging.getLogger("tracker.crawl")
 
@@ -83,10 +83,13 @@ class CrawlReport:
     errors: list[str] = field(default_factory=list)
     warnings: int = 0
     license_issues: dict[str, int] = field(default_factory=dict)
+    # failed only because the hubs could not be reached or rate-limited beyond the ceiling
+    hubs_down: bool = False
 
     @property
     def exit_code(self) -> int:
-        return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(self.status, EXIT_FAILED)
+        failed = EXIT_HUB if self.hubs_down else EXIT_FAILED
+        return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(self.status, failed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -210,6 +213,7 @@ class _Crawl:
         self.failed: set[tuple[str, str]] = set()  # (root, hub) that did not finish
         self.etags: dict[str, TrackedCache] = {}  # hub -> ETag store, saved at the end
         self.down: set[str] = set()  # hubs found unreachable or rate-limited in this run
+        self.stored = 0  # records committed in this run: with any, a failing run is partial
 
     def run(self) -> CrawlReport:
         with session_scope(self.engine) as session:
@@ -247,6 +251,9 @@ class _Crawl:
                 dict(sorted(self.requests.items())),
                 self.errors,
                 self.warnings,
+                hubs_down=status == "failed"
+                and bool(self.failed)
+                and all(hub in self.down for _, hub in self.failed),
             )
             self._finish(report)
         log.info("run %d: %s, %d requests", self.run_id, status, sum(self.requests.values()))
@@ -258,9 +265,9 @@ class _Crawl:
             self.errors.append("stopped by signal before the run completed")
         if not self.errors:
             return "ok"
-        if attempted and len(self.failed) >= attempted:
+        if attempted and len(self.failed) >= attempted and not self.stored:
             return "failed"
-        return "partial"
+        return "partial"  # what was found before the failure is kept
 
     def _finish(self, report: CrawlReport) -> None:
         from graph.build import refresh_license_issues
@@ -475,6 +482,7 @@ class _Crawl:
                     self.counts[name].seen = len(seen)
             counts.changed += len(written.changed)
             counts.renamed += len(written.renamed)
+            self.stored += len(rows)
             repo.replace_files(
                 session,
                 {

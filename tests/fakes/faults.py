@@ -4,8 +4,9 @@ A `FaultQueue` holds per-matcher FIFO queues; each request the fake hub receives
 next fault whose matcher fits (a request kind such as "listing", an exact path, a compiled
 regex searched in the path, or a predicate on `Request`). Faults: `Reply` (any status, headers
 and body: `rate_limited()`, `retry_after()`, `server_error()`), `Hang` (hold the request, then
-answer), `Reset` (TCP reset, no answer) and `Truncate` (the real body cut short, with an honest
-Content-Length for broken JSON or a lying one for a connection that ends early).
+answer), `Pause` (hold it until the test says so, telling the test it got there: a kill lands
+at an exact request), `Reset` (TCP reset, no answer) and `Truncate` (the real body cut short,
+with an honest Content-Length for broken JSON or a lying one for a connection that ends early).
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ class Hang:
 
 
 @dataclass
+class Pause:
+    """Set `reached`, then hold the request until `release` is set (or the hub stops), then
+    answer it normally. One Pause queued many times holds every request it matches."""
+
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class Reset:
     """Drop the connection with a TCP reset, without answering."""
 
@@ -66,7 +76,7 @@ class Truncate:
     honest_length: bool = True
 
 
-Fault = Reply | Hang | Reset | Truncate
+Fault = Reply | Hang | Pause | Reset | Truncate
 Matcher = str | re.Pattern[str] | Callable[[Request], bool]
 
 

@@ -20,8 +20,9 @@ in `hub.log`; routes the Hub does not have land in `hub.unexpected`.
 Faults (tests/fakes/faults.py): `hub.faults.add(match, *faults)` queues canned misbehaviour
 for the requests `match` selects (a kind, a path, a regex or a predicate); each matching
 request takes the next one. `Reply` (any status and headers: `rate_limited()`,
-`retry_after()`, `server_error()`), `Hang`, `Reset` (connection reset) and `Truncate` (body
-cut, lying or honest Content-Length).
+`retry_after()`, `server_error()`), `Hang`, `Pause` (hold until released, for a kill at an
+exact request), `Reset` (connection reset) and `Truncate` (body cut, lying or honest
+Content-Length).
 
 Use it as a context manager or with start()/stop(); `hub.url` is the endpoint. From another
 process: `python -m tests.fakes.hf_hub --family 10000` serves a synthetic family, and
@@ -46,6 +47,7 @@ from tests.fakes.faults import (  # noqa: F401 - re-exported for tests
     FaultQueue,
     Hang,
     Matcher,
+    Pause,
     Reply,
     Request,
     Reset,
@@ -363,6 +365,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if isinstance(fault, Hang):
             hub._stopping.wait(fault.seconds)
+        if isinstance(fault, Pause):
+            fault.reached.set()
+            while not (fault.release.wait(0.05) or hub._stopping.is_set()):
+                pass
         if isinstance(fault, Reply):
             body_ = fault.body
             if isinstance(body_, dict | list):

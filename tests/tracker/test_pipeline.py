@@ -219,7 +219,7 @@ def test_an_unreachable_hub_is_not_waited_on_again_for_later_roots(config):
 
     crawler = Down({})
     report = crawl(config, hubs=["huggingface"], crawler_factory=lambda hub, cfg: crawler)
-    assert report.status == "failed" and report.exit_code == 1
+    assert report.status == "failed" and report.exit_code == 6  # EXIT_HUB: nothing reached
     assert crawler.requests["listing"] == 1  # grok-2 did not try again
     assert report.errors == ["grok-1 on huggingface: cannot reach the hub (gave up after 5 "
                              "retries) (not tried for grok-2)"]
