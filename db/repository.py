@@ -149,6 +149,29 @@ def finish_run(
     )
 
 
+def abandon_runs(session: Session, *, now: datetime, by_run: int) -> list[CrawlRun]:
+    """Mark `failed` every run but `by_run` still `running`, saying so in its errors.
+
+    Call it holding the crawl lock: no other crawl is alive then, so a run still `running`
+    is one whose process died (SIGKILL, OOM, a reboot) before it could record its end.
+    """
+    dead = list(
+        session.scalars(
+            select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.id != by_run)
+        )
+    )
+    for run in dead:
+        run.status = "failed"
+        run.finished_at = now
+        run.errors = [
+            *(run.errors or []),
+            f"never finished: its crawl ({run.holder or 'unknown'}) died before recording an "
+            f"end; marked failed by run {by_run}",
+        ]
+    session.flush()
+    return dead
+
+
 def add_warnings(session: Session, run_id: int, warnings: Iterable[tuple[str | None, str]]) -> None:
     rows = [{"run_id": run_id, "repo": repo, "message": msg[:2000]} for repo, msg in warnings]
     if rows:

@@ -220,6 +220,14 @@ class _Crawl:
             self.run_id = repo.start_run(
                 session, now=self.clock(), roots=self.roots, hubs=self.hubs, holder=holder_name()
             )
+            # we hold the lock, so a run still `running` is a crawl that died (SIGKILL, reboot)
+            for dead in repo.abandon_runs(session, now=self.clock(), by_run=self.run_id):
+                log.warning(
+                    "run %d (%s, started %s) never finished: its crawl died; marked failed",
+                    dead.id,
+                    dead.holder or "unknown holder",
+                    dead.started_at.strftime("%Y-%m-%d %H:%M UTC"),
+                )
         log.info(
             "run %d: crawling %s on %s", self.run_id, ", ".join(self.roots), ", ".join(self.hubs)
         )
@@ -439,17 +447,21 @@ class _Crawl:
         warnings: list[CrawlWarning] = []
         try:
             for item in items:
+                # A batch ends only before a record: a record and the claims yielded after it
+                # (its parents) commit together. A crash between them would store a member
+                # without its edges, and the next crawl, seeing it unchanged, would not read
+                # it again to find them (tests/tracker/test_crash.py).
+                if isinstance(item, RepoRecord) and len(records) + len(claims) >= self.batch_size:
+                    self._flush(root_name, records, claims, warnings)
+                    records, claims, warnings = [], [], []
+                    if self.stop.is_set():
+                        break
                 if isinstance(item, RepoRecord):
                     records.append(item)
                 elif isinstance(item, LineageClaim):
                     claims.append(item)
                 elif isinstance(item, CrawlWarning):
                     warnings.append(item)
-                if len(records) + len(claims) >= self.batch_size:
-                    self._flush(root_name, records, claims, warnings)
-                    records, claims, warnings = [], [], []
-                    if self.stop.is_set():
-                        break
         finally:
             # what a hub gave before it failed is kept (a partial run loses nothing)
             self._flush(root_name, records, claims, warnings)
