@@ -11,12 +11,13 @@ and `base_model_relation`; the Hub mirrors them as tags `base_model:<parent>` an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from crawlers.base import FileRecord, Relation, RepoRecord, is_valid_repo_id
+from crawlers.base import FileRecord, Relation, RepoRecord, clean_text, is_valid_repo_id
 
 # What every listing and model_info asks for: enough for a RepoRecord without another call.
 EXPAND: tuple[str, ...] = (
@@ -93,6 +94,7 @@ _HF_URL_PREFIXES = (
 )
 _MAX_PARENTS = 64
 _MAX_TAGS = 500
+_SHA = re.compile(r"^[0-9a-fA-F]{1,64}$")  # a commit id: it goes into URLs as a revision
 
 
 @dataclass(frozen=True)
@@ -164,17 +166,19 @@ def parse_repo(data: object, *, hub_url: str) -> Listed:
     config = data.get("config")
     if not isinstance(config, Mapping):
         config = {}
-    tags = _strings(data.get("tags"))[:_MAX_TAGS]
+    tags = [_clean(t, 300, "a tag", warnings) for t in _strings(data.get("tags"))[:_MAX_TAGS]]
     siblings = _siblings(data.get("siblings"))
     card_parents = _card_parents(card.get("base_model"), warnings)
     card_relation = card.get("base_model_relation")
     if card_relation is not None and not isinstance(card_relation, str):
         warnings.append("base_model_relation is not a string: ignored")
         card_relation = None
+    if card_relation is not None:  # it is quoted in edge evidence
+        card_relation = _clean(card_relation, 40, "base_model_relation", warnings)
     if card_relation and card_relation.strip().lower() not in RELATION_WORDS:
         warnings.append(f"unknown base_model_relation {card_relation[:40]!r}: ignored")
-    safetensors = _safetensors(data.get("safetensors"))
-    gguf = _gguf(data.get("gguf"))
+    safetensors = _safetensors(data.get("safetensors"), warnings)
+    gguf = _gguf(data.get("gguf"), warnings)
     parameters = (safetensors or {}).get("total") or (gguf or {}).get("total") or 0
     gated = data.get("gated")
     record = RepoRecord(
@@ -182,21 +186,28 @@ def parse_repo(data: object, *, hub_url: str) -> Listed:
         repo_id=repo_id,
         url=f"{hub_url.rstrip('/')}/{repo_id}",
         status="gated" if gated not in (None, False, "false", "") else "active",
-        sha=data["sha"] if isinstance(data.get("sha"), str) else None,
+        sha=_sha(data.get("sha"), warnings),
         created_at=_datetime(data.get("createdAt"), "createdAt", warnings),
         last_modified=_datetime(data.get("lastModified"), "lastModified", warnings),
         downloads=_count(data.get("downloads")),
         likes=_count(data.get("likes")),
         gated=gated not in (None, False, "false", ""),
         license_raw=_license(card, tags, warnings),
-        architectures=tuple(_strings(config.get("architectures"))[:20]),
-        model_type=config["model_type"] if isinstance(config.get("model_type"), str) else None,
+        architectures=tuple(
+            _clean(a, 200, "config architectures", warnings)
+            for a in _strings(config.get("architectures"))[:20]
+        ),
+        model_type=(
+            _clean(config["model_type"], 100, "config model_type", warnings)
+            if isinstance(config.get("model_type"), str)
+            else None
+        ),
         formats=formats_of(tags, siblings or ()),
         parameters=int(parameters),
         tags=tuple(tags),
         gguf=gguf,
         safetensors=safetensors,
-        extra=_extra(data, card, card_parents, card_relation),
+        extra=_extra(data, card, card_parents, card_relation, warnings),
     )
     tag_parents, tag_relations = _tag_relations(tags)
     return Listed(
@@ -238,7 +249,8 @@ def file_records(items: Iterable[object]) -> tuple[list[FileRecord], int]:
             bad += not isinstance(item, Mapping)
             continue
         path, size, lfs = item.get("path"), item.get("size"), item.get("lfs")
-        if not isinstance(path, str) or not path or len(path) > 1000:
+        # a path is an identity: one holding NUL or a lone surrogate is unusable, not fixable
+        if not isinstance(path, str) or not path or len(path) > 1000 or clean_text(path) != path:
             bad += 1
             continue
         sha256 = lfs.get("oid") if isinstance(lfs, Mapping) else None
@@ -277,8 +289,30 @@ def _strings(value: object) -> list[str]:
     return []
 
 
+def _clean(value: str, limit: int, what: str, warnings: list[str] | None) -> str:
+    """`clean_text`, with a warning saying what was replaced or cut."""
+    text = clean_text(value, limit)
+    if text != value and warnings is not None:
+        if clean_text(value) != value:
+            warnings.append(f"{what} holds control characters or lone surrogates: replaced")
+        if len(value) > limit:
+            warnings.append(f"{what} is {len(value)} characters long: cut to {limit}")
+    return text
+
+
+def _sha(value: object, warnings: list[str]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and _SHA.match(value):
+        return value
+    warnings.append(f"sha {str(value)[:80]!r} is not a commit id: ignored")
+    return None
+
+
 def _count(value: object) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+    """A count or size: a positive int a BIGINT column holds, else 0."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+    return value if ok else 0  # type: ignore[return-value]
 
 
 def _datetime(value: object, name: str, warnings: list[str]) -> datetime | None:
@@ -346,14 +380,14 @@ def _license(card: Mapping[str, Any], tags: list[str], warnings: list[str]) -> d
     for key in ("license", "license_name", "license_link"):
         value = card.get(key)
         if isinstance(value, str):
-            raw[key] = value[:200]
+            raw[key] = _clean(value, 200, f"card {key}", warnings)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            raw[key] = [v[:200] for v in value[:10]]
+            raw[key] = [_clean(v, 200, f"card {key}", warnings) for v in value[:10]]
         elif value is not None:
             warnings.append(f"card {key} is a {type(value).__name__}: ignored")
     tag = next((t[len("license:") :] for t in tags if t.startswith("license:")), None)
     if tag:
-        raw["tag"] = tag[:200]
+        raw["tag"] = clean_text(tag, 200)
     return raw
 
 
@@ -368,23 +402,24 @@ def _siblings(value: object) -> tuple[str, ...] | None:
     return tuple(names)
 
 
-def _safetensors(value: object) -> dict[str, object] | None:
+def _safetensors(value: object, warnings: list[str] | None = None) -> dict[str, object] | None:
     if not isinstance(value, Mapping):
         return None
     params = value.get("parameters")
     clean = {k: _count(v) for k, v in params.items()} if isinstance(params, Mapping) else {}
     total = _count(value.get("total")) or sum(clean.values())
-    return {"parameters": {str(k)[:40]: v for k, v in clean.items()}, "total": total}
+    names = {k: _clean(str(k), 40, "a safetensors dtype", warnings) for k in clean}
+    return {"parameters": {names[k]: v for k, v in clean.items()}, "total": total}
 
 
-def _gguf(value: object) -> dict[str, object] | None:
+def _gguf(value: object, warnings: list[str] | None = None) -> dict[str, object] | None:
     if not isinstance(value, Mapping):
         return None
     out: dict[str, object] = {"total": _count(value.get("total"))}
     for key in ("architecture", "context_length"):
         item = value.get(key)
         if isinstance(item, str):
-            out[key] = item[:100]
+            out[key] = _clean(item, 100, f"gguf {key}", warnings)
         elif isinstance(item, int) and not isinstance(item, bool):
             out[key] = item
     return out
@@ -395,11 +430,12 @@ def _extra(
     card: Mapping[str, Any],
     card_parents: tuple[str, ...],
     card_relation: str | None,
+    warnings: list[str] | None = None,
 ) -> dict[str, object]:
     extra: dict[str, object] = {}
     for key in ("author", "library_name", "pipeline_tag"):
         if isinstance(data.get(key), str):
-            extra[key] = data[key][:200]
+            extra[key] = _clean(data[key], 200, key, warnings)
     if data.get("disabled") is True:
         extra["disabled"] = True
     if card_parents:

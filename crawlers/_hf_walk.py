@@ -58,6 +58,7 @@ class Expansion:
     files: list[FileRecord] | None = None  # None: not listed (sha unchanged)
     card_text: str | None = None
     gone: bool = False  # 404 between the listing and now
+    unread: bool = False  # the file list could not be read: keep the stored sha and files
     moved_to: str | None = None  # renamed between the listing and now
     children: list[tuple[str, list[object]]] = field(default_factory=list)  # (listed under, raw)
     warnings: list[str] = field(default_factory=list)
@@ -121,6 +122,8 @@ class Walk:
             changes.update(repo_id=out.moved_to, url=f"{self.hub_url}/{out.moved_to}")
         if node.renamed_from:
             changes.update(renamed_from=node.renamed_from, status="renamed")
+        if out.unread:  # the next crawl must see a change and list the files again
+            changes["sha"] = self.ctx.known_shas.get(record.repo_id)
         if out.gone:
             changes["status"] = "removed"
             out.warnings.append("listed by the hub, then gone when its files were fetched")

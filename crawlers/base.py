@@ -48,6 +48,21 @@ def is_valid_repo_id(repo_id: object) -> bool:
     return isinstance(repo_id, str) and bool(_REPO_ID.match(repo_id)) and ".." not in repo_id
 
 
+# NUL and the other C0 controls but tab and newlines (terminal escapes among them), and lone
+# surrogates (a JSON "\ud800" escape decodes to one): no database, terminal or UTF-8 encoder
+# takes them as they are.
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def clean_text(value: str, limit: int | None = None) -> str:
+    """A hub string as the tracker keeps it: unsafe characters replaced, visibly, by U+FFFD,
+    and at most `limit` characters (a cut one ends with an ellipsis)."""
+    text = _UNSAFE.sub("\ufffd", value)
+    if limit is not None and len(text) > limit:
+        text = text[: max(0, limit - 1)] + "\u2026"
+    return text
+
+
 def node_key(hub: str, repo_id: str) -> str:
     """The identity of a node: `<hub>:<repo_id>` (SPEC.md)."""
     return f"{hub}:{repo_id}"

@@ -55,6 +55,7 @@ from crawlers.base import (  # noqa: E402
     CrawlWarning,
     FileRecord,
     HubError,
+    HubUnavailable,
     LineageClaim,
     RepoRecord,
     TokenRejected,
@@ -75,6 +76,11 @@ class _Cancelled(Exception):
 
 class _BadJSON(Exception):
     """A body that is not the JSON we asked for (truncated, HTML from a proxy...)."""
+
+
+class _Unreadable(HubError):
+    """An answer still not the JSON asked for after every retry: bad data of one repo (its
+    file list, its children listing), a warning on that repo, not the end of the crawl."""
 
 
 class HuggingFaceCrawler(Crawler):
@@ -189,7 +195,7 @@ class HuggingFaceCrawler(Crawler):
             except _GONE:
                 yield CrawlWarning(f"root {repo_id} does not exist on {self.endpoint}", repo=key)
                 listed = Listed(RepoRecord(self.hub, repo_id, self._url(repo_id), "removed"))
-            except ValueError as exc:
+            except (ValueError, _Unreadable) as exc:
                 yield CrawlWarning(f"root {repo_id}: unreadable metadata ({exc})", repo=key)
                 listed = Listed(RepoRecord(self.hub, repo_id, self._url(repo_id)))
             node = Node(listed, is_root=True)
@@ -220,10 +226,18 @@ class HuggingFaceCrawler(Crawler):
                 out.warnings.append("the hub refused the file list (gated repo)")
             except _GONE:
                 out.gone = True
+            except _Unreadable as exc:
+                # files unknown this time: keep the stored ones, and the stored sha, so the
+                # next crawl lists them again (tests/tracker/test_bad_data.py)
+                out.files, out.unread = None, True
+                out.warnings.append(f"file list skipped: {exc}")
         # A member renamed since the listing keeps children that declare its former id.
         names = [out.moved_to or record.repo_id, record.repo_id, *node.aliases]
         for parent_id in dict.fromkeys(names):
-            out.children.append((parent_id, self._children(parent_id)))
+            try:
+                out.children.append((parent_id, self._children(parent_id)))
+            except _Unreadable as exc:
+                out.warnings.append(f"children listing skipped: {exc}")
         return out
 
     def _discover(
@@ -280,6 +294,8 @@ class HuggingFaceCrawler(Crawler):
                 files, _, _ = self._tree(repo_id, None)
         except (GatedRepoError, *_GONE) as exc:
             raise RepoGone(type(exc).__name__) from exc
+        except _Unreadable as exc:
+            raise RepoGone(str(exc)) from exc
         return files
 
     def read_file(self, repo_id: str, revision: str | None, path: str, limit: int) -> bytes | None:
@@ -307,6 +323,10 @@ class HuggingFaceCrawler(Crawler):
                     listed = self._info(written)
                 except GatedRepoError:
                     listed = Listed(RepoRecord(self.hub, written, self._url(written), "gated"))
+                except _Unreadable as exc:
+                    for child in children:
+                        yield CrawlWarning(f"declared base model {written}: {exc}", child.key)
+                    continue
                 except (*_GONE, ValueError):
                     for child in children:
                         yield CrawlWarning(
@@ -426,7 +446,7 @@ class HuggingFaceCrawler(Crawler):
                 return
             data, response = self._get_json(kind, what, next_url, params)
             if not isinstance(data, list):
-                raise HubError(f"{what}: expected a JSON list", hub=self.hub)
+                raise _Unreadable(f"{what}: expected a JSON list", hub=self.hub)
             yield data, response
             link = response.links.get("next", {}).get("url")
             next_url, params = (self._on_endpoint(link) if link else None), None
@@ -456,9 +476,14 @@ class HuggingFaceCrawler(Crawler):
             except ValueError as exc:
                 raise _BadJSON(f"unreadable JSON ({exc})") from exc
 
-        return self.policy.call(
-            call, what=what, classify=self._classify, on_attempt=lambda: self._count(kind)
-        )
+        try:
+            return self.policy.call(
+                call, what=what, classify=self._classify, on_attempt=lambda: self._count(kind)
+            )
+        except HubUnavailable as exc:
+            if isinstance(exc.__cause__, _BadJSON):  # answered every time, never readably
+                raise _Unreadable(str(exc), hub=self.hub) from exc
+            raise
 
     def _classify(self, exc: BaseException) -> Retry | None:
         """Which failures are transient; the rest are data (None) or our errors (raised)."""

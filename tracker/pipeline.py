@@ -33,6 +33,7 @@ from crawlers.base import (
     RepoRecord,
     RootSpec,
     TokenRejected,
+    clean_text,
     node_key,
 )
 from db import repository as repo
@@ -498,7 +499,7 @@ class _Crawl:
             repo.replace_files(
                 session,
                 {
-                    written.ids[r.key]: [vars(f) for f in r.files]
+                    written.ids[r.key]: [_file_row(f) for f in r.files]
                     for r in records
                     if r.files is not None
                 },
@@ -526,7 +527,11 @@ class _Crawl:
             edge_rows, bad = self._edge_rows(session, claims, written.ids)
             repo.upsert_edges(session, edge_rows, now=now, run_id=self.run_id)
             skipped = [(w.repo, w.message) for w in warnings] + bad
-            repo.add_warnings(session, self.run_id, skipped)
+            repo.add_warnings(
+                session,
+                self.run_id,
+                [(_text(key, 300), clean_text(str(message), 2000)) for key, message in skipped],
+            )
             self.warnings += len(skipped)
         if self.lock is not None and hasattr(self.lock, "heartbeat"):
             self.lock.heartbeat()
@@ -553,11 +558,38 @@ class _Crawl:
                     "relation": claim.relation,
                     "source": claim.source,
                     "confidence": float(min(1.0, max(0.0, claim.confidence))),
-                    "evidence": claim.evidence[:1000],
-                    "declared_relation": claim.declared_relation,
+                    "evidence": clean_text(str(claim.evidence), 1000),
+                    "declared_relation": _text(claim.declared_relation, 20),
                 }
             )
         return rows, bad
+
+
+# --- what the database can hold: the last guard, for every hub -----------------------------
+# Crawlers validate what they parse; here every string a hub gave is made storable whatever a
+# crawler let through: no NUL (PostgreSQL refuses it), no lone surrogate (no UTF-8 encoder takes
+# it), nothing longer than its column, no integer beyond BIGINT (tests/tracker/test_bad_data.py).
+_BIGINT = 2**63 - 1
+
+
+def _text(value: object, limit: int | None = None) -> str | None:
+    return None if value is None else clean_text(str(value), limit)
+
+
+def _int(value: object) -> int:
+    try:
+        return max(0, min(int(value), _BIGINT))  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _file_row(f: Any) -> dict[str, Any]:
+    return {
+        "path": clean_text(f.path, 1000),
+        "size": _int(f.size),
+        "sha256": _text(f.sha256, 64),
+        "blob_id": _text(f.blob_id, 64),
+    }
 
 
 def _json_safe(value: Any) -> Any:
@@ -579,17 +611,17 @@ def node_row(record: RepoRecord) -> dict[str, Any]:
         "key": record.key,
         "hub": record.hub,
         "repo_id": record.repo_id,
-        "url": record.url or default_url(record.hub, record.repo_id),
+        "url": clean_text(record.url or default_url(record.hub, record.repo_id)),
         "status": record.status,
-        "sha": record.sha,
-        "license": license_.id,
+        "sha": _text(record.sha, 64),
+        "license": clean_text(license_.id, 100),
         "license_raw": _json_safe(dict(license_.raw)),
-        "architectures": ",".join(record.architectures),
-        "model_type": record.model_type or "",
-        "formats": ",".join(sorted(set(record.formats))),
-        "parameters": int(record.parameters),
-        "downloads": int(record.downloads),
-        "likes": int(record.likes),
+        "architectures": clean_text(",".join(record.architectures)),
+        "model_type": clean_text(record.model_type or "", 100),
+        "formats": clean_text(",".join(sorted(set(record.formats)))),
+        "parameters": _int(record.parameters),
+        "downloads": _int(record.downloads),
+        "likes": _int(record.likes),
         "gated": bool(record.gated),
         "tags": _json_safe(list(record.tags)),
         "meta": _json_safe(meta),
