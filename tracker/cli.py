@@ -109,6 +109,11 @@ def crawl(config: Config, roots, hubs, fmt):
     from tracker.render import crawl_summary, dumps
 
     click.echo(dumps(report.to_dict()) if fmt == "json" else crawl_summary(report))
+    from tracker.errors import EXIT_HUB
+
+    if report.exit_code == EXIT_HUB:  # nothing reached: say so in the one line cron mails
+        click.echo(f"tracker: {report.errors[0]}. Tip: check the endpoint (HF_ENDPOINT, "
+                   "config) and the network.", err=True)
     sys.exit(report.exit_code)
 
 

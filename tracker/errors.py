@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.exc import DBAPIError
+
 from crawlers.base import HubUnavailable, RateLimited, TokenRejected
 from db.session import DatabaseError
 from graph.license_audit import RulesError
@@ -57,13 +59,33 @@ ERROR_TABLE: list[tuple[type[BaseException], int, Callable[[BaseException], str]
         EXIT_TOKEN,
         lambda e: f"{e}. Tip: check the token in the variable named by hubs.<hub>.token_env.",
     ),
+    (
+        DBAPIError,  # once open: a dropped connection, a full disk, SQLite busy past its timeout
+        EXIT_DATABASE,
+        lambda e: (
+            f"database error: {_reason(e)}. Tip: check [database].url or TRACKER_DATABASE_URL."
+        ),
+    ),
     (RateLimited, EXIT_HUB, lambda e: f"{e}. Tip: try again later or set a token."),
     (HubUnavailable, EXIT_HUB, lambda e: f"{e}. Tip: check the endpoint (HF_ENDPOINT, config)."),
 ]
 
 
+def _reason(exc: BaseException) -> str:
+    """The driver's own first line, without SQLAlchemy's statement and parameters (which may
+    hold hub data) or its background link."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def describe(exc: BaseException) -> tuple[int, str] | None:
     """(exit code, one line) for a known exception, None for a bug."""
+    if isinstance(exc, DBAPIError) and "database is locked" in _reason(exc):
+        return EXIT_LOCKED, (
+            "the database is locked by another process (SQLite waited 30 s for it); "
+            "try again when it is done"
+        )
     for exc_type, code, message in ERROR_TABLE:
         if isinstance(exc, exc_type):
             code = getattr(exc, "exit_code", code) if isinstance(exc, TrackerError) else code
