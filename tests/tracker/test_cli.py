@@ -23,10 +23,12 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture
-def crawled(sqlite_url):
-    config = load_config(overrides={"database.url": sqlite_url})
+def crawled(db_url):
+    """A crawled database, once on SQLite and once on PostgreSQL (`show` walks ancestors with
+    a recursive CTE whose types PostgreSQL checks more strictly)."""
+    config = load_config(overrides={"database.url": db_url})
     run(config, family())
-    return sqlite_url
+    return db_url
 
 
 def invoke(*args, db=None):

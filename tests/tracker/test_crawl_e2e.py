@@ -38,8 +38,8 @@ def test_two_crawls_find_the_family_and_the_second_reads_nothing_again(hub, db_u
     assert "huggingface:Lumen-Lab/OpenGrok" not in keys
 
 
-def test_crawl_command_prints_the_summary_and_exits_0(hub, sqlite_url):
-    result = CliRunner().invoke(cli, ["--database", sqlite_url, "crawl", "--hub", "huggingface"],
+def test_crawl_command_prints_the_summary_and_exits_0(hub, db_url):
+    result = CliRunner().invoke(cli, ["--database", db_url, "crawl", "--hub", "huggingface"],
                                 env={"HF_ENDPOINT": hub.url})
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("run 1: ok")
