@@ -58,8 +58,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl.retries", 5, "retries of a 5xx, timeout or dropped connection", None, int),
     Setting("crawl.timeout", 30.0, "seconds before a hub request times out", None, float),
     Setting("crawl.batch_size", 500, "records committed per transaction", None, int),
-    Setting("crawl.hubs", "huggingface,modelscope,github",
-            "hubs a crawl covers when --hub is not given (comma-separated)", "TRACKER_HUBS"),
+    Setting(
+        "crawl.hubs",
+        "huggingface,modelscope,github",
+        "hubs a crawl covers when --hub is not given (comma-separated)",
+        "TRACKER_HUBS",
+    ),
     Setting(
         "licenses.rules", "", "a rules TOML file replacing the shipped one", "TRACKER_LICENSE_RULES"
     ),
@@ -170,8 +174,7 @@ def _parse_roots(raw: Any, origin: str) -> dict[str, RootConfig]:
             raise ConfigError(f'{origin}: {key}.search_terms must be a list of words like ["grok"]')
         from graph.licenses import normalize_license_id
 
-        roots[name] = RootConfig(name, tuple(nodes), normalize_license_id(license_id),
-                                 tuple(terms))
+        roots[name] = RootConfig(name, tuple(nodes), normalize_license_id(license_id), tuple(terms))
     return roots
 
 
@@ -219,11 +222,16 @@ def load_config(
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"logging.level must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     values["logging.level"] = level
+    if values["crawl.timeout"] <= 0:
+        raise ConfigError(
+            f"crawl.timeout must be more than 0 seconds, got {values['crawl.timeout']!r}"
+        )
     hubs_wanted = [h.strip() for h in values["crawl.hubs"].split(",") if h.strip()]
     unknown_hubs = [h for h in hubs_wanted if h not in HUBS]
     if unknown_hubs or not hubs_wanted:
-        raise ConfigError(f"crawl.hubs must list hubs among {', '.join(HUBS)}, "
-                          f"got {values['crawl.hubs']!r}")
+        raise ConfigError(
+            f"crawl.hubs must list hubs among {', '.join(HUBS)}, got {values['crawl.hubs']!r}"
+        )
     values["crawl.hubs"] = ",".join(hubs_wanted)
     _validate_cron(values["schedule.cron"], values["schedule.timezone"])
 

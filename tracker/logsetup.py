@@ -137,4 +137,10 @@ def setup_logging(
     root.setLevel(level)
     for name in _QUIET:
         logging.getLogger(name).setLevel(level if level <= logging.DEBUG else logging.WARNING)
+    # huggingface_hub installs a stderr handler of its own: its lines would print twice, one
+    # copy past our redaction. Its records go through the root's handlers only.
+    hub_logger = logging.getLogger("huggingface_hub")
+    for own in list(hub_logger.handlers):
+        hub_logger.removeHandler(own)
+    hub_logger.propagate = True
     logging.captureWarnings(True)  # Python warnings go through the same redacting handlers

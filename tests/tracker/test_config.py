@@ -60,6 +60,7 @@ def test_working_directory_config_is_read(tmp_path, monkeypatch):
         ('[schedule]\ncron = "every day"\n', 'has 2 fields; expected 5 fields'),
         ('[schedule]\ncron = "61 4 * * *"\n', "not a valid cron line"),
         ('[crawl]\nhubs = "huggingface,gitlab"\n', "crawl.hubs must list hubs among"),
+        ("[crawl]\ntimeout = 0\n", "crawl.timeout must be more than 0 seconds"),
         ('[hubs.huggingface]\nendpoint = "ftp://x"\n', "must be an http(s) URL"),
         ('[hubs.hugingface]\nendpoint = "http://x"\n', "unknown key hubs.hugingface"),
     ],

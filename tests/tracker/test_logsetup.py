@@ -79,3 +79,16 @@ def test_an_unwritable_log_file_is_a_config_error(tmp_path, restore_root_logger)
     config = configured(tmp_path, **{"logging.file": str(blocker / "tracker.log")})
     with pytest.raises(ConfigError, match="logging.file: cannot write .*not-a-dir"):
         setup_logging(config, stream=io.StringIO())
+
+
+def test_huggingface_hub_lines_go_through_our_redacting_handlers_only(tmp_path):
+    import logging
+
+    import huggingface_hub  # noqa: F401 - installs its own stderr handler on import
+
+    from tracker.config import load_config
+    from tracker.logsetup import setup_logging
+
+    config = load_config(environ={"HF_TOKEN": "hf_secret_value"})
+    setup_logging(config, stream=open(tmp_path / "err.txt", "w"))
+    assert logging.getLogger("huggingface_hub").handlers == []
