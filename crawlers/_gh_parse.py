@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from crawlers._rest import as_int, parse_time, text
+from crawlers._rest import answered_identity, count_field, parse_time, text
 from crawlers.base import CrawlWarning, RepoRecord, is_valid_repo_id, node_key
 
 HUB = "github"
@@ -82,21 +82,9 @@ def parse_repo(
         shown = repr(full)[:120]
         return None, [CrawlWarning(f"repo entry with full_name {shown}: not a repo id", where)]
     assert isinstance(full, str)
-    repo_id, renamed_from, status = full, None, "active"
-    if asked is not None:
-        if full.lower() == asked.lower():
-            repo_id = asked  # the id as configured; GitHub ids ignore case
-        else:
-            renamed_from, status = asked, "renamed"
+    repo_id, renamed_from, status = answered_identity(full, asked)
     key = node_key(HUB, repo_id)
     warnings: list[CrawlWarning] = []
-
-    def count(name: str) -> int:
-        value = obj.get(name)
-        n = as_int(value)
-        if n is None and value is not None:
-            warnings.append(CrawlWarning(f"{name} is {type(value).__name__}: ignored", key))
-        return n or 0
 
     def time_of(name: str) -> datetime | None:
         value = obj.get(name)
@@ -114,7 +102,8 @@ def parse_repo(
     elif lic is not None:
         warnings.append(CrawlWarning(f"license is {type(lic).__name__}: ignored", key))
     created, pushed = time_of("created_at"), time_of("pushed_at")
-    stars, forks = count("stargazers_count"), count("forks_count")
+    stars = count_field(obj, "stargazers_count", key, warnings)
+    forks = count_field(obj, "forks_count", key, warnings)
     links = {
         rel: link["full_name"]
         for rel in ("parent", "source")

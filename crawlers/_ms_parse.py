@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from crawlers._rest import as_int, parse_time, text
+from crawlers._rest import answered_identity, as_int, count_field, parse_time, text
 from crawlers.base import CrawlWarning, FileRecord, RepoRecord, is_valid_repo_id, node_key
 
 HUB = "modelscope"
@@ -113,21 +113,9 @@ def parse_model(
     if not is_valid_repo_id(mid):
         return None, [CrawlWarning(f"model entry with id {repr(mid)[:120]}: not a repo id", where)]
     assert isinstance(mid, str)
-    repo_id, renamed_from, status = mid, None, "active"
-    if asked is not None:
-        if mid.lower() == asked.lower():
-            repo_id = asked
-        else:
-            renamed_from, status = asked, "renamed"
+    repo_id, renamed_from, status = answered_identity(mid, asked)
     key = node_key(HUB, repo_id)
     warnings: list[CrawlWarning] = []
-
-    def count(name: str) -> int:
-        value = m.get(name)
-        n = as_int(value)
-        if n is None and value is not None:
-            warnings.append(CrawlWarning(f"{name} is {type(value).__name__}: ignored", key))
-        return n or 0
 
     def time_of(name: str) -> datetime | None:
         value = m.get(name)
@@ -162,8 +150,8 @@ def parse_model(
         status=status,
         created_at=time_of("created_at"),
         last_modified=time_of("last_modified"),
-        downloads=count("downloads"),
-        likes=count("likes"),
+        downloads=count_field(m, "downloads", key, warnings),
+        likes=count_field(m, "likes", key, warnings),
         gated=gated,
         license_raw=license_raw,
         tags=tag_list,

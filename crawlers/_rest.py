@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import requests
 
 from crawlers._http import Retry, RetryPolicy, wait_from_headers
-from crawlers.base import HubError, RateLimited, TokenRejected
+from crawlers.base import CrawlWarning, HubError, RateLimited, TokenRejected
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,29 @@ def as_int(value: object) -> int | None:
     if isinstance(value, float) and value.is_integer() and value >= 0:
         return int(value)
     return None
+
+
+def count_field(obj: Mapping[str, Any], name: str, key: str,
+                warnings: list[CrawlWarning]) -> int:
+    """`obj[name]` as a count; 0 when absent, 0 and a warning on `key` when not a count."""
+    value = obj.get(name)
+    n = as_int(value)
+    if n is None and value is not None:
+        warnings.append(CrawlWarning(f"{name} is {type(value).__name__}: ignored", key))
+    return n or 0
+
+
+def answered_identity(found: str, asked: str | None) -> tuple[str, str | None, str]:
+    """(repo_id, renamed_from, status) for the id a hub answered when `asked` was requested.
+
+    Both hubs match ids without regard to case, so the configured spelling is kept; any other
+    id means the repo was renamed.
+    """
+    if asked is None:
+        return found, None, "active"
+    if found.lower() == asked.lower():
+        return asked, None, "active"
+    return found, asked, "renamed"
 
 
 def text(value: object, limit: int = 300) -> str | None:
