@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
+from graph.export import EXPORTERS
 from tracker import __version__
 from tracker.config import Config, load_config
 
@@ -192,7 +193,7 @@ def changes(config: Config, since, root, fmt):
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json", "csv"]),
+@click.option("--format", "fmt", type=click.Choice(list(EXPORTERS)),
               default="graphml", show_default=True, help=FORMAT_HELP)
 @click.option("--root", help="only this root's family")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",

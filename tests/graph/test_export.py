@@ -31,6 +31,7 @@ from graph.export import (
     REPLACEMENT,
     ExportError,
     export,
+    format_for_path,
     normalize,
     sanitize,
     sanitize_key,
@@ -540,3 +541,16 @@ def test_any_string_reads_back_sanitized_from_graphml_in_both_readers(name, evid
             assert nodes[clean]["license"] == sanitize(evidence)
             assert edges[ROOT, clean]["evidence"] == sanitize(evidence)
             assert attrs["roots"] == sanitize(name)
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+def test_every_format_is_registered_with_its_suffixes():
+    for name, exporter in EXPORTERS.items():
+        assert exporter.name == name
+        assert exporter.suffixes[0] == exporter.suffix
+        assert format_for_path(f"out/family{exporter.suffix.upper()}") == name
+    assert format_for_path("grok.zip") == "csv"
+    assert format_for_path("grok") is None
+    assert format_for_path("grok.txt") is None

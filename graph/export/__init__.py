@@ -1,0 +1,105 @@
+"""The lineage graph as files for researchers, one module per format, and the one entry point
+`export()`.
+
+A new format is one module here holding a class with `name`, `suffix`, `suffixes`,
+`write(graph, stream)` and `save(graph, path)` (see `common.Exporter`; `common.SingleFile`
+gives `save` to a one-file format), and one line in `EXPORTERS` below. Every format receives
+the same `ExportGraph` from `common.normalize()`: the attributes of SPEC.md's export schema,
+typed, sanitized, never None.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from graph.export.common import (
+    EDGE_FIELDS,
+    EXPORT_SCHEMA_VERSION,
+    GRAPH_FIELDS,
+    NODE_FIELDS,
+    REPLACEMENT,
+    Exporter,
+    ExportError,
+    ExportGraph,
+    normalize,
+    sanitize,
+    sanitize_key,
+)
+from graph.export.csv import CSVExporter
+from graph.export.gexf import GEXFExporter
+from graph.export.graphml import GraphMLExporter
+from graph.export.json import JSONExporter
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = [
+    "EDGE_FIELDS",
+    "EXPORTERS",
+    "EXPORT_SCHEMA_VERSION",
+    "GRAPH_FIELDS",
+    "NODE_FIELDS",
+    "REPLACEMENT",
+    "ExportError",
+    "ExportGraph",
+    "Exporter",
+    "export",
+    "format_for_path",
+    "normalize",
+    "sanitize",
+    "sanitize_key",
+]
+
+# The registry: format name -> writer, in the order help and errors list them.
+EXPORTERS: dict[str, Exporter] = {
+    exporter.name: exporter
+    for exporter in (
+        GraphMLExporter(),
+        GEXFExporter(),
+        JSONExporter(),
+        CSVExporter(),
+    )
+}
+
+
+def format_for_path(path: str | os.PathLike[str]) -> str | None:
+    """The format whose file suffixes include `path`'s (case-insensitive), or None."""
+    suffix = Path(path).suffix.lower()
+    for name, exporter in EXPORTERS.items():
+        if suffix and suffix in exporter.suffixes:
+            return name
+    return None
+
+
+def export(
+    graph: nx.Graph,
+    fmt: str,
+    output: str | os.PathLike[str] | BinaryIO,
+    *,
+    now: datetime | None = None,
+) -> list[Path]:
+    """Write `graph` in format `fmt` (a key of `EXPORTERS`) to `output`: a path (written
+    atomically; returns the files written) or a binary stream such as `sys.stdout.buffer`
+    (left open; returns []). `"-"` means stdout. Raises ExportError for values the schema
+    cannot hold, ValueError for an unknown format."""
+    exporter = EXPORTERS.get(fmt)
+    if exporter is None:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}")
+    data = normalize(graph, now=now)
+    if isinstance(output, str) and output == "-":
+        output = sys.stdout.buffer
+    if isinstance(output, (str, os.PathLike)):
+        return exporter.save(data, Path(output))
+    if isinstance(output, io.TextIOBase):
+        if not hasattr(output, "buffer"):
+            raise TypeError("export needs a binary stream (e.g. sys.stdout.buffer)")
+        output.flush()
+        output = output.buffer
+    exporter.write(data, output)
+    output.flush()
+    return []
