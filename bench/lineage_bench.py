@@ -67,7 +67,7 @@ def time_query(path: Path, repeat: int = 5) -> tuple[float, float, int]:
     """Median seconds of the SQL alone (execute + fetch every row) and of `descendants()`."""
     from sqlalchemy import bindparam, text
 
-    from graph.queries import _SELECT, _WALK, descendants
+    from db.lineage import _SELECT, _WALK, descendants
 
     engine = open_database(f"sqlite:///{path}")
     statement = text(_WALK + _SELECT).bindparams(bindparam("start", expanding=True))

@@ -105,7 +105,7 @@ class Edge(Base):
     __table_args__ = (
         UniqueConstraint("parent_id", "child_id", name="uq_edges_parent_child"),
         Index("ix_edges_child", "child_id"),
-        # covering index for the lineage walk (graph/queries.py): no table lookups
+        # covering index for the lineage walk (db/lineage.py): no table lookups
         Index("ix_edges_walk", "parent_id", "child_id", "relation", "source", "confidence"),
     )
 
@@ -203,7 +203,7 @@ class RunWarning(Base):
 
 
 class CrawlLock(Base):
-    """At most one row per lock name: who crawls this database now (see tracker/lock.py).
+    """At most one row per lock name: who crawls this database now (see db/lock.py).
 
     On SQLite the row is the lock: `machine`/`pid`/`pid_started` let a taker on the same
     machine see that the holder died, `heartbeat_at` lets any other taker see that it went

@@ -505,6 +505,39 @@ def files_of(session: Session, node_ids_: Iterable[int]) -> dict[int, list[File]
     return out
 
 
+def aliases_of_nodes(session: Session, node_ids_: Iterable[int]) -> dict[int, list[str]]:
+    """node id -> the former keys it is also known by."""
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(sorted(node_ids_)):
+        for alias in session.scalars(select(Alias).where(Alias.node_id.in_(chunk))):
+            out.setdefault(alias.node_id, []).append(alias.key)
+    return out
+
+
+def edges_into(session: Session, node_ids_: Iterable[int]) -> list[Edge]:
+    """Every edge whose child is one of the nodes, in child id order of their chunks."""
+    out: list[Edge] = []
+    for chunk in _chunks(sorted(node_ids_)):
+        out.extend(session.scalars(select(Edge).where(Edge.child_id.in_(chunk))))
+    return out
+
+
+def store_license_issues(session: Session, flags: Mapping[str, str]) -> None:
+    """Set each node's license issue codes (key -> comma-separated codes); a node not in
+    `flags` is cleared. Only rows whose codes change are written."""
+    stored = dict(session.execute(select(Node.key, Node.license_issues)).all())
+    changed = [{"k": k, "v": v} for k, v in flags.items() if stored.get(k, "") != v]
+    changed += [{"k": k, "v": ""} for k, v in stored.items() if v and k not in flags]
+    if changed:
+        table = Node.__table__
+        session.connection().execute(
+            table.update()
+            .where(table.c.key == bindparam("k"))
+            .values(license_issues=bindparam("v")),
+            changed,
+        )
+
+
 def node_detail(
     session: Session, node_id: int, *, ancestors: list[tuple[int, str, int]]
 ) -> dict[str, Any]:

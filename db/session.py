@@ -23,6 +23,19 @@ class DatabaseError(Exception):
     """The database cannot be opened or used: unreachable, locked, or a bad URL."""
 
 
+# What a driver raises once the database is open (a dropped connection, a full disk, SQLite
+# busy past its timeout), named here so that callers outside db/ need not import SQLAlchemy.
+DriverError = DBAPIError
+
+
+def driver_reason(exc: BaseException) -> str:
+    """The driver's own first line, without SQLAlchemy's statement and parameters (which may
+    hold hub data) or its background link."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get WAL, foreign keys and a 30 s busy timeout."""
     try:

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy.orm import Session
+import networkx as nx
 
 from db import repository as repo
 from db import timeline
-
-if TYPE_CHECKING:
-    import networkx as nx
+from db.session import Session
 
 
 def _when(value: str) -> datetime | None:
@@ -63,8 +61,6 @@ def rewind(
 ) -> nx.DiGraph:
     """Turn `graph` (today's, built by graph.build with node ids `keys`) into the graph as of
     `at`; returns the graph (changed in place)."""
-    import networkx as nx
-
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     at = at.astimezone(UTC)
     ids = {key: node_id for node_id, key in keys.items() if key in graph}

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+import networkx as nx
 
 from db import repository as repo
-from db.models import Alias, Edge, Node
-from graph.queries import descendants
-
-if TYPE_CHECKING:
-    import networkx as nx
+from db.lineage import descendants
+from db.models import Node
+from db.session import Session
+from graph.asof import rewind
+from graph.license_audit import audit, issues_by_node, load_rules
 
 
 def _iso(value: datetime | None) -> str:
@@ -44,36 +43,28 @@ def build_graph(
     """The lineage graph of all roots (or one), attributes typed and never None, with the
     license issues found on it (`graph.licenses.LicenseIssue`). With `at`, the graph as it
     stood at that instant (graph/asof.py), audited as it was then."""
-    import networkx as nx
-
     names = [root] if root else list(roots)
     families = family_ids(session, names)
     root_ids = repo.root_members(session)
     all_ids: set[int] = set().union(*families.values()) if families else set()
     graph = nx.DiGraph(roots=",".join(names))
     keys: dict[int, str] = {}
-    aliases: dict[int, list[str]] = {}
-    for chunk in repo._chunks(sorted(all_ids)):
-        for alias in session.scalars(select(Alias).where(Alias.node_id.in_(chunk))):
-            aliases.setdefault(alias.node_id, []).append(alias.key)
+    aliases = repo.aliases_of_nodes(session, all_ids)
     for node in sorted(repo.nodes_by_id(session, all_ids), key=lambda n: n.key):
         keys[node.id] = node.key
         graph.add_node(node.key, **_node_attrs(node, families, root_ids, aliases))
-    for chunk in repo._chunks(sorted(all_ids)):
-        for edge in session.scalars(select(Edge).where(Edge.child_id.in_(chunk))):
-            if edge.parent_id in keys and edge.child_id in keys:
-                graph.add_edge(
-                    keys[edge.parent_id],
-                    keys[edge.child_id],
-                    relation=edge.relation,
-                    source=edge.source,
-                    confidence=float(edge.confidence),
-                    evidence=edge.evidence or "",
-                    first_seen=_iso(edge.first_seen),
-                )
+    for edge in repo.edges_into(session, all_ids):
+        if edge.parent_id in keys and edge.child_id in keys:
+            graph.add_edge(
+                keys[edge.parent_id],
+                keys[edge.child_id],
+                relation=edge.relation,
+                source=edge.source,
+                confidence=float(edge.confidence),
+                evidence=edge.evidence or "",
+                first_seen=_iso(edge.first_seen),
+            )
     if at is not None:
-        from graph.asof import rewind
-
         rewind(session, graph, keys, at, root_ids=root_ids, names=names)
     issues = apply_license_audit(graph, roots, names, rules_path)
     for _, data in graph.nodes(data=True):
@@ -114,8 +105,6 @@ def apply_license_audit(
     graph: nx.DiGraph, roots: Mapping[str, Any], names: list[str], rules_path: str | None = None
 ) -> list:
     """Judge every node against the roots it descends from; set `license_issues`."""
-    from graph.license_audit import audit, issues_by_node, load_rules
-
     rules = load_rules(rules_path or None)
     root_defs = {name: roots[name] for name in names if name in roots}
     issues = audit(graph, root_defs, rules)
@@ -136,15 +125,5 @@ def refresh_license_issues(
         flags[key] = data["license_issues"]
         for code in filter(None, data["license_issues"].split(",")):
             counts[code] = counts.get(code, 0) + 1
-    stored = dict(session.execute(select(Node.key, Node.license_issues)).all())
-    changed = [{"k": k, "v": v} for k, v in flags.items() if stored.get(k, "") != v]
-    changed += [{"k": k, "v": ""} for k, v in stored.items() if v and k not in flags]
-    if changed:
-        table = Node.__table__
-        session.connection().execute(
-            table.update()
-            .where(table.c.key == bindparam("k"))
-            .values(license_issues=bindparam("v")),
-            changed,
-        )
+    repo.store_license_issues(session, flags)
     return counts

@@ -1,8 +1,11 @@
 """The `tracker` command: thin click commands over the pipeline and the read side.
 
 Each command parses, calls one library function, renders. Data goes to stdout; progress and
-logs go to stderr. Errors are mapped once, in `main()`, through `tracker.errors.describe`:
+logs go to stderr. Errors are mapped once, in `main()`, through `tracker.cli_errors.describe`:
 one line, a distinct exit code, no traceback (TRACKER_DEBUG=1 shows it).
+
+Commands import the library they call when they run, not at the top, so that `tracker --help`
+and a bad flag answer without loading SQLAlchemy, NetworkX and the crawlers.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ class TrackerGroup(click.Group):
     """Applies the error table once, for every command, under CliRunner as in a shell."""
 
     def invoke(self, ctx: click.Context):
-        from tracker.errors import describe
+        from tracker.cli_errors import describe
 
         try:
             return super().invoke(ctx)
@@ -107,15 +110,16 @@ def crawl(config: Config, roots, hubs, fmt):
 
     with progress_observer() as observer:
         report = run_crawl(config, roots=roots, hubs=hubs, observer=observer)
+    from tracker.cli_errors import crawl_exit_code
+    from tracker.errors import EXIT_HUB
     from tracker.render import crawl_summary, dumps
 
     click.echo(dumps(report.to_dict()) if fmt == "json" else crawl_summary(report))
-    from tracker.errors import EXIT_HUB
-
-    if report.exit_code == EXIT_HUB:  # nothing reached: say so in the one line cron mails
+    exit_code = crawl_exit_code(report)
+    if exit_code == EXIT_HUB:  # nothing reached: say so in the one line cron mails
         click.echo(f"tracker: {report.errors[0]}. Tip: check the endpoint (HF_ENDPOINT, "
                    "config) and the network.", err=True)
-    sys.exit(report.exit_code)
+    sys.exit(exit_code)
 
 
 @cli.command()

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from crawlers.base import HUBS, is_valid_repo_id, split_key
-
-
-class ConfigError(Exception):
-    """A config file or value is wrong; the message names the key and what is expected."""
+from graph.licenses import normalize_license_id
+from tracker.cron import validate_cron
+from tracker.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -172,8 +171,6 @@ def _parse_roots(raw: Any, origin: str) -> dict[str, RootConfig]:
             raise ConfigError(f'{origin}: {key}.license must be a string like "apache-2.0"')
         if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
             raise ConfigError(f'{origin}: {key}.search_terms must be a list of words like ["grok"]')
-        from graph.licenses import normalize_license_id
-
         roots[name] = RootConfig(name, tuple(nodes), normalize_license_id(license_id), tuple(terms))
     return roots
 
@@ -285,8 +282,6 @@ def _reject_unknown(data: Mapping[str, Any], origin: str) -> None:
 
 
 def _validate_cron(line: str, timezone: str) -> None:
-    from tracker.schedule import validate_cron
-
     try:
         validate_cron(line, timezone)
     except ValueError as exc:

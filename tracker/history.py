@@ -26,8 +26,10 @@ from typing import Any
 
 from db import timeline
 from db.repository import parse_relation_text
+from graph.build import family_ids
 from tracker.config import Config
 from tracker.errors import UnknownNode
+from tracker.service import store
 
 # what the text report lists per root, in order; each key holds a list in the JSON
 SECTIONS = (
@@ -60,9 +62,6 @@ def changes(
     "since", "since_run", "latest_run", "runs", "counts", <SECTIONS>...}}}`; every item has
     `node` (current key) and `at` (when the crawl recorded it).
     """
-    from graph.build import family_ids
-    from tracker.service import store
-
     if root is not None and root not in config.roots:
         raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
     if since is not None and since.tzinfo is None:

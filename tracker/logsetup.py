@@ -14,12 +14,10 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
-from tracker.config import ConfigError
-
-if TYPE_CHECKING:
-    from tracker.config import Config
+from tracker.config import Config
+from tracker.errors import ConfigError
 
 REDACTED = "***"
 PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"

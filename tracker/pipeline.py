@@ -4,7 +4,8 @@
 walks every selected root on every selected hub, and commits what it sees in batches (one
 transaction each), so a crash loses at most one batch and a rerun repeats safely: every write
 is an upsert keyed by node key or (parent, child). A hub that fails alone makes the run
-`partial` (exit 3) and keeps everything the other hubs gave.
+`partial` and keeps everything the other hubs gave; the CLI edge maps the report to an exit
+code (tracker.cli_errors).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from crawlers import crawler_class
 from crawlers.base import (
     HUBS,
     CrawlContext,
@@ -36,10 +38,17 @@ from crawlers.base import (
     clean_text,
     node_key,
 )
+from crawlers.evidence import facts_from_files
 from db import repository as repo
+from db.lineage import descendants
+from db.lock import crawl_lock
 from db.session import open_database, session_scope
-from tracker.config import Config, ConfigError
-from tracker.errors import EXIT_FAILED, EXIT_HUB, EXIT_OK, EXIT_PARTIAL
+from db.timeline import aliases_of
+from graph.build import refresh_license_issues
+from graph.license_audit import load_rules
+from graph.licenses import normalize_license, shows_attribution
+from tracker.config import Config
+from tracker.errors import ConfigError
 
 log = logging.getLogger("tracker.crawl")
 
@@ -87,11 +96,6 @@ class CrawlReport:
     # failed only because the hubs could not be reached or rate-limited beyond the ceiling
     hubs_down: bool = False
 
-    @property
-    def exit_code(self) -> int:
-        failed = EXIT_HUB if self.hubs_down else EXIT_FAILED
-        return {"ok": EXIT_OK, "partial": EXIT_PARTIAL}.get(self.status, failed)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
@@ -108,8 +112,6 @@ CrawlerFactory = Callable[[str, Config], Crawler]
 
 
 def default_crawler_factory(hub: str, config: Config, etag_cache=None) -> Crawler:
-    from crawlers import crawler_class
-
     hub_config = config.hubs[hub]
     options = {"etag_cache": etag_cache} if hub in ("github", "modelscope") else {}
     return crawler_class(hub)(
@@ -156,8 +158,6 @@ def crawl(
                                                else configured)]
     engine = open_database(config.database_url)
     try:
-        from tracker.lock import crawl_lock
-
         with crawl_lock(engine, holder_name()) as lock:
             return _Crawl(
                 config,
@@ -279,8 +279,6 @@ class _Crawl:
         return "partial"  # what was found before the failure is kept
 
     def _finish(self, report: CrawlReport) -> None:
-        from graph.build import refresh_license_issues
-
         with session_scope(self.engine) as session:
             repo.finish_run(
                 session,
@@ -301,8 +299,6 @@ class _Crawl:
 
     def _prove_disappearances(self, crawlers: dict[str, Crawler]) -> None:
         """Members not seen this run are looked up directly; only a 404 makes them removed."""
-        from graph.queries import descendants
-
         for root_name in self.roots:
             root = self.config.roots[root_name]
             # seen under any root is seen: a merge of two roots' weights is listed under one
@@ -405,8 +401,6 @@ class _Crawl:
 
     def _terms_need_cards(self, root_license: str) -> bool:
         """Read members' cards only where the root's terms require a displayed notice."""
-        from graph.license_audit import load_rules
-
         if not hasattr(self, "_rules"):
             self._rules = load_rules(self.config.get("licenses.rules") or None)
         rule = self._rules.rule_for(root_license)
@@ -414,10 +408,6 @@ class _Crawl:
 
     def _load_members(self, root_name: str) -> dict[str, MemberFacts]:
         """What the database knows of the root's family, for verifying candidates."""
-        from crawlers.evidence import facts_from_files
-        from db.timeline import aliases_of
-        from graph.queries import descendants
-
         root = self.config.roots[root_name]
         with session_scope(self.engine) as session:
             start = list(repo.node_ids(session, root.nodes).values())
@@ -599,8 +589,6 @@ def _json_safe(value: Any) -> Any:
 
 def node_row(record: RepoRecord) -> dict[str, Any]:
     """A RepoRecord as a `nodes` row: license normalized, attribution read from the card."""
-    from graph.licenses import normalize_license, shows_attribution
-
     license_ = normalize_license(record.license_raw)
     meta = {"extra": dict(record.extra)}
     if record.gguf is not None:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
+
+from db.repository import parse_relation_text
+from tracker.history import SECTIONS
 
 
 def dumps(data: Any) -> str:
@@ -204,8 +208,6 @@ def when(iso: str | None) -> str:
     """An ISO timestamp as a person reads it: 2026-11-21 04:00 UTC."""
     if not iso:
         return "-"
-    from datetime import UTC, datetime
-
     try:
         value = datetime.fromisoformat(iso)
     except ValueError:
@@ -268,8 +270,6 @@ _TITLES = {
 
 def changes_text(result: dict[str, Any]) -> str:
     """`tracker changes` as text: per root, its window, then one section per kind of change."""
-    from tracker.history import SECTIONS
-
     lines: list[str] = []
     for name, data in result["roots"].items():
         if lines:
@@ -307,8 +307,6 @@ _STATS = ("downloads", "likes")
 
 
 def _history_text(h: dict[str, Any]) -> str:
-    from db.repository import parse_relation_text
-
     field, old, new = h["field"], h["old"], h["new"]
     if field == "repo_id":
         return f"renamed from {old} to {new}"
@@ -328,8 +326,6 @@ def _history_text(h: dict[str, Any]) -> str:
 def timeline_lines(data: dict[str, Any]) -> list[str]:
     """A node's life in time order: first seen, each change (one date per instant), last
     seen; download and like counts, which move daily, are summarized in one line."""
-    from datetime import datetime
-
     def at(iso: str) -> datetime:
         return datetime.fromisoformat(iso)
 

@@ -10,9 +10,7 @@ SIGINT and SIGTERM set a stop flag that the crawl checks between batches, so the
 transaction commits and the run ends early; then the scheduler exits 0. A second signal
 while waiting for that uses the default action (a second Ctrl-C interrupts at once).
 
-Cron lines mean what they mean to cron: APScheduler 3 counts weekdays from Monday = 0, and
-requires both the day-of-month and day-of-week fields when both are set, so `cron_trigger()`
-translates weekdays to names and builds an either-or trigger for that case, as cron does.
+What a cron line means is `tracker.cron`'s business; this module only runs the job on it.
 """
 
 from __future__ import annotations
@@ -24,24 +22,25 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from tracker.config import ConfigError
-from tracker.errors import EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, describe
+from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_SCHEDULER_STARTED
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
 
-if TYPE_CHECKING:
-    from apscheduler.schedulers.base import BaseScheduler
-    from apscheduler.triggers.base import BaseTrigger
-
-    from tracker.config import Config
+from tracker.cli_errors import crawl_exit_code, describe
+from tracker.config import Config
+from tracker.cron import cron_trigger, time_zone
+from tracker.errors import EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, ConfigError
+from tracker.pipeline import crawl
 
 log = logging.getLogger("tracker.schedule")
 
 Clock = Callable[[], datetime]
 CrawlJob = Callable[[threading.Event], int]
 JOB_ID = "crawl"
-CRON_HELP = 'expected 5 fields: minute hour day-of-month month day-of-week, e.g. "0 4 * * *"'
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron numbers: 0 (and 7) = sun
 
 
 def utcnow() -> datetime:
@@ -50,107 +49,6 @@ def utcnow() -> datetime:
 
 def _when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "never"
-
-
-# --- cron lines ---------------------------------------------------------------------------
-
-
-def _weekday(token: str, *, upper: bool = False) -> int:
-    name = token.strip().lower()
-    if name in _WEEKDAYS:
-        number = _WEEKDAYS.index(name)
-        return 7 if upper and number == 0 else number  # "fri-sun" ends on Sunday
-    if name.isdigit() and int(name) <= 7:
-        return int(name)
-    raise ValueError(f"day-of-week {token!r} is not 0-7 or sun..sat")
-
-
-def _cron_weekdays(field: str) -> str:
-    """A cron day-of-week field (0 or 7 = Sunday) as APScheduler day names."""
-    days: set[int] = set()
-    for item in field.split(","):
-        span, _, step_text = item.partition("/")
-        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
-        if step_text and step is None:
-            raise ValueError(f"day-of-week step {step_text!r} is not a positive number")
-        if span == "*":
-            first, last = 0, 7
-        elif "-" in span:
-            low, high = span.split("-", 1)
-            first, last = _weekday(low), _weekday(high, upper=True)
-            if first > last:
-                raise ValueError(f"day-of-week range {span!r} runs backwards")
-        else:
-            first = _weekday(span)
-            last = 7 if step else first  # "1/2" is "from Monday, every other day"
-        days.update(d % 7 for d in range(first, last + 1, step or 1))
-    if len(days) == 7:
-        return "*"
-    return ",".join(_WEEKDAYS[d] for d in sorted(days))
-
-
-def time_zone(name: str) -> tzinfo:
-    """The zone called `name`, or ValueError saying what a valid name looks like."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"schedule.timezone {name!r} is not a known time zone; "
-            'use a name like "UTC" or "Europe/Berlin"'
-        ) from None
-
-
-def cron_trigger(line: str, timezone: str | tzinfo = "UTC") -> BaseTrigger:
-    """The APScheduler trigger that fires when cron would fire for `line`.
-
-    Raises ValueError with a message fit for the user when the line or zone is wrong.
-    """
-    from apscheduler.triggers.combining import OrTrigger
-    from apscheduler.triggers.cron import CronTrigger
-
-    zone = time_zone(timezone) if isinstance(timezone, str) else timezone
-    fields = line.split()
-    if len(fields) != 5:
-        raise ValueError(f'schedule.cron "{line}" has {len(fields)} fields; {CRON_HELP}')
-    minute, hour, day, month, weekday = fields
-    try:
-        days_of_week = _cron_weekdays(weekday)
-        # CronTrigger.from_crontab checks the other fields; weekdays go in as names.
-        CronTrigger.from_crontab(f"{minute} {hour} {day} {month} *", timezone=zone)
-        if not day.startswith("*") and not weekday.startswith("*"):
-            # cron runs when EITHER day field matches (unless one starts with "*");
-            # APScheduler would require both.
-            return OrTrigger(
-                [
-                    CronTrigger(minute=minute, hour=hour, day=day, month=month, timezone=zone),
-                    CronTrigger(
-                        minute=minute,
-                        hour=hour,
-                        month=month,
-                        day_of_week=days_of_week,
-                        timezone=zone,
-                    ),
-                ]
-            )
-        return CronTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=days_of_week,
-            timezone=zone,
-        )
-    except ValueError as exc:
-        raise ValueError(
-            f'schedule.cron "{line}" is not a valid cron line ({exc}); {CRON_HELP}'
-        ) from None
-
-
-def validate_cron(line: str, timezone: str = "UTC") -> None:
-    """Raise ValueError saying what is wrong with the cron line or time zone; else None."""
-    cron_trigger(line, timezone)
 
 
 # --- the job ------------------------------------------------------------------------------
@@ -261,16 +159,12 @@ def scheduled_crawl(config: Config, **crawl_options: Any) -> CrawlJob:
     """
 
     def crawl_job(stop: threading.Event) -> int:
-        from tracker.pipeline import crawl
-
-        return crawl(config, stop=stop, **crawl_options).exit_code
+        return crawl_exit_code(crawl(config, stop=stop, **crawl_options))
 
     return crawl_job
 
 
 def blocking_scheduler(timezone: tzinfo) -> BaseScheduler:
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
     return BlockingScheduler(timezone=timezone)
 
 
@@ -309,9 +203,6 @@ def run_scheduler(
     exit code (0 ok, 3 partial, ...) or raises one of our errors. Returns 0 after a clean stop.
     Raises ConfigError (exit 2) for a bad cron line or time zone.
     """
-    from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_SCHEDULER_STARTED
-    from apscheduler.schedulers import SchedulerNotRunningError
-
     cron_line = str(config.get("schedule.cron"))
     zone_name = str(config.get("schedule.timezone"))
     try:

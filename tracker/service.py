@@ -15,7 +15,10 @@ from typing import Any
 
 from crawlers.base import RELATIONS
 from db import repository as repo
+from db.lineage import ancestors, descendants
 from db.session import open_database, session_scope
+from graph.build import build_graph
+from graph.export import export as write
 from tracker.config import Config
 from tracker.errors import UnknownNode
 
@@ -65,13 +68,11 @@ def resolve_target(session, config: Config, target: str) -> Target:
 def lineage(
     config: Config, target: str, *, depth: int | None = None, relations: Sequence[str] = ()
 ):
-    """All descendants of a root or node (a `graph.queries.Lineage`), optionally filtered.
+    """All descendants of a root or node (a `db.lineage.Lineage`), optionally filtered.
 
     With `relations`, only nodes whose edge to their parent has one of them are kept, plus
     the ancestors that connect them, so a tree still reads from the root.
     """
-    from graph.queries import descendants
-
     bad = [r for r in relations if r not in RELATIONS]
     if bad:
         raise UnknownNode(f"unknown relation {bad[0]!r}; one of {', '.join(RELATIONS)}")
@@ -101,8 +102,6 @@ def lineage(
 def show(config: Config, key: str) -> dict[str, Any]:
     """One node: metadata, roots and ancestors, parents and children with evidence, files,
     history."""
-    from graph.queries import ancestors
-
     with store(config) as session:
         found = resolve_target(session, config, key)
         if len(found.start_ids) != 1:
@@ -117,9 +116,6 @@ def export(
 ) -> int:
     """Write the graph in `fmt` to `output` (path or binary stream); returns the node count.
     With `at`, the graph as it stood at that instant (see graph/asof.py)."""
-    from graph.build import build_graph
-    from graph.export import export as write
-
     if root is not None and root not in config.roots:
         raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
     with store(config) as session:
@@ -136,8 +132,6 @@ def export(
 
 def licenses(config: Config, root: str | None = None) -> dict[str, Any]:
     """License issues along the lineage of all roots or one: issues and counts per code."""
-    from graph.build import build_graph
-
     if root is not None and root not in config.roots:
         raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
     names = [root] if root else list(config.roots)

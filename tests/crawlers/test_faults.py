@@ -35,6 +35,7 @@ from tests.fakes.hf_hub import (
     server_error,
 )
 from tests.tracker.snapshot import Snapshot, graph_snapshot
+from tracker.cli_errors import crawl_exit_code
 from tracker.config import load_config
 from tracker.errors import EXIT_HUB, EXIT_PARTIAL
 from tracker.pipeline import crawl
@@ -267,7 +268,7 @@ def test_a_rate_limit_beyond_the_ceiling_is_a_partial_run_that_keeps_what_it_fou
     hub.faults.add(grok2_tree, rate_limited(reset=3600))
     clock = FakeClock()
     report = run_crawl(config_for(hub, db_url, **{"crawl.max_retry_wait": 60}), clock)
-    assert (report.status, report.exit_code) == ("partial", EXIT_PARTIAL)
+    assert (report.status, crawl_exit_code(report)) == ("partial", EXIT_PARTIAL)
     assert "crawl.max_retry_wait" in " ".join(report.errors)
     assert clock.sleeps == []  # never waited: the hub asked for more than the ceiling
     partial = graph_snapshot(db_url, hub.url)
@@ -287,7 +288,7 @@ def test_a_rate_limit_mid_family_keeps_what_was_found_and_the_run_is_partial(
     late = lambda r: r.kind == "listing" and next(listings) == 6  # noqa: E731
     hub.faults.add(late, rate_limited(reset=3600))
     report = run_crawl(config_for(hub, sqlite_url, **{"crawl.max_retry_wait": 60}), FakeClock())
-    assert (report.status, report.exit_code) == ("partial", EXIT_PARTIAL)
+    assert (report.status, crawl_exit_code(report)) == ("partial", EXIT_PARTIAL)
     found = graph_snapshot(sqlite_url, hub.url)
     assert "huggingface:xai-org/grok-1" in found.keys()
     assert len(found.nodes) > 1
@@ -299,7 +300,7 @@ def test_a_rate_limit_mid_family_keeps_what_was_found_and_the_run_is_partial(
 def test_a_rate_limit_before_anything_was_found_fails_the_run_with_exit_6(hub, sqlite_url):
     hub.faults.add("model_info", *[rate_limited(reset=3600)] * 2)
     report = run_crawl(config_for(hub, sqlite_url, **{"crawl.max_retry_wait": 60}), FakeClock())
-    assert (report.status, report.exit_code) == ("failed", EXIT_HUB)
+    assert (report.status, crawl_exit_code(report)) == ("failed", EXIT_HUB)
     assert graph_snapshot(sqlite_url).nodes == []
     engine = make_engine(sqlite_url)
     with session_scope(engine) as s:
@@ -313,7 +314,7 @@ def test_persistent_server_errors_on_one_call_end_the_hub_not_the_data(hub, clea
     hub.faults.add(target, *[server_error(500)] * 6)
     clock = FakeClock()
     report = run_crawl(config_for(hub, sqlite_url, **{"crawl.retries": 5}), clock)
-    assert report.status == "partial" and report.exit_code == EXIT_PARTIAL
+    assert report.status == "partial" and crawl_exit_code(report) == EXIT_PARTIAL
     assert clock.sleeps == backoffs(5)[:5]
     assert any("gave up after 5 retries" in e for e in report.errors)
     report = run_crawl(config_for(hub, sqlite_url), FakeClock())

@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.exc import OperationalError
 
+from db.lock import crawl_lock
 from db.session import open_database
 from tests.fakes.hf_hub import FakeHub
 from tests.fakes.hf_world import FakeFile, FakeRepo, World
 from tracker.cli import cli
-from tracker.errors import describe
-from tracker.lock import crawl_lock
+from tracker.cli_errors import describe
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -23,6 +23,7 @@ from db.models import CrawlRun, Edge, Node, NodeHistory
 from db.session import open_database, session_scope
 from tests.tracker.test_pipeline import claim, rec
 from tracker.cli import cli
+from tracker.cli_errors import crawl_exit_code
 from tracker.config import load_config
 from tracker.history import changes
 from tracker.pipeline import crawl
@@ -338,7 +339,7 @@ def test_partial_run_marks_nothing_removed_and_changes_says_why(two_days):
     # day 3: grok-1's listing fails at once; nobody from grok-1 is seen, nobody is checked
     hub = Hub(world_day2(), checks=CHECKS_DAY2, fail_roots=("grok-1",))
     report = crawl_with(config, hub, DAY3)
-    assert report.status == "partial" and report.exit_code == 3
+    assert report.status == "partial" and crawl_exit_code(report) == 3
     assert hub.checked == []
     engine = open_database(config.database_url)
     with session_scope(engine) as s:

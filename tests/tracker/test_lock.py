@@ -14,16 +14,24 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert, select, update
 
+from db.lock import (
+    CrawlLocked,
+    LockLost,
+    crawl_lock,
+    machine_id,
+    process_alive,
+    process_started,
+)
 from db.models import CrawlLock
 from db.session import open_database
 from tests.tracker.subproc import Child
-from tracker.errors import EXIT_LOCKED, CrawlLocked, describe
-from tracker.lock import LockLost, crawl_lock, machine_id, process_alive, process_started
+from tracker.cli_errors import describe
+from tracker.errors import EXIT_LOCKED
 
 HOLDER_SCRIPT = """
     import sys
     from db.session import open_database
-    from tracker.lock import crawl_lock
+    from db.lock import crawl_lock
 
     engine = open_database(sys.argv[1])
     with crawl_lock(engine, sys.argv[2]) as lock:

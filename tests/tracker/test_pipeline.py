@@ -23,6 +23,7 @@ from crawlers.base import (
 )
 from db.models import CrawlRun, Edge, Node, NodeHistory, Observation
 from db.session import open_database, session_scope
+from tracker.cli_errors import crawl_exit_code
 from tracker.config import load_config
 from tracker.pipeline import crawl
 from tracker.service import lineage
@@ -111,7 +112,7 @@ def count(engine, model):
 
 def test_first_crawl_records_run_nodes_edges_and_lineage(config):
     report = run(config, family())
-    assert report.status == "ok" and report.exit_code == 0
+    assert report.status == "ok" and crawl_exit_code(report) == 0
     assert report.roots["grok-1"].new == 3 and report.roots["grok-2"].new == 1
     assert report.warnings == 1
     result = lineage(config, "grok-1")
@@ -156,7 +157,7 @@ def test_license_change_goes_to_history_not_overwritten(config):
 
 def test_hub_failure_makes_a_partial_run_that_keeps_what_was_found(config):
     report = run(config, family(), fail_roots=("grok-1",))
-    assert report.status == "partial" and report.exit_code == 3
+    assert report.status == "partial" and crawl_exit_code(report) == 3
     assert "grok-1 on huggingface" in report.errors[0]
     engine = open_database(config.database_url)
     with session_scope(engine) as s:
@@ -219,7 +220,7 @@ def test_an_unreachable_hub_is_not_waited_on_again_for_later_roots(config):
 
     crawler = Down({})
     report = crawl(config, hubs=["huggingface"], crawler_factory=lambda hub, cfg: crawler)
-    assert report.status == "failed" and report.exit_code == 6  # EXIT_HUB: nothing reached
+    assert report.status == "failed" and crawl_exit_code(report) == 6  # EXIT_HUB: nothing reached
     assert crawler.requests["listing"] == 1  # grok-2 did not try again
     assert report.errors == ["grok-1 on huggingface: cannot reach the hub (gave up after 5 "
                              "retries) (not tried for grok-2)"]

@@ -22,21 +22,16 @@ from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MAX_INSTANCES
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
+from db.lock import CrawlLocked, crawl_lock
 from db.models import CrawlRun
 from db.session import open_database
 from tests.tracker.subproc import Child
 from tests.tracker.test_pipeline import ScriptedCrawler, family
+from tracker.cli_errors import describe
 from tracker.config import ConfigError, load_config
-from tracker.errors import EXIT_USAGE, CrawlLocked, describe
-from tracker.lock import crawl_lock
-from tracker.schedule import (
-    JOB_ID,
-    ScheduledCrawl,
-    cron_trigger,
-    run_scheduler,
-    scheduled_crawl,
-    validate_cron,
-)
+from tracker.cron import cron_trigger, validate_cron
+from tracker.errors import EXIT_USAGE
+from tracker.schedule import JOB_ID, ScheduledCrawl, run_scheduler, scheduled_crawl
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # a Monday, an hour before the 04:00 crawl
 WAIT = 30.0

@@ -40,7 +40,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from db.models import CrawlLock as _LockRow
 from db.session import DatabaseError
-from tracker.errors import CrawlLocked
 
 log = logging.getLogger("tracker.lock")
 
@@ -55,6 +54,10 @@ _TABLE = _LockRow.__table__
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class CrawlLocked(Exception):
+    """Another crawl holds this database's lock."""
 
 
 class LockLost(CrawlLocked):

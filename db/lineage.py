@@ -1,4 +1,4 @@
-"""Lineage queries answered in SQL: a recursive CTE over the indexed `edges` table.
+"""Lineage reads answered in SQL: recursive CTEs over the indexed `edges` table.
 
 `descendants()` never loads the whole graph: it walks `edges` from the start nodes through the
 covering index on (parent_id, child_id, relation, source, confidence), then joins each reached

@@ -1,0 +1,121 @@
+"""The house keeps its shape: arrows point one way and the database owns its SQL.
+
+Read with the standard library's `ast`, never by importing: every import anywhere in a module
+(inside functions too, so an import moved into a function to dodge a circle still counts)
+is an arrow, and the arrows among the project's modules must form no cycle. SQLAlchemy and
+SQL text live in db/ only (tests and bench are not the product).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("tracker", "crawlers", "graph", "db")
+# what crawlers/ may not know about, per STYLE.md: they observe, they never store
+LAYERS = {"crawlers": ("db", "graph", "tracker"), "graph": ("tracker",), "db": ("tracker",)}
+# SQL as it is written in a string: a statement's opening words, in capitals
+SQL = re.compile(
+    r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|WITH\s+RECURSIVE"
+    r"|CREATE\s+(TABLE|INDEX)|ALTER\s+TABLE|PRAGMA\s+\w+|BEGIN\s+IMMEDIATE)\b",
+    re.DOTALL,
+)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _sources() -> dict[str, Path]:
+    return {
+        _module_name(path): path for package in PACKAGES for path in (REPO / package).rglob("*.py")
+    }
+
+
+MODULES = _sources()
+
+
+def _resolve(name: str) -> str | None:
+    """The project module an import of `name` runs: itself, or its nearest package."""
+    while name:
+        if name in MODULES:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def _imports(module: str, tree: ast.AST) -> set[str]:
+    package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str | None] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(_resolve(alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:  # `from db import repository` imports a module
+                found.add(_resolve(f"{base}.{alias.name}") or _resolve(base))
+    found.discard(None)
+    found.discard(module)
+    return {name for name in found if name is not None}
+
+
+def _graph() -> dict[str, set[str]]:
+    return {name: _imports(name, ast.parse(path.read_text())) for name, path in MODULES.items()}
+
+
+def test_the_project_modules_are_found():
+    assert {"tracker.cli", "tracker.errors", "db.lock", "crawlers.base"} <= set(MODULES)
+    assert "db.lock" in _graph()["tracker.pipeline"]
+
+
+def test_no_import_cycle_among_project_modules():
+    graph = _graph()
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        raise AssertionError(f"import cycle: {cycle}") from None
+
+
+def test_arrows_point_down_the_house():
+    wrong = [
+        f"{name} imports {target}"
+        for name, targets in _graph().items()
+        for target in targets
+        if target.partition(".")[0] in LAYERS.get(name.partition(".")[0], ())
+    ]
+    assert wrong == []
+
+
+def test_the_leaf_of_exceptions_imports_nothing_of_the_project():
+    assert _graph()["tracker.errors"] == set()
+
+
+def test_sqlalchemy_and_sql_text_live_in_db_only():
+    found = []
+    for name, path in MODULES.items():
+        if name.partition(".")[0] == "db":
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                names = []
+            found += [f"{name}:{node.lineno} imports {n}" for n in names
+                      if n.partition(".")[0] in ("sqlalchemy", "sqlite3", "psycopg", "alembic")]
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if SQL.search(node.value):
+                    found.append(f"{name}:{node.lineno} holds SQL text")
+    assert found == []
