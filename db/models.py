@@ -232,3 +232,64 @@ class HubCache(Base):
     key: Mapped[str] = mapped_column(String(1000), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertEvent(Base):
+    """One thing a run changed that people are told about (SPEC "Alert events"): the outbox.
+
+    `id` is stable (a hash of what the event is), so deriving the same run's events twice
+    inserts nothing new; `seq` orders events for delivery and feeds.
+    """
+
+    __tablename__ = "alert_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    root: Mapped[str] = mapped_column(String(100))
+    node: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # the event as sinks send it
+
+
+class AlertRun(Base):
+    """A run whose events were derived (possibly none): later runs derive only the others."""
+
+    __tablename__ = "alert_runs"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), primary_key=True)
+    derived_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AlertSink(Base):
+    """A receiver as delivery knows it: which events are its own, and its backoff.
+
+    A sink gets the events with `seq > after_seq` (those made since it was configured);
+    `failures` consecutive failed attempts push `retry_at` further out. No URL, address or
+    secret is kept here: the config holds them.
+    """
+
+    __tablename__ = "alert_sinks"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    after_seq: Mapped[int] = mapped_column(Integer, default=0)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_delivery: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AlertDelivery(Base):
+    """One event's fate at one sink: `delivered` (never sent again) or `failed` (retried)."""
+
+    __tablename__ = "alert_deliveries"
+
+    sink: Mapped[str] = mapped_column(String(200), primary_key=True)
+    event_seq: Mapped[int] = mapped_column(ForeignKey("alert_events.seq"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(10))  # delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

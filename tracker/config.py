@@ -66,6 +66,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "licenses.rules", "", "a rules TOML file replacing the shipped one", "TRACKER_LICENSE_RULES"
     ),
+    Setting("alerts.feed", "", "Atom file rewritten after each crawl (empty: no feed)"),
+    Setting("alerts.feed_entries", 200, "entries the Atom feed keeps", None, int),
+    Setting("alerts.timeout", 10.0, "seconds a webhook or mail server may take", None, float),
+    Setting("alerts.retry_after", 300.0, "first wait (s) after a sink fails; doubles", None, float),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -97,6 +101,45 @@ class HubConfig:
     token: str | None = field(default=None, repr=False)  # never printed
 
 
+ALERT_KINDS = (
+    "new",
+    "removed",
+    "renamed",
+    "gated",
+    "relicensed",
+    "relation_changed",
+    "license_issue",
+    "license_issue_resolved",
+)
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """One `[[alerts.webhooks]]` receiver; the URL (a Slack URL is a secret) is never shown."""
+
+    name: str
+    url: str = field(repr=False)
+    secret_env: str = ""
+    secret: str | None = field(default=None, repr=False)  # never printed
+    events: tuple[str, ...] = ALERT_KINDS
+    roots: tuple[str, ...] = ()  # empty: every root
+    format: str = "standard"  # or "slack"
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """`[alerts.email]`: one message per crawl that has events."""
+
+    smtp_url: str
+    sender: str
+    to: tuple[str, ...]
+    user: str = ""
+    password_env: str = ""
+    password: str | None = field(default=None, repr=False)  # never printed
+    events: tuple[str, ...] = ALERT_KINDS
+    roots: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Config:
     database_url: str
@@ -104,6 +147,8 @@ class Config:
     hubs: Mapping[str, HubConfig]
     values: Mapping[str, Any]  # every SETTINGS key, resolved
     source: str = "defaults"  # the file it came from, for messages
+    webhooks: tuple[WebhookConfig, ...] = ()
+    email: EmailConfig | None = None
 
     def get(self, key: str) -> Any:
         return self.values[key]
@@ -247,7 +292,98 @@ def load_config(
                 f"hubs.{hub.name}.endpoint must be an http(s) URL, got {hub.endpoint!r}"
             )
     roots = _parse_roots(data.get("roots"), origin or "defaults")
-    return Config(values["database.url"], roots, hubs, values, origin or "defaults")
+    alerts = data.get("alerts") or {}
+    webhooks = _parse_webhooks(alerts.get("webhooks"), origin, roots, environ)
+    email = _parse_email(alerts.get("email"), origin, roots, environ)
+    return Config(
+        values["database.url"], roots, hubs, values, origin or "defaults", webhooks, email
+    )
+
+
+def _filters(body: Mapping[str, Any], key: str, origin: str, roots: Mapping[str, Any]):
+    """The `events` and `roots` filters of a sink, checked against what exists."""
+    events = body.get("events", list(ALERT_KINDS))
+    wanted_roots = body.get("roots", [])
+    for name, value, known in (("events", events, ALERT_KINDS), ("roots", wanted_roots, roots)):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{origin}: {key}.{name} must be a list of strings")
+        unknown = [v for v in value if v not in known]
+        if unknown:
+            raise ConfigError(
+                f"{origin}: {key}.{name} has {unknown[0]!r}; known: {', '.join(known)}"
+            )
+    return tuple(events), tuple(wanted_roots)
+
+
+def _parse_webhooks(raw: Any, origin: str, roots, environ) -> tuple[WebhookConfig, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError(f"{origin}: alerts.webhooks must be [[alerts.webhooks]] tables")
+    from urllib.parse import urlsplit
+
+    out: list[WebhookConfig] = []
+    for i, body in enumerate(raw, 1):
+        key = f"alerts.webhooks[{i}]"
+        if not isinstance(body, Mapping):
+            raise ConfigError(f"{origin}: {key} must be a table with url = ...")
+        extra = set(body) - {"name", "url", "secret_env", "events", "roots", "format"}
+        if extra:
+            raise ConfigError(f"{origin}: unknown key {key}.{sorted(extra)[0]}")
+        url = body.get("url")
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"{origin}: {key}.url must be an http(s) URL")
+        fmt = body.get("format", "standard")
+        if fmt not in ("standard", "slack"):
+            raise ConfigError(f'{origin}: {key}.format must be "standard" or "slack"')
+        secret_env = body.get("secret_env", "")
+        if not isinstance(secret_env, str):
+            raise ConfigError(f"{origin}: {key}.secret_env must name an environment variable")
+        secret = environ.get(secret_env) if secret_env else None
+        if fmt == "standard" and not secret:
+            raise ConfigError(
+                f"{origin}: {key} needs a signing secret: set secret_env and that variable "
+                "(base64, whsec_ prefix allowed)"
+            )
+        # a sink's name is what `tracker alerts` shows: never the URL's path, which may be
+        # the secret itself (Slack)
+        name = body.get("name") or f"webhook:{parts.hostname}"
+        if not isinstance(name, str):
+            raise ConfigError(f"{origin}: {key}.name must be a string")
+        taken = {w.name for w in out}
+        if name in taken:
+            name = next(f"{name}-{n}" for n in range(2, 100) if f"{name}-{n}" not in taken)
+        events, wanted = _filters(body, key, origin, roots)
+        out.append(WebhookConfig(name, url, secret_env, secret, events, wanted, fmt))
+    return tuple(out)
+
+
+def _parse_email(raw: Any, origin: str, roots, environ) -> EmailConfig | None:
+    if raw is None:
+        return None
+    key = "alerts.email"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{origin}: [{key}] must be a table")
+    extra = set(raw) - {"smtp_url", "user", "password_env", "from", "to", "events", "roots"}
+    if extra:
+        raise ConfigError(f"{origin}: unknown key {key}.{sorted(extra)[0]}")
+    url = raw.get("smtp_url")
+    if not isinstance(url, str) or not url.startswith(("smtp://", "smtps://")):
+        raise ConfigError(f'{origin}: {key}.smtp_url must look like "smtp://host:587"')
+    sender, to = raw.get("from"), raw.get("to")
+    if isinstance(to, str):
+        to = [to]
+    if not isinstance(sender, str) or "@" not in sender:
+        raise ConfigError(f'{origin}: {key}.from must be an address like "tracker@example.org"')
+    if not isinstance(to, list) or not to or not all(isinstance(a, str) and "@" in a for a in to):
+        raise ConfigError(f'{origin}: {key}.to must list addresses like ["audit@example.org"]')
+    user, password_env = raw.get("user", ""), raw.get("password_env", "")
+    if not isinstance(user, str) or not isinstance(password_env, str):
+        raise ConfigError(f"{origin}: {key}.user and password_env must be strings")
+    password = environ.get(password_env) if password_env else None
+    events, wanted = _filters(raw, key, origin, roots)
+    return EmailConfig(url, sender, tuple(to), user, password_env, password, events, wanted)
 
 
 _SECTIONS: dict[str, Callable[[str], bool]] = {
@@ -256,6 +392,7 @@ _SECTIONS: dict[str, Callable[[str], bool]] = {
     "logging": lambda k: f"logging.{k}" in _BY_KEY,
     "crawl": lambda k: f"crawl.{k}" in _BY_KEY,
     "licenses": lambda k: f"licenses.{k}" in _BY_KEY,
+    "alerts": lambda k: f"alerts.{k}" in _BY_KEY or k in ("webhooks", "email"),
     "roots": lambda k: True,
     "hubs": lambda k: k in HUBS,
 }

@@ -213,6 +213,8 @@ def _root_changes(window, family, history, new_nodes, new_edges, parents, keys) 
             out["status_changes"].append({**item, "old": row.old, "new": row.new})
         elif row.field == "gated":
             continue  # an ungating shows as a status change
+        elif row.field == "license_issues":
+            continue  # the audit's verdict, not a change on the hub (alerts report it)
         else:
             entry = updated.setdefault(row.node_id, {**item, "fields": []})
             entry["at"] = item["at"]  # the latest

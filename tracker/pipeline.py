@@ -39,14 +39,15 @@ from crawlers.base import (
     node_key,
 )
 from crawlers.evidence import facts_from_files
+from db import outbox
 from db import repository as repo
 from db.lineage import descendants
 from db.lock import crawl_lock
 from db.session import open_database, session_scope
 from db.timeline import aliases_of
-from graph.build import refresh_license_issues
 from graph.license_audit import load_rules
 from graph.licenses import normalize_license, shows_attribution
+from tracker import alerts
 from tracker.config import Config
 from tracker.errors import ConfigError
 
@@ -95,6 +96,7 @@ class CrawlReport:
     license_issues: dict[str, int] = field(default_factory=dict)
     # failed only because the hubs could not be reached or rate-limited beyond the ceiling
     hubs_down: bool = False
+    alerts: list[str] = field(default_factory=list)  # what each sink took after the crawl
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +107,7 @@ class CrawlReport:
             "errors": self.errors,
             "warnings": self.warnings,
             "license_issues": self.license_issues,
+            "alerts": self.alerts,
         }
 
 
@@ -290,12 +293,28 @@ class _Crawl:
                 errors=report.errors,
             )
         try:  # a failing audit must not cost the run its record, so it comes second
+            # the audit, what it changed, and the run's alert events: one transaction
             with session_scope(self.engine) as session:
-                report.license_issues = refresh_license_issues(
-                    session, self.config.roots, self.config.get("licenses.rules") or None
+                report.license_issues = alerts.after_run(
+                    session,
+                    self.run_id,
+                    roots=self.config.roots,
+                    rules_path=self.config.get("licenses.rules") or None,
+                    now=self.clock(),
                 )
         except Exception as exc:
             log.warning("license audit after the crawl failed: %s", exc)
+        self._deliver_alerts(report)
+
+    def _deliver_alerts(self, report: CrawlReport) -> None:
+        """Send what is due; a sink that fails is one line in the run's errors, never more."""
+        results = alerts.deliver(self.config, self.engine, run_id=self.run_id, clock=self.clock)
+        failed = [r.line() for r in results if r.error]
+        report.alerts = [r.line() for r in results if not r.error]
+        if failed:
+            report.errors.extend(failed)
+            with session_scope(self.engine) as session:
+                outbox.add_run_errors(session, self.run_id, failed)
 
     def _prove_disappearances(self, crawlers: dict[str, Crawler]) -> None:
         """Members not seen this run are looked up directly; only a 404 makes them removed."""

@@ -135,6 +135,7 @@ def crawl_summary(report) -> str:
                  f"({', '.join(f'{k} {v}' for k, v in report.requests.items()) or 'none'})")
     if report.warnings:
         lines.append(f"warnings: {report.warnings} (bad hub data skipped; see `tracker show`)")
+    lines.extend(getattr(report, "alerts", ()))
     lines.extend(f"error: {e}" for e in report.errors)
     return "\n".join(lines)
 

@@ -1,0 +1,203 @@
+"""Alert events: what one run changed, read back from what it recorded, as SPEC's events.
+
+`derive_events(session, run_id)` is the one derivation, for a crawl as for `tracker resolve`:
+it reads the run's `node_history` rows and the edges first seen in the run's interval, turns
+them into events of the roots whose family holds the node, and inserts them into the outbox
+in the caller's transaction. Ids are hashes of (run, kind, root, node, what changed), so a
+second derivation of the same run adds nothing. A root no earlier finished run covered is a
+silent baseline: a new database (or a newly configured root) alerts on nothing that exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db import outbox
+from db.repository import parse_relation_text, root_members
+from graph.build import family_ids, refresh_license_issues
+
+HISTORY_FIELDS = ("repo_id", "status", "gated", "license", "relation", outbox.ISSUE_FIELD)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def event_id(run_id: int, kind: str, root: str, node_id: int, detail: str = "") -> str:
+    """Stable across derivations: the same change of the same run hashes the same."""
+    text = f"{run_id}\x1f{kind}\x1f{root}\x1f{node_id}\x1f{detail}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _codes(text: str | None) -> list[str]:
+    return sorted({c for c in (text or "").split(",") if c})
+
+
+def after_run(
+    session: Session,
+    run_id: int,
+    *,
+    roots: Mapping[str, Any],
+    rules_path: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """End of a run, in one transaction: audit licenses, record what the audit changed as
+    the run's history, derive the events of this run and of any finished run that has
+    none yet. Returns the issue counts by code (the crawl summary's)."""
+    now = now or utcnow()
+    before = outbox.issue_flags(session)
+    counts = refresh_license_issues(session, roots, rules_path)
+    outbox.record_issue_changes(session, before, run_id=run_id, now=now)
+    for pending in outbox.underived_runs(session, run_id):
+        derive_events(session, pending, now=now)
+    return counts
+
+
+def derive_events(session: Session, run_id: int, *, now: datetime | None = None) -> int:
+    """Put run `run_id`'s events into the outbox (once); returns how many were added."""
+    run = outbox.get_run(session, run_id)
+    if run is None:
+        return 0
+    now = now or utcnow()
+    families = family_ids(session, _stored_roots(session))
+    known = outbox.crawled_before(session, run_id)
+    live = {name: ids for name, ids in families.items() if name in known}
+    if not live:
+        outbox.mark_derived(session, run_id, now=now, events=0, baseline=True)
+        return 0
+    start, end = outbox.run_interval(session, run)
+    history = outbox.history_of_run(session, run_id, HISTORY_FIELDS)
+    fresh_edges = outbox.edges_first_seen_in(session, start, end)
+    parents = outbox.parent_edges(session, {e.child_id for e in fresh_edges})
+    root_nodes = outbox.root_node_ids(session)
+    ids = {h.node_id for h in history} | set(parents)
+    ids |= {e.parent_id for es in parents.values() for e in es}
+    facts = outbox.node_facts(session, ids)
+    events: list[dict[str, Any]] = []
+    joined: set[tuple[str, int]] = set()
+    for name, family in live.items():
+        for child, edges in parents.items():
+            inside = [e for e in edges if e.parent_id in family]
+            if child not in family or child in root_nodes or not inside:
+                continue
+            if min(e.first_seen for e in inside) < start:
+                continue  # in the family before this run: a new link, not a new member
+            edge = min(inside, key=lambda e: (e.first_seen, -e.confidence, e.id))
+            node = facts[child]
+            joined.add((name, child))
+            issues = _codes(node.license_issues)
+            events.append(_event(run_id, "new", name, node, edge.first_seen,
+                                 parent=facts[edge.parent_id].key, relation=edge.relation,
+                                 license=node.license, issues=issues))
+            if issues:  # who watches license issues only hears of a new member's too
+                events.append(_event(run_id, "license_issue", name, node, edge.first_seen,
+                                     detail=",".join(issues), issues=issues,
+                                     license=node.license))
+    for name, family in live.items():
+        gated: set[int] = set()
+        for row in history:
+            if row.node_id not in family or row.node_id not in facts:
+                continue
+            node = facts[row.node_id]
+            made = _from_history(run_id, name, node, row, new=(name, row.node_id) in joined)
+            for event in made:
+                if event["kind"] == "gated":
+                    if row.node_id in gated:
+                        continue  # a gate writes both status and gated
+                    gated.add(row.node_id)
+                events.append(event)
+    added = outbox.insert_events(session, [_row(e) for e in events])
+    outbox.mark_derived(session, run_id, now=now, events=len(events), baseline=False)
+    return added
+
+
+def _stored_roots(session: Session) -> list[str]:
+    return sorted(root_members(session))
+
+
+def _from_history(run_id, root, node, row, *, new: bool) -> list[dict[str, Any]]:
+    def make(kind: str, detail: str = "", **fields) -> dict[str, Any]:
+        return _event(run_id, root, kind, node, row.changed_at, detail=detail, **fields)
+
+    if row.field == "repo_id":
+        return [make("renamed", row.new, old=row.old, new=row.new)]
+    if row.field == "status" and row.new == "removed":
+        return [make("removed", old=row.old, new=row.new)]
+    if (row.field, row.new) in (("status", "gated"), ("gated", "True")):
+        return [make("gated")]
+    if row.field == "license" and not new:  # a new member's license is in its `new` event
+        return [make("relicensed", row.new or "", old=row.old or "", new=row.new or "",
+                     license=row.new or "")]
+    if row.field == "relation":
+        old, fresh = parse_relation_text(row.old), parse_relation_text(row.new)
+        return [make("relation_changed", row.new or "", parent=(fresh or old or ("", ""))[1],
+                     old=old[0] if old else row.old or "",
+                     new=fresh[0] if fresh else row.new or "")]
+    if row.field != outbox.ISSUE_FIELD:
+        return []
+    before, after = set(_codes(row.old)), set(_codes(row.new))
+    out = []
+    for kind, codes in (("license_issue", after - before),
+                        ("license_issue_resolved", before - after)):
+        if codes:
+            out.append(make(kind, ",".join(sorted(codes)), issues=sorted(codes),
+                            license=node.license))
+    return out
+
+
+def _event(run_id, root, kind, node, at: datetime, *, detail: str = "", **fields):
+    return {
+        "id": event_id(run_id, kind, root, node.id, detail),
+        "kind": kind,
+        "root": root,
+        "node": node.key,
+        "at": at.astimezone(UTC).isoformat(),
+        "run": run_id,
+        **fields,
+        "url": node.url or "",
+    }
+
+
+def _row(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": event["id"],
+        "run_id": event["run"],
+        "kind": event["kind"],
+        "root": event["root"],
+        "node": event["node"],
+        "at": datetime.fromisoformat(event["at"]),
+        "data": event,
+    }
+
+
+def describe(event: Mapping[str, Any]) -> str:
+    """One line a person reads: in a feed title, a Slack message, a mail."""
+    kind, node = event["kind"], event["node"]
+    if kind == "new":
+        text = f"new {event.get('relation') or 'derivative'} {node}"
+        if event.get("parent"):
+            text += f" of {event['parent']}"
+        text += f" (license {event.get('license') or 'none'})"
+    elif kind == "removed":
+        text = f"removed {node}"
+    elif kind == "renamed":
+        text = f"renamed {event.get('old')} -> {event.get('new')}"
+    elif kind == "gated":
+        text = f"gated {node}"
+    elif kind == "relicensed":
+        text = f"relicensed {node}: {event.get('old') or 'none'} -> {event.get('new') or 'none'}"
+    elif kind == "relation_changed":
+        text = (f"relation of {node} to {event.get('parent')}: {event.get('old')} -> "
+                f"{event.get('new')}")
+    elif kind == "license_issue":
+        text = f"license issue {', '.join(event.get('issues') or [])} on {node}"
+    elif kind == "license_issue_resolved":
+        text = f"license issue {', '.join(event.get('issues') or [])} resolved on {node}"
+    else:
+        text = f"{kind} {node}"
+    return f"{event['root']}: {text}"
