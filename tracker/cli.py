@@ -214,6 +214,50 @@ def export(config: Config, fmt, root, output, at):
         click.echo(f"wrote {count} nodes to {output}", err=True)
 
 
+@cli.group(invoke_without_command=True)
+@format_option("table", "json", default="table")
+@click.pass_context
+def alerts(ctx, fmt):
+    """Alert events per sink: pending, failed, delivered (see [alerts] in config.toml)."""
+    if ctx.invoked_subcommand is None:
+        _alerts_status(fmt)
+
+
+@pass_config
+def _alerts_status(config: Config, fmt):
+    from tracker.alerts import commands
+    from tracker.render import dumps
+
+    rows = commands.status(config)
+    click.echo(dumps(rows) if fmt == "json" else commands.status_table(rows))
+
+
+@alerts.command("test")
+@click.argument("sink")
+@pass_config
+def alerts_test(config: Config, sink):
+    """Send a sample event to SINK (feed, email, or a webhook's name) to check it works."""
+    from tracker.alerts import commands
+
+    click.echo(commands.test(config, sink))
+
+
+@alerts.command("redeliver")
+@click.option("--since", required=True, help="events stamped on or after this date")
+@click.option("--sink", help="only this sink (default: every configured one)")
+@format_option("table", "json", default="table")
+@pass_config
+def alerts_redeliver(config: Config, since, sink, fmt):
+    """Send again every event since DATE, now (a receiver that lost them)."""
+    from tracker.alerts import commands
+    from tracker.render import dumps, table
+
+    rows = commands.redeliver(config, _parse_date(since, "--since"), sink)
+    click.echo(dumps(rows) if fmt == "json" else table(rows, ("sink", "sent", "waiting", "error")))
+    if any(r["error"] for r in rows):
+        sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `tracker` console script."""
     cli.main(args=argv, prog_name="tracker")

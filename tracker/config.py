@@ -346,6 +346,11 @@ def _parse_webhooks(raw: Any, origin: str, roots, environ) -> tuple[WebhookConfi
                 f"{origin}: {key} needs a signing secret: set secret_env and that variable "
                 "(base64, whsec_ prefix allowed)"
             )
+        if secret and not _base64(secret.removeprefix("whsec_")):
+            raise ConfigError(
+                f"{origin}: {key}: the secret in {secret_env} is not base64 (a Standard "
+                "Webhooks secret, e.g. whsec_ followed by base64)"
+            )
         # a sink's name is what `tracker alerts` shows: never the URL's path, which may be
         # the secret itself (Slack)
         name = body.get("name") or f"webhook:{parts.hostname}"
@@ -357,6 +362,16 @@ def _parse_webhooks(raw: Any, origin: str, roots, environ) -> tuple[WebhookConfi
         events, wanted = _filters(body, key, origin, roots)
         out.append(WebhookConfig(name, url, secret_env, secret, events, wanted, fmt))
     return tuple(out)
+
+
+def _base64(text: str) -> bool:
+    import base64
+    import binascii
+
+    try:
+        return bool(base64.b64decode(text + "==", validate=True))
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _parse_email(raw: Any, origin: str, roots, environ) -> EmailConfig | None:

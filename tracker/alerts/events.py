@@ -91,11 +91,11 @@ def derive_events(session: Session, run_id: int, *, now: datetime | None = None)
             node = facts[child]
             joined.add((name, child))
             issues = _codes(node.license_issues)
-            events.append(_event(run_id, "new", name, node, edge.first_seen,
+            events.append(_event(run_id, name, "new", node, edge.first_seen,
                                  parent=facts[edge.parent_id].key, relation=edge.relation,
                                  license=node.license, issues=issues))
             if issues:  # who watches license issues only hears of a new member's too
-                events.append(_event(run_id, "license_issue", name, node, edge.first_seen,
+                events.append(_event(run_id, name, "license_issue", node, edge.first_seen,
                                      detail=",".join(issues), issues=issues,
                                      license=node.license))
     for name, family in live.items():
