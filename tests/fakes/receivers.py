@@ -55,9 +55,12 @@ class WebhookReceiver:
                 receiver.got.append(delivery)
                 if receiver.on_post is not None:
                     receiver.on_post(delivery)
-                self.send_response(receiver.answer)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                try:
+                    self.send_response(receiver.answer)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the sender is gone (killed while it waited for us)
 
             def log_message(self, *args) -> None:
                 pass
