@@ -79,17 +79,21 @@ def history_of_run(session: Session, run_id: int, fields: Sequence[str]) -> list
     )
 
 
-def edges_first_seen_in(session: Session, start: datetime, end: datetime | None) -> list[Edge]:
-    query = select(Edge).where(Edge.first_seen >= start)
+# edges are read as plain rows (no ORM objects): a run may bring thousands
+_EDGE = (Edge.id, Edge.parent_id, Edge.child_id, Edge.relation, Edge.confidence, Edge.first_seen)
+
+
+def edges_first_seen_in(session: Session, start: datetime, end: datetime | None) -> list:
+    query = select(*_EDGE).where(Edge.first_seen >= start)
     if end is not None:
         query = query.where(Edge.first_seen < end)
-    return list(session.scalars(query.order_by(Edge.id)))
+    return list(session.execute(query.order_by(Edge.id)))
 
 
-def parent_edges(session: Session, child_ids: Iterable[int]) -> dict[int, list[Edge]]:
-    out: dict[int, list[Edge]] = {}
+def parent_edges(session: Session, child_ids: Iterable[int]) -> dict[int, list]:
+    out: dict[int, list] = {}
     for chunk in _chunks(sorted(set(child_ids))):
-        for edge in session.scalars(select(Edge).where(Edge.child_id.in_(chunk))):
+        for edge in session.execute(select(*_EDGE).where(Edge.child_id.in_(chunk))):
             out.setdefault(edge.child_id, []).append(edge)
     return out
 
@@ -155,8 +159,8 @@ def insert_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
         for known in session.scalars(select(AlertEvent.id).where(AlertEvent.id.in_(chunk))):
             wanted.pop(known, None)
     fresh = [wanted[i] for i in dict.fromkeys(r["id"] for r in rows) if i in wanted]
-    if fresh:
-        session.execute(insert(AlertEvent), fresh)
+    if fresh:  # Core executemany: no ORM bookkeeping for thousands of rows
+        session.execute(AlertEvent.__table__.insert(), fresh)
     return len(fresh)
 
 
@@ -202,24 +206,27 @@ def _filtered(query, kinds: Sequence[str], roots: Sequence[str]):
     return query.where(AlertEvent.root.in_(list(roots))) if roots else query
 
 
+_DUE = (AlertEvent.seq, AlertEvent.run_id, AlertEvent.data)
+
+
 def due_events(
     session: Session, name: str, after_seq: int, kinds: Sequence[str], roots: Sequence[str]
-) -> list[AlertEvent]:
-    """A sink's events not delivered yet, oldest first."""
+) -> list:
+    """A sink's events not delivered yet, oldest first: rows of (seq, run_id, data)."""
     done = select(AlertDelivery.event_seq).where(
         AlertDelivery.sink == name,
         AlertDelivery.event_seq == AlertEvent.seq,
         AlertDelivery.state == "delivered",
     )
-    query = select(AlertEvent).where(AlertEvent.seq > after_seq, ~exists(done))
-    return list(session.scalars(_filtered(query, kinds, roots).order_by(AlertEvent.seq)))
+    query = select(*_DUE).where(AlertEvent.seq > after_seq, ~exists(done))
+    return list(session.execute(_filtered(query, kinds, roots).order_by(AlertEvent.seq)))
 
 
 def recent_events(
     session: Session, limit: int, kinds: Sequence[str], roots: Sequence[str] = ()
-) -> list[AlertEvent]:
-    """The latest `limit` events, newest first (what a feed shows)."""
-    query = _filtered(select(AlertEvent), kinds, roots)
+) -> list[dict[str, Any]]:
+    """The latest `limit` events, newest first (what a feed shows), as sent."""
+    query = _filtered(select(AlertEvent.data), kinds, roots)
     return list(session.scalars(query.order_by(AlertEvent.seq.desc()).limit(limit)))
 
 
@@ -235,7 +242,7 @@ def _set_deliveries(
     rows = [{"sink": name, "event_seq": s, "state": state, "attempts": previous.get(s, 0) + 1,
              "at": now} for s in seqs]
     for chunk in _chunks(rows):
-        session.execute(insert(AlertDelivery), list(chunk))
+        session.execute(AlertDelivery.__table__.insert(), list(chunk))
 
 
 def record_delivered(session: Session, name: str, seqs: Sequence[int], *, now: datetime) -> None:

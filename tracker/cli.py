@@ -250,10 +250,10 @@ def alerts_test(config: Config, sink):
 def alerts_redeliver(config: Config, since, sink, fmt):
     """Send again every event since DATE, now (a receiver that lost them)."""
     from tracker.alerts import commands
-    from tracker.render import dumps, table
+    from tracker.render import dumps
 
     rows = commands.redeliver(config, _parse_date(since, "--since"), sink)
-    click.echo(dumps(rows) if fmt == "json" else table(rows, ("sink", "sent", "waiting", "error")))
+    click.echo(dumps(rows) if fmt == "json" else commands.redeliver_table(rows))
     if any(r["error"] for r in rows):
         sys.exit(1)
 

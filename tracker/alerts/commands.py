@@ -69,3 +69,10 @@ def status_table(rows: list[dict[str, Any]]) -> str:
 
 def _short(iso: str | None) -> str:
     return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M") if iso else "-"
+
+
+def redeliver_table(rows: list[dict[str, Any]]) -> str:
+    from tracker.render import table
+
+    return table([{**r, "error": r["error"] or ""} for r in rows],
+                 ("sink", "sent", "waiting", "error"))

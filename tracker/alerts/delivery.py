@@ -97,7 +97,7 @@ def _deliver_one(config, engine, sink: Sink, run_id, clock) -> SinkResult:
         retry_at, failures = state.retry_at, state.failures
         latest = []
         if isinstance(sink, FeedSink):
-            latest = [e.data for e in outbox.recent_events(session, sink.entries, sink.events)]
+            latest = outbox.recent_events(session, sink.entries, sink.events)
     result.waiting = len(due)
     if isinstance(sink, FeedSink) and not due and not sink.path.exists():
         sink.write(latest)  # a configured feed exists from the first run, empty or not
@@ -195,8 +195,7 @@ def send_test(config: Config, engine: Engine | None, name: str,
         latest = []
         if engine is not None:
             with session_scope(engine) as session:
-                latest = [e.data for e in outbox.recent_events(session, sink.entries,
-                                                               sink.events)]
+                latest = outbox.recent_events(session, sink.entries, sink.events)
         sink.write(latest)
         return f"{sink.name}: wrote {len(latest)} entries to {sink.path}"
     sink.send(0, [event])

@@ -51,7 +51,10 @@ def batch_id(events: Sequence[dict[str, Any]]) -> str:
 
 
 def _xml(text: Any) -> str:
-    return _NOT_XML.sub("\ufffd", str(text))
+    text = str(text)
+    if text.isascii() and text.isprintable():
+        return text  # the common case, without the regex
+    return _NOT_XML.sub("\ufffd", text)
 
 
 class FeedSink:
