@@ -8,12 +8,15 @@ is declared once in `SETTINGS` with its default, environment variable and help, 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawlers.base import HUBS, is_valid_repo_id, split_key
 from graph.licenses import normalize_license_id
@@ -320,8 +323,6 @@ def _parse_webhooks(raw: Any, origin: str, roots, environ) -> tuple[WebhookConfi
         return ()
     if not isinstance(raw, list):
         raise ConfigError(f"{origin}: alerts.webhooks must be [[alerts.webhooks]] tables")
-    from urllib.parse import urlsplit
-
     out: list[WebhookConfig] = []
     for i, body in enumerate(raw, 1):
         key = f"alerts.webhooks[{i}]"
@@ -365,9 +366,6 @@ def _parse_webhooks(raw: Any, origin: str, roots, environ) -> tuple[WebhookConfi
 
 
 def _base64(text: str) -> bool:
-    import base64
-    import binascii
-
     try:
         return bool(base64.b64decode(text + "==", validate=True))
     except (binascii.Error, ValueError):

@@ -25,7 +25,8 @@ from tests.fakes.receivers import SECRET, MailReceiver, WebhookReceiver, blackho
 from tracker.alerts import delivery
 from tracker.alerts.events import event_id
 from tracker.cli import cli
-from tracker.config import ConfigError, load_config
+from tracker.config import load_config
+from tracker.errors import ConfigError
 
 T0 = datetime(2026, 11, 20, 4, tzinfo=UTC)
 ENV = {"HOOK_SECRET": SECRET}

@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
-from db.session import open_database
+from db.lock import crawl_lock
+from db.session import Engine, open_database
 from tracker.alerts import delivery
 from tracker.config import Config
+from tracker.pipeline import holder_name
+from tracker.render import table
 
 COLUMNS = ("sink", "kind", "pending", "failed", "delivered", "last_delivery")
 
@@ -43,9 +44,6 @@ def test(config: Config, sink: str) -> str:
 
 def redeliver(config: Config, since: datetime, sink: str | None = None) -> list[dict[str, Any]]:
     """Send again what was stamped since `since`, now; one row per sink."""
-    from tracker.lock import crawl_lock
-    from tracker.pipeline import holder_name
-
     with _engine(config) as engine, crawl_lock(engine, holder_name()):
         results = delivery.redeliver(config, engine, since, only=sink)
     return [{"sink": r.name, "sent": r.sent, "waiting": r.waiting, "error": r.error or None}
@@ -54,8 +52,6 @@ def redeliver(config: Config, since: datetime, sink: str | None = None) -> list[
 
 def status_table(rows: list[dict[str, Any]]) -> str:
     """The status rows as an 80-column table, then a line per failing sink."""
-    from tracker.render import table
-
     if not rows:
         return "no sinks: configure [alerts] in config.toml (see README, Alerts)"
     shown = [{**r, "last_delivery": _short(r["last_delivery"])} for r in rows]
@@ -72,7 +68,5 @@ def _short(iso: str | None) -> str:
 
 
 def redeliver_table(rows: list[dict[str, Any]]) -> str:
-    from tracker.render import table
-
     return table([{**r, "error": r["error"] or ""} for r in rows],
                  ("sink", "sent", "waiting", "error"))

@@ -19,12 +19,11 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Engine
-
 from db import outbox
-from db.session import session_scope
+from db.session import Engine, session_scope
 from tracker.alerts.sinks import EmailSink, FeedSink, SinkError, WebhookSink
-from tracker.config import Config, ConfigError
+from tracker.config import Config
+from tracker.errors import ConfigError
 
 log = logging.getLogger("tracker.alerts")
 

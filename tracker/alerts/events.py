@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from db import outbox
 from db.repository import parse_relation_text, root_members
+from db.session import Session
 from graph.build import family_ids, refresh_license_issues
 
 HISTORY_FIELDS = ("repo_id", "status", "gated", "license", "relation", outbox.ISSUE_FIELD)
