@@ -271,6 +271,10 @@ def load_config(
         raise ConfigError(
             f"crawl.timeout must be more than 0 seconds, got {values['crawl.timeout']!r}"
         )
+    if values["alerts.timeout"] <= 0:
+        raise ConfigError(
+            f"alerts.timeout must be more than 0 seconds, got {values['alerts.timeout']!r}"
+        )
     hubs_wanted = [h.strip() for h in values["crawl.hubs"].split(",") if h.strip()]
     unknown_hubs = [h for h in hubs_wanted if h not in HUBS]
     if unknown_hubs or not hubs_wanted:

@@ -83,10 +83,25 @@ class WebhookReceiver:
 
 
 class MailReceiver:
-    """An SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it is given."""
+    """An SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it is given.
 
-    def __init__(self) -> None:
+    `params` go to aiosmtpd's SMTP (a `tls_context` makes it offer STARTTLS); `accounts`
+    (user -> password) make it require a login, kept in `logins`.
+    """
+
+    def __init__(self, accounts: dict[str, str] | None = None, **params) -> None:
         self.messages: list[EmailMessage] = []
+        self.accounts, self.params = accounts, params
+        self.logins: list[str] = []
+
+    def _authenticate(self, server, session, envelope, mechanism, data):
+        from aiosmtpd.smtp import AuthResult
+
+        user, password = data.login.decode(), data.password.decode()
+        ok = self.accounts is not None and self.accounts.get(user) == password
+        if ok:
+            self.logins.append(user)
+        return AuthResult(success=ok, handled=False)  # the server answers 535 itself
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         self.messages.append(message_from_bytes(envelope.original_content,
@@ -97,7 +112,10 @@ class MailReceiver:
         from aiosmtpd.controller import Controller
 
         self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        if self.accounts is not None:
+            self.params.update(authenticator=self._authenticate, auth_required=True)
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port,
+                                     server_hostname="127.0.0.1", **self.params)
         self.controller.start()
         return self
 

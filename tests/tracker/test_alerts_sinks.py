@@ -234,6 +234,7 @@ def test_commands_status_test_redeliver_and_no_secret_printed(sqlite_url, tmp_pa
         ('[alerts.email]\nsmtp_url = "smtp://m"\nfrom = "a@b"\nto = []\n',
          "alerts.email.to must list addresses"),
         ("[alerts]\nfed = 'x'\n", "unknown key alerts.fed"),
+        ("[alerts]\ntimeout = 0\n", "alerts.timeout must be more than 0 seconds"),
     ],
 )
 def test_bad_alert_config_is_one_clear_line(tmp_path, body, message):
@@ -251,3 +252,35 @@ def test_a_secret_that_is_not_base64_is_a_config_error(tmp_path):
         load_config(path, environ={"S": "whsec_not base64!"})
     assert "the secret in S is not base64" in str(err.value)
     assert "not base64!" not in str(err.value).replace("is not base64", "")
+
+
+def test_mail_uses_starttls_when_offered_and_logs_in_without_showing_the_password(
+    sqlite_url, tmp_path, monkeypatch
+):
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_tls)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))  # our client trusts the CA
+    fill(sqlite_url, runs=1, per_run=2)
+    password = "s3cret-Pa55"
+    mail_toml = ('[alerts.email]\nsmtp_url = "{url}"\nuser = "tracker"\n'
+                 'password_env = "SMTP_PASSWORD"\nfrom = "t@example.org"\nto = ["a@example.org"]\n')
+    with MailReceiver({"tracker": password}, tls_context=server_tls,
+                      require_starttls=True) as mail:
+        path = config_file(tmp_path, sqlite_url, mail_toml.format(url=mail.url))
+        _register_from_start(sqlite_url, "email")
+        config = load_config(path, environ={"SMTP_PASSWORD": password})
+        engine = open_database(sqlite_url)
+        (result,) = delivery.deliver(config, engine, clock=lambda: T0)
+        assert result.sent == 2 and mail.logins == ["tracker"] and len(mail.messages) == 1
+        wrong = load_config(path, environ={"SMTP_PASSWORD": "wrong"})
+        fill(sqlite_url, runs=1, per_run=1)
+        (refused,) = delivery.deliver(wrong, engine, clock=lambda: T0)
+        engine.dispose()
+    assert refused.error == "127.0.0.1 refused the login of 'tracker'"
+    assert "wrong" not in refused.line() and password not in repr(config)

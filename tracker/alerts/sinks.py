@@ -224,6 +224,8 @@ class EmailSink:
                 server.send_message(self.message(events))
         except smtplib.SMTPAuthenticationError:
             raise SinkError(f"{host} refused the login of {self.config.user!r}") from None
+        except smtplib.SMTPServerDisconnected:
+            raise SinkError(f"{host} closed the connection") from None
         except smtplib.SMTPException as exc:
             code = getattr(exc, "smtp_code", None)
             raise SinkError(f"{host} refused the mail" + (f" ({code})" if code else "")) from None
