@@ -50,3 +50,27 @@ def test_database_made_by_an_older_version_is_upgraded_keeping_its_data(db_url):
         assert conn.execute(text("select holder from crawl_runs")).scalar() == "old"
     assert "ix_edges_walk" in {i["name"] for i in inspect(engine).get_indexes("edges")}
     engine.dispose()
+
+
+def test_runs_before_the_alert_outbox_are_a_silent_baseline(db_url):
+    engine = make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:  # a database from before alerts: two finished runs
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+        for run_id, status in ((1, "ok"), (2, "running")):
+            conn.execute(
+                text(
+                    "insert into crawl_runs (id, started_at, status, roots, hubs, counts, "
+                    "requests, errors, holder) values (:id, '2026-11-01 04:00:00', :status, "
+                    "'[]', '[]', '{}', '{}', '[]', 'old')"
+                ),
+                {"id": run_id, "status": status},
+            )
+    engine.dispose()
+    engine = open_database(db_url)
+    with engine.connect() as conn:
+        marked = conn.execute(text("select run_id, events from alert_runs")).all()
+    engine.dispose()
+    assert [tuple(r) for r in marked] == [(1, 0)]  # the dead run is derived by the next crawl

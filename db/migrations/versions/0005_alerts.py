@@ -1,5 +1,8 @@
 """The alert outbox: events per run, which runs were derived, sinks and deliveries.
 
+The runs a database already holds are marked derived, as a silent baseline: upgrading
+announces nothing that happened before.
+
 Revision ID: 0005
 Revises: 0003
 """
@@ -34,6 +37,22 @@ def upgrade() -> None:
         sa.Column("derived_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("events", sa.Integer(), nullable=False),
         sa.Column("baseline", sa.Boolean(), nullable=False),
+    )
+    runs = sa.table("crawl_runs", sa.column("id", sa.Integer), sa.column("status", sa.String))
+    marks = sa.table(
+        "alert_runs",
+        sa.column("run_id", sa.Integer),
+        sa.column("derived_at", sa.DateTime(timezone=True)),
+        sa.column("events", sa.Integer),
+        sa.column("baseline", sa.Boolean),
+    )
+    op.execute(
+        marks.insert().from_select(
+            ["run_id", "derived_at", "events", "baseline"],
+            sa.select(runs.c.id, sa.func.current_timestamp(), sa.literal(0), sa.true()).where(
+                runs.c.status != "running"
+            ),
+        )
     )
     op.create_table(
         "alert_sinks",
