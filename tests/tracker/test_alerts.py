@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from db.models import CrawlRun
 from db.session import make_engine, session_scope
 from tests.fakes.hf_hub import FakeHub
-from tests.fakes.hf_world import FakeRepo
+from tests.fakes.hf_world import FakeFile, FakeRepo
 from tests.fakes.receivers import SECRET, MailReceiver, WebhookReceiver
 from tests.tracker.test_history import DAY1, DAY2, DAY3, ticking
 from tests.tracker.test_history_hf import ROOT, child, weights, world
@@ -149,3 +149,29 @@ def test_a_receiver_down_during_a_crawl_gets_the_events_at_the_next_once(db_url,
     assert failed.body == delivered.body  # the same batch, once delivered
     assert failed.headers["webhook-id"] == delivered.headers["webhook-id"]
     assert {(e["kind"], e["node"]) for e in delivered.body["events"]} == EXPECTED
+
+
+def test_a_resolved_issue_and_a_changed_relation_are_told(sqlite_url, tmp_path):
+    hub_world = world()
+    with FakeHub(hub_world) as hub, WebhookReceiver() as hook, MailReceiver() as mail:
+        path = write_config(tmp_path, sqlite_url, hub.url, hook.url, mail.url)
+        run(path, DAY1)
+        hub_world.add(FakeRepo("eve/grok-1-nolicense", card={"base_model": ROOT},
+                               files=weights("eve")))
+        run(path, DAY2)
+        hub_world.update("eve/grok-1-nolicense",
+                         card={"base_model": ROOT, "license": "apache-2.0"})
+        hub_world.update("dave/grok-1-instruct", card={
+            "license": "apache-2.0", "base_model": ROOT, "base_model_relation": "adapter"},
+            files=[FakeFile("adapter_model.safetensors", 100, "e" * 64),
+                   FakeFile("adapter_config.json", 10, None)])
+        third = run(path, DAY3)
+    told = {(e["kind"], e["node"]): e for d in hook.got for e in d.body["events"]
+            if e["run"] == third.run_id}
+    eve = "huggingface:eve/grok-1-nolicense"
+    assert told[("license_issue_resolved", eve)]["issues"] == ["missing"]
+    assert (told[("relicensed", eve)]["old"], told[("relicensed", eve)]["new"]) == (
+        "", "apache-2.0")
+    dave = told[("relation_changed", "huggingface:dave/grok-1-instruct")]
+    assert (dave["parent"], dave["old"], dave["new"]) == (
+        "huggingface:xai-org/grok-1", "finetune", "adapter")
