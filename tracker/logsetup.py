@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 from tracker.config import Config
 from tracker.errors import ConfigError
@@ -71,8 +72,17 @@ class RedactingFilter(logging.Filter):
 
 
 def token_values(config: Config) -> list[str]:
-    """Every hub token the config resolved, the strings that must never reach a log."""
-    return [hub.token for hub in config.hubs.values() if hub.token]
+    """Every secret the config resolved, the strings that must never reach a log: hub tokens,
+    webhook secrets, the SMTP password, and a webhook URL's path and query (a Slack URL's
+    path is its secret; urllib3 logs it at DEBUG)."""
+    values = [hub.token for hub in config.hubs.values() if hub.token]
+    for hook in config.webhooks:
+        parts = urlsplit(hook.url)
+        values += [hook.secret or "", hook.url]
+        values += [p for p in (parts.path, parts.query) if len(p) > 1]
+    if config.email is not None and config.email.password:
+        values.append(config.email.password)
+    return [v for v in values if v]
 
 
 def _stderr_handler(stream: IO[str]) -> logging.Handler:

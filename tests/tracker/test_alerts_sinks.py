@@ -8,6 +8,7 @@ the timeout paid once, filters, redelivery, the commands' output, and no secret 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,21 @@ from tracker.errors import ConfigError
 
 T0 = datetime(2026, 11, 20, 4, tzinfo=UTC)
 ENV = {"HOOK_SECRET": SECRET}
+
+
+@pytest.fixture
+def restore_root_logger():
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    quiet = {name: logging.getLogger(name).level for name in ("urllib3", "alembic")}
+    yield
+    for handler in root.handlers:
+        if handler not in saved[1]:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(saved[0])
+    for name, level in quiet.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def fill(url: str, runs: int, per_run: int) -> list[str]:
@@ -284,3 +300,32 @@ def test_mail_uses_starttls_when_offered_and_logs_in_without_showing_the_passwor
         engine.dispose()
     assert refused.error == "127.0.0.1 refused the login of 'tracker'"
     assert "wrong" not in refused.line() and password not in repr(config)
+
+
+def test_debug_logs_never_hold_the_webhook_path_secret_or_mail_password(
+    sqlite_url, tmp_path, restore_root_logger
+):
+    from tracker.logsetup import setup_logging
+
+    fill(sqlite_url, runs=1, per_run=3)
+    log_file = tmp_path / "tracker.log"
+    with WebhookReceiver() as hook:
+        slack_like = hook.url.replace("/hooks/grok", "/services/T0001/B0002/XyZsecretPath")
+        path = config_file(
+            tmp_path, sqlite_url,
+            f'[logging]\nlevel = "DEBUG"\nfile = "{log_file}"\n\n'
+            + hook_toml(slack_like)
+            + '[alerts.email]\nsmtp_url = "smtp://127.0.0.1:9"\nuser = "u"\n'
+            'password_env = "SMTP_PASSWORD"\nfrom = "t@example.org"\nto = ["a@example.org"]\n')
+        config = load_config(path, environ={**ENV, "SMTP_PASSWORD": "pw-Secret-42"})
+        setup_logging(config)
+        _register_from_start(sqlite_url, "webhook:127.0.0.1")
+        _register_from_start(sqlite_url, "email")
+        engine = open_database(sqlite_url)
+        results = delivery.deliver(config, engine, clock=lambda: T0)
+        engine.dispose()
+    assert [r.sent for r in results] == [3, 0] and hook.got[0].verified
+    text = log_file.read_text()
+    assert "POST" in text  # urllib3 did log the request, at DEBUG
+    for secret in ("XyZsecretPath", SECRET, "pw-Secret-42"):
+        assert secret not in text
