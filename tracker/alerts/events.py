@@ -20,7 +20,10 @@ from db.repository import parse_relation_text, root_members
 from db.session import Session
 from graph.build import family_ids, refresh_license_issues
 
-HISTORY_FIELDS = ("repo_id", "status", "gated", "license", "relation", outbox.ISSUE_FIELD)
+# `parent`: a child whose set of parents moved (written by `tracker resolve` and the crawl's
+# resolution, "finetune of A; merge of B" -> ...)
+HISTORY_FIELDS = ("repo_id", "status", "gated", "license", "relation", "parent",
+                  outbox.ISSUE_FIELD)
 
 
 def utcnow() -> datetime:
@@ -79,10 +82,12 @@ def derive_events(session: Session, run_id: int, *, now: datetime | None = None)
     facts = outbox.node_facts(session, ids)
     events: list[dict[str, Any]] = []
     joined: set[tuple[str, int]] = set()
+    # a child whose old parents were replaced was a member already: a move, not a newcomer
+    moved = {h.node_id for h in history if h.field == "parent" and h.old}
     for name, family in live.items():
         for child, edges in parents.items():
             inside = [e for e in edges if e.parent_id in family]
-            if child not in family or child in root_nodes or not inside:
+            if child not in family or child in root_nodes or not inside or child in moved:
                 continue
             if min(e.first_seen for e in inside) < start:
                 continue  # in the family before this run: a new link, not a new member
@@ -137,6 +142,12 @@ def _from_history(run_id, root, node, row, *, new: bool) -> list[dict[str, Any]]
         return [make("relation_changed", row.new or "", parent=(fresh or old or ("", ""))[1],
                      old=old[0] if old else row.old or "",
                      new=fresh[0] if fresh else row.new or "")]
+    if row.field == "parent":
+        if not (row.old and row.new):
+            return []  # a first parent is a `new` member; none left is out of the family
+        now = [parse_relation_text(t) for t in row.new.split("; ")]
+        parents = ", ".join(p[1] for p in now if p)
+        return [make("relation_changed", row.new, parent=parents, old=row.old, new=row.new)]
     if row.field != outbox.ISSUE_FIELD:
         return []
     before, after = set(_codes(row.old)), set(_codes(row.new))
