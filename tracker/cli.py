@@ -200,16 +200,18 @@ def changes(config: Config, since, root, fmt):
 @click.option("--format", "fmt", type=click.Choice(list(EXPORTERS)),
               default="graphml", show_default=True, help=FORMAT_HELP)
 @click.option("--root", help="only this root's family")
+@click.option("--node", help="only this node's ancestors and descendants")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="file to write (default: stdout)")
 @click.option("--at", "at", help="the graph as it stood on this date (2026-11-01)")
 @pass_config
-def export(config: Config, fmt, root, output, at):
-    """The lineage graph for researchers: GraphML, GEXF, JSON or CSV."""
+def export(config: Config, fmt, root, node, output, at):
+    """The lineage graph: GraphML, GEXF, JSON, CSV; an html page; mermaid or dot pictures."""
     from tracker.service import export as write
 
     target = sys.stdout.buffer if output == "-" else output
-    count = write(config, fmt, target, root=root, at=_parse_date(at, "--at", end_of_day=True))
+    at = _parse_date(at, "--at", end_of_day=True)
+    count = write(config, fmt, target, root=root, node=node, at=at)
     if output != "-":
         click.echo(f"wrote {count} nodes to {output}", err=True)
 

@@ -112,22 +112,62 @@ def show(config: Config, key: str) -> dict[str, Any]:
 
 
 def export(
-    config: Config, fmt: str, output, *, root: str | None = None, at: datetime | None = None
+    config: Config,
+    fmt: str,
+    output,
+    *,
+    root: str | None = None,
+    node: str | None = None,
+    at: datetime | None = None,
 ) -> int:
     """Write the graph in `fmt` to `output` (path or binary stream); returns the node count.
-    With `at`, the graph as it stood at that instant (see graph/asof.py)."""
+    With `node`, only its ancestors and descendants (and itself); with `at`, the graph as it
+    stood at that instant (see graph/asof.py)."""
     if root is not None and root not in config.roots:
         raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
     with store(config) as session:
-        graph, _ = build_graph(
+        found = resolve_target(session, config, node) if node else None
+        focus = [n.key for n in repo.nodes_by_id(session, found.start_ids)] if found else []
+        graph, issues = build_graph(
             session,
             config.roots,
             root=root,
             rules_path=config.get("licenses.rules") or None,
             at=at,
         )
-    write(graph, fmt, output)
+    if found is not None:
+        graph = _around(graph, focus, node)
+    notes = {
+        "at": at.isoformat() if at else "",
+        "focus": found.label if found else "",
+        "issues": _explanations(issues, graph),
+    }
+    write(graph, fmt, output, notes=notes)
     return graph.number_of_nodes()
+
+
+def _around(graph, keys: Sequence[str], asked: str):
+    """The part of `graph` that `keys` descend from or lead to, the keys included."""
+    import networkx as nx
+
+    present = [key for key in keys if key in graph]
+    if not present:
+        raise UnknownNode(f"{asked!r} is in no family of the exported roots")
+    wanted = set(present)
+    for key in present:
+        wanted |= nx.ancestors(graph, key) | nx.descendants(graph, key)
+    return graph.subgraph(wanted).copy()
+
+
+def _explanations(issues, graph) -> dict[str, list[dict[str, str]]]:
+    """Node key -> its confirmed license issues with the audit's explanation."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for issue in issues:
+        if issue.verified and issue.node in graph:
+            found.setdefault(issue.node, []).append(
+                {"code": issue.code, "root": issue.root, "explanation": issue.explanation}
+            )
+    return found
 
 
 def licenses(config: Config, root: str | None = None) -> dict[str, Any]:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from graph.export.common import (
     EDGE_FIELDS,
@@ -31,9 +32,12 @@ from graph.export.common import (
     sanitize_key,
 )
 from graph.export.csv import CSVExporter
+from graph.export.dot import DotExporter
 from graph.export.gexf import GEXFExporter
 from graph.export.graphml import GraphMLExporter
+from graph.export.html import HTMLExporter
 from graph.export.json import JSONExporter
+from graph.export.mermaid import MermaidExporter
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -63,6 +67,9 @@ EXPORTERS: dict[str, Exporter] = {
         GEXFExporter(),
         JSONExporter(),
         CSVExporter(),
+        HTMLExporter(),
+        MermaidExporter(),
+        DotExporter(),
     )
 }
 
@@ -82,15 +89,17 @@ def export(
     output: str | os.PathLike[str] | BinaryIO,
     *,
     now: datetime | None = None,
+    notes: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Write `graph` in format `fmt` (a key of `EXPORTERS`) to `output`: a path (written
     atomically; returns the files written) or a binary stream such as `sys.stdout.buffer`
     (left open; returns []). `"-"` means stdout. Raises ExportError for values the schema
-    cannot hold, ValueError for an unknown format."""
+    cannot hold, ValueError for an unknown format. `notes` are what pictures show beyond the
+    schema (`ExportGraph.notes`)."""
     exporter = EXPORTERS.get(fmt)
     if exporter is None:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}")
-    data = normalize(graph, now=now)
+    data = normalize(graph, now=now, notes=notes)
     if isinstance(output, str) and output == "-":
         output = sys.stdout.buffer
     if isinstance(output, (str, os.PathLike)):

@@ -22,7 +22,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -87,6 +87,10 @@ class ExportGraph:
     attrs: dict[str, Any]
     nodes: list[tuple[str, tuple[Any, ...]]]
     edges: list[tuple[str, str, tuple[Any, ...]]]
+    # What a picture shows beyond the schema (the html page's header and panel): `at` (ISO
+    # time of an `--at` export), `focus` (the `--node` asked for), `issues` (node key ->
+    # [{code, root, explanation}]). Strings sanitized like the rest; formats may ignore it.
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- normalizing
@@ -211,9 +215,12 @@ def _key(node: Any) -> str:
     return sanitize_key(node)
 
 
-def normalize(graph: nx.Graph, *, now: datetime | None = None) -> ExportGraph:
+def normalize(
+    graph: nx.Graph, *, now: datetime | None = None, notes: Mapping[str, Any] | None = None
+) -> ExportGraph:
     """`graph` in the export schema. Missing graph attributes are filled in: `generated_at`
-    (`now`, default the current UTC time), `tracker_version`, `schema_version`."""
+    (`now`, default the current UTC time), `tracker_version`, `schema_version`. `notes`
+    (see `ExportGraph.notes`) is carried along, its strings sanitized."""
     extra: set[str] = set()
     keys: dict[Any, str] = {}
     seen: set[str] = set()
@@ -239,7 +246,22 @@ def normalize(graph: nx.Graph, *, now: datetime | None = None) -> ExportGraph:
     row = _row(GRAPH_FIELDS, attrs, "graph")
     if extra:
         log.warning("export: attributes outside the schema dropped: %s", ", ".join(sorted(extra)))
-    return ExportGraph(dict(zip(GRAPH_FIELDS, row, strict=True)), nodes, edges)
+    clean = {
+        key: _note(value, sanitize_key if key == "issues" else sanitize)
+        for key, value in (notes or {}).items()
+    }
+    return ExportGraph(dict(zip(GRAPH_FIELDS, row, strict=True)), nodes, edges, clean)
+
+
+def _note(value: Any, key: Callable[[str], str]) -> Any:
+    """A note with every string sanitized (mapping keys, which are node keys, by `key`)."""
+    if isinstance(value, str):
+        return sanitize(value)
+    if isinstance(value, Mapping):
+        return {key(str(k)): _note(v, sanitize) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_note(item, sanitize) for item in value]
+    return _string(value) if isinstance(value, (date, Enum)) else value
 
 
 def _tracker_version() -> str:

@@ -505,8 +505,8 @@ def test_a_failed_export_leaves_the_previous_file_and_no_temporary(hostile_graph
 
 
 def test_an_unknown_format_is_refused_with_the_choices(hostile_graph):
-    with pytest.raises(ValueError, match="unknown export format 'dot'.*graphml, gexf, json, csv"):
-        export(hostile_graph, "dot", io.BytesIO())
+    with pytest.raises(ValueError, match="unknown export format 'pdf'.*graphml, gexf, json, csv"):
+        export(hostile_graph, "pdf", io.BytesIO())
 
 
 # ----------------------------------------------------------------------------- property

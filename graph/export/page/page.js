@@ -1,0 +1,402 @@
+// The lineage page's behaviour: reads the embedded graph, draws it with cytoscape.js, and
+// wires search, filters, the details panel and the list view. Hub strings reach the DOM only
+// through textContent and attribute setters, never as markup.
+(function () {
+  'use strict';
+  var timings = {};  // milliseconds since navigation, for bench/html_bench.py
+  var raw = JSON.parse(document.getElementById('lineage-data').textContent);
+  var S = raw.strings;
+  var big = raw.positions !== null;
+  var RELATIONS = Object.keys(raw.colors);
+  var STATUSES = ['active', 'gated', 'removed', 'renamed'];
+  var HUBS = Object.keys(raw.shapes);
+  var PAGE = 200;
+
+  function known(value, choices, fallback) {
+    return choices.indexOf(value) >= 0 ? value : fallback;
+  }
+
+  var nodes = raw.nodes.map(function (r, i) {
+    return {
+      i: i, key: r[0], label: r[1], repo: r[2], relation: known(S[r[3]], RELATIONS, 'other'),
+      generation: r[4], isRoot: r[5] === 1, url: r[6], aliases: r[7], hub: S[r[8]],
+      license: S[r[9]], issues: S[r[10]] ? S[r[10]].split(',') : [], status: S[r[11]],
+      formats: S[r[12]], roots: S[r[13]], parameters: r[14], downloads: r[15], likes: r[16],
+      created: r[17], modified: r[18], firstSeen: r[19], lastSeen: r[20],
+      lower: r[0].toLowerCase(), parents: [], children: []
+    };
+  });
+  var edges = raw.edges.map(function (r, i) {
+    var e = {
+      i: i, parent: r[0], child: r[1], relation: S[r[2]], source: S[r[3]],
+      confidence: r[4], evidence: r[5], firstSeen: r[6]
+    };
+    nodes[r[1]].parents.push(e);
+    nodes[r[0]].children.push(e);
+    return e;
+  });
+
+  timings.data = performance.now();
+
+  // ------------------------------------------------------------------ the drawing
+  var elements = [];
+  nodes.forEach(function (n) {
+    var classes = [];
+    if (n.issues.length) classes.push('issue');
+    if (n.status === 'removed') classes.push('removed');
+    if (n.status === 'gated') classes.push('gated');
+    var element = {
+      group: 'nodes',
+      data: {
+        id: 'n' + n.i, label: n.label, color: raw.colors[n.relation],
+        shape: raw.shapes[n.hub] || 'ellipse'
+      },
+      classes: classes
+    };
+    if (big) element.position = { x: raw.positions[2 * n.i], y: raw.positions[2 * n.i + 1] };
+    elements.push(element);
+  });
+  edges.forEach(function (e) {
+    elements.push({
+      group: 'edges',
+      data: {
+        id: 'e' + e.i, source: 'n' + e.parent, target: 'n' + e.child,
+        color: raw.colors[known(e.relation, RELATIONS, 'other')]
+      },
+      classes: e.source === 'declared' ? [] : ['inferred']
+    });
+  });
+
+  var style = [
+    { selector: 'node', style: {
+      'background-color': 'data(color)', 'shape': 'data(shape)', 'width': 18, 'height': 18,
+      'border-width': 1, 'border-color': '#333', 'label': 'data(label)', 'font-size': 7,
+      'min-zoomed-font-size': 7, 'text-valign': 'bottom', 'text-margin-y': 2,
+      'color': '#222' } },
+    { selector: 'node.removed', style: {
+      'border-style': 'dashed', 'border-width': 2, 'background-opacity': 0.35 } },
+    { selector: 'node.gated', style: { 'border-style': 'double', 'border-width': 5 } },
+    { selector: 'node.issue', style: { 'border-color': raw.issue_color, 'border-width': 4 } },
+    { selector: 'edge', style: {
+      'width': 1.5, 'line-color': 'data(color)', 'target-arrow-color': 'data(color)',
+      'target-arrow-shape': 'triangle', 'arrow-scale': 0.7,
+      'curve-style': big ? 'straight' : 'bezier' } },
+    { selector: 'edge.inferred', style: { 'line-style': 'dashed' } },
+    { selector: 'node.match', style: {
+      'underlay-color': '#ffd400', 'underlay-opacity': 0.8, 'underlay-padding': 6 } },
+    { selector: 'node:selected', style: {
+      'underlay-color': '#1a73e8', 'underlay-opacity': 0.9, 'underlay-padding': 8,
+      'font-size': 11, 'min-zoomed-font-size': 0, 'z-index': 10 } },
+    { selector: '.filtered', style: { 'display': 'none' } }
+  ];
+
+  var cy = cytoscape({
+    container: document.getElementById('cy'),
+    elements: elements,
+    style: style,
+    layout: big ? { name: 'preset', fit: true, padding: 20 }
+               : { name: 'dagre', rankDir: 'TB', nodeSep: 12, rankSep: 60, edgeSep: 4,
+                   fit: true, padding: 20 },
+    selectionType: 'single',
+    boxSelectionEnabled: false,
+    minZoom: 0.02,
+    maxZoom: 4,
+    pixelRatio: big ? 1 : 'auto',
+    hideEdgesOnViewport: big,
+    textureOnViewport: big
+  });
+
+  timings.layout = performance.now();
+
+  // ------------------------------------------------------------------ small DOM helpers
+  function el(tag, text, attrs) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (attrs) Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+  function number(value) { return value ? value.toLocaleString('en') : 'unknown'; }
+  function when(value) { return value ? value.replace('T', ' ') + ' UTC' : 'unknown'; }
+  function nodeButton(n) {
+    var b = el('button', n.key, { type: 'button', 'class': 'link', 'data-node': String(n.i) });
+    return b;
+  }
+  function safeUrl(url) { return /^https?:\/\//i.test(url) ? url : null; }
+
+  // ------------------------------------------------------------------ details panel
+  var details = document.getElementById('details');
+  var panel = document.getElementById('panel');
+
+  function describe(n) {
+    details.textContent = '';
+    details.appendChild(el('p', n.key, { 'class': 'key', id: 'details-key' }));
+    var url = safeUrl(n.url);
+    if (url) {
+      var a = el('a', 'Open on ' + n.hub, { href: url, rel: 'noopener noreferrer',
+                                             target: '_blank' });
+      details.appendChild(el('p')).appendChild(a);
+    }
+    var facts = el('dl');
+    [
+      ['relation', n.relation], ['generation', n.generation], ['roots', n.roots || 'none'],
+      ['license', n.license || 'none declared'], ['formats', n.formats || 'unknown'],
+      ['parameters', number(n.parameters)], ['downloads', number(n.downloads)],
+      ['likes', number(n.likes)], ['status', n.status], ['created', when(n.created)],
+      ['last modified', when(n.modified)], ['first seen', when(n.firstSeen)],
+      ['last seen', when(n.lastSeen)], ['former ids', n.aliases || 'none']
+    ].forEach(function (pair) {
+      facts.appendChild(el('dt', pair[0]));
+      facts.appendChild(el('dd', pair[1]));
+    });
+    details.appendChild(facts);
+
+    details.appendChild(el('h3', n.parents.length === 1 ? 'Parent' :
+                                 'Parents (' + n.parents.length + ')'));
+    if (!n.parents.length) {
+      details.appendChild(el('p', n.isRoot ? 'A root release.' : 'No parent in this graph.'));
+    }
+    var list = details.appendChild(el('ul', null, { 'class': 'plain' }));
+    n.parents.forEach(function (e) {
+      var item = list.appendChild(el('li'));
+      item.appendChild(nodeButton(nodes[e.parent]));
+      item.appendChild(el('div', e.relation + ', ' + e.source + ', confidence ' +
+                                 e.confidence.toFixed(2) + ', since ' + when(e.firstSeen)));
+      item.appendChild(el('p', e.evidence || '(no evidence recorded)', { 'class': 'evidence' }));
+    });
+
+    details.appendChild(el('h3', 'License issues'));
+    if (!n.issues.length) details.appendChild(el('p', 'None.'));
+    var found = raw.issues[n.i] || [];
+    var issues = details.appendChild(el('ul', null, { 'class': 'plain' }));
+    n.issues.forEach(function (code) {
+      var mine = found.filter(function (f) { return f[0] === code; });
+      if (!mine.length) mine = [[code, '', raw.meanings[code] || '']];
+      mine.forEach(function (f) {
+        var item = issues.appendChild(el('li', null, { 'class': 'issue' }));
+        item.appendChild(el('strong', f[0] + (f[1] ? ' (root ' + f[1] + ')' : '')));
+        item.appendChild(el('div', f[2]));
+      });
+    });
+
+    if (n.children.length) {
+      details.appendChild(el('h3', 'Children (' + n.children.length + ')'));
+      var kids = details.appendChild(el('ul', null, { 'class': 'plain' }));
+      n.children.slice(0, 50).forEach(function (e) {
+        var item = kids.appendChild(el('li'));
+        item.appendChild(nodeButton(nodes[e.child]));
+        item.appendChild(document.createTextNode(' ' + e.relation));
+      });
+      if (n.children.length > 50) {
+        details.appendChild(el('p', (n.children.length - 50) + ' more in the list.'));
+      }
+    }
+  }
+
+  var current = null;
+  function select(i, opts) {
+    opts = opts || {};
+    var n = nodes[i];
+    current = i;
+    cy.batch(function () {
+      cy.$(':selected').unselect();
+      cy.getElementById('n' + i).select();
+    });
+    describe(n);
+    var node = cy.getElementById('n' + i);
+    if (opts.center && node.visible()) {
+      cy.zoom({ level: Math.max(cy.zoom(), big ? 0.8 : 1.2), position: node.position() });
+      cy.center(node);
+    }
+    highlightRow();
+    if (opts.focus) panel.focus();
+  }
+
+  cy.on('tap', 'node', function (event) {
+    select(Number(event.target.id().slice(1)), {});
+  });
+  cy.on('tap', function (event) {
+    if (event.target === cy) { cy.$(':selected').unselect(); }
+  });
+  document.addEventListener('click', function (event) {
+    var target = event.target.closest ? event.target.closest('button[data-node]') : null;
+    if (target) select(Number(target.getAttribute('data-node')), { center: true, focus: true });
+  });
+
+  // ------------------------------------------------------------------ filters
+  var state = { relation: {}, hub: {}, status: {}, issue: 'all' };
+  function counts(field) {
+    var c = {};
+    nodes.forEach(function (n) { c[n[field]] = (c[n[field]] || 0) + 1; });
+    return c;
+  }
+  function checkboxes(id, field, values) {
+    var box = document.getElementById(id);
+    var c = counts(field);
+    Object.keys(c).forEach(function (v) { if (values.indexOf(v) < 0) values.push(v); });
+    values.forEach(function (v) {
+      if (!c[v]) return;
+      state[field][v] = true;
+      var input = el('input', null, { type: 'checkbox', name: field, value: v });
+      input.checked = true;
+      input.addEventListener('change', function () { state[field][v] = input.checked; apply(); });
+      var label = el('label');
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(' ' + v + ' (' + c[v].toLocaleString('en') +
+                                                ')'));
+      box.appendChild(label);
+    });
+  }
+  checkboxes('f-relation', 'relation', RELATIONS.slice());
+  checkboxes('f-hub', 'hub', HUBS.slice());
+  checkboxes('f-status', 'status', STATUSES.slice());
+  (function () {
+    var box = document.getElementById('f-issue');
+    var withIssues = nodes.filter(function (n) { return n.issues.length; }).length;
+    [['all', 'all nodes'], ['with', 'with issues (' + withIssues + ')'],
+     ['without', 'without issues']].forEach(function (choice) {
+      var input = el('input', null, { type: 'radio', name: 'issue', value: choice[0] });
+      input.checked = choice[0] === 'all';
+      input.addEventListener('change', function () { state.issue = choice[0]; apply(); });
+      var label = el('label');
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(' ' + choice[1]));
+      box.appendChild(label);
+    });
+  })();
+
+  function passes(n) {
+    if (!state.relation[n.relation] || !state.hub[n.hub] || !state.status[n.status]) {
+      return false;
+    }
+    if (state.issue === 'with') return n.issues.length > 0;
+    if (state.issue === 'without') return n.issues.length === 0;
+    return true;
+  }
+
+  // ------------------------------------------------------------------ search and list
+  var search = document.getElementById('search');
+  var status = document.getElementById('search-status');
+  var rows = document.getElementById('rows');
+  var more = document.getElementById('more');
+  var listCount = document.getElementById('list-count');
+  var shown = [];
+  var shownUpTo = 0;
+  var matched = [];
+
+  var ordered = nodes.slice().sort(function (a, b) {
+    return a.generation - b.generation || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  });
+
+  function row(n) {
+    var tr = el('tr', null, { 'data-node': String(n.i) });
+    tr.appendChild(el('td')).appendChild(nodeButton(n));
+    [n.relation, n.hub, n.license || 'none', n.issues.join(', ') || '', n.status,
+     n.generation].forEach(function (v) { tr.appendChild(el('td', v)); });
+    return tr;
+  }
+  function renderRows(upTo) {
+    var fragment = document.createDocumentFragment();
+    for (var k = shownUpTo; k < Math.min(upTo, shown.length); k++) {
+      fragment.appendChild(row(shown[k]));
+    }
+    rows.appendChild(fragment);
+    shownUpTo = Math.min(upTo, shown.length);
+    var left = shown.length - shownUpTo;
+    more.hidden = left <= 0;
+    more.textContent = 'Show ' + Math.min(PAGE, left).toLocaleString('en') + ' more of ' +
+                       left.toLocaleString('en');
+    listCount.textContent = shown.length.toLocaleString('en') + ' of ' +
+                            nodes.length.toLocaleString('en') + ' nodes match' +
+                            (shownUpTo < shown.length ? ', first ' +
+                             shownUpTo.toLocaleString('en') + ' listed' : '');
+    highlightRow();
+  }
+  function highlightRow() {
+    var old = rows.querySelector('tr.current');
+    if (old) old.classList.remove('current');
+    if (current === null) return;
+    var tr = rows.querySelector('tr[data-node="' + current + '"]');
+    if (tr) tr.classList.add('current');
+  }
+  more.addEventListener('click', function () { renderRows(shownUpTo + PAGE); });
+
+  function apply() {
+    var query = search.value.trim().toLowerCase();
+    var hidden = 0;
+    var previous = matched;
+    matched = [];
+    cy.batch(function () {
+      previous.forEach(function (n) { cy.getElementById('n' + n.i).removeClass('match'); });
+      nodes.forEach(function (n) {
+        var visible = passes(n);
+        var element = cy.getElementById('n' + n.i);
+        if (visible) element.removeClass('filtered'); else { element.addClass('filtered'); hidden++; }
+      });
+      if (query) {
+        nodes.forEach(function (n) {
+          if (passes(n) && n.lower.indexOf(query) >= 0) matched.push(n);
+        });
+        matched.forEach(function (n) { cy.getElementById('n' + n.i).addClass('match'); });
+      }
+    });
+    shown = ordered.filter(function (n) {
+      return passes(n) && (!query || n.lower.indexOf(query) >= 0);
+    });
+    rows.textContent = '';
+    shownUpTo = 0;
+    renderRows(PAGE);
+    if (query) {
+      status.textContent = matched.length ? matched.length + ' match' +
+        (matched.length === 1 ? '' : 'es') + '; showing ' + matched[0].key : 'no node matches';
+    } else {
+      status.textContent = hidden ? hidden.toLocaleString('en') + ' nodes hidden by filters' : '';
+    }
+    return query ? best(query) : null;
+  }
+  function best(query) {
+    // an exact id first, then an id starting with the text, then the first in list order
+    var exact = null, prefix = null;
+    matched.forEach(function (n) {
+      if (n.lower === query || n.repo.toLowerCase() === query) exact = exact || n;
+      if (!prefix && n.repo.toLowerCase().indexOf(query) === 0) prefix = n;
+    });
+    return exact || prefix || shown[0] || null;
+  }
+
+  var timer = null;
+  function onSearch() {
+    var found = apply();
+    if (found) select(found.i, { center: true });
+  }
+  search.addEventListener('input', function () {
+    clearTimeout(timer);
+    timer = setTimeout(onSearch, nodes.length > 2000 ? 250 : 80);
+  });
+  document.getElementById('search-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    clearTimeout(timer);
+    onSearch();
+  });
+  document.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape' && document.activeElement !== search) {
+      cy.$(':selected').unselect();
+      search.focus();
+    }
+  });
+
+  apply();
+  timings.list = performance.now();
+
+  // ------------------------------------------------------------------ ready, for people and tests
+  function ready() {
+    requestAnimationFrame(function () {
+      timings.drawn = performance.now();
+      window.lineage = {
+        cy: cy, nodes: nodes.length, edges: edges.length, select: select, timings: timings
+      };
+      document.body.setAttribute('data-ready', 'true');
+    });
+  }
+  if (cy.nodes().length === 0) ready();
+  else cy.one('render', ready);
+})();
