@@ -7,8 +7,9 @@ and style (graph/export/page/). A Content-Security-Policy allows only those inli
 hash, and no connection at all, so the page never reaches the network, and a hub string that
 escaped its escaping still could not run.
 
-Up to `BROWSER_LAYOUT_MAX` nodes the browser lays the graph out with dagre; above it the
-positions come from `graph.export.layout` (layered by generation) and the browser only draws.
+Up to `BROWSER_LAYOUT_MAX` nodes the browser lays the graph out with dagre and cytoscape draws
+it; above, the positions come from `graph.export.layout` (layered by generation) and the page's
+canvas view (page/canvas.js) only draws them, with the same colours, marks and interactions.
 
 Every hub string reaches the page either as JSON inside the data script, where `<`, `>`, `&`
 and U+2028/U+2029 are written as `\\uXXXX` escapes so no `</script>` or `<!--` can appear, or
@@ -37,7 +38,10 @@ from graph.export.palette import (
     node_relations,
 )
 
-BROWSER_LAYOUT_MAX = 2_000  # nodes; above, positions are computed here
+# Nodes; above, positions are computed here and the page draws them on one canvas. cytoscape
+# with dagre needs about 1 s per 250 nodes on this project's 2-core machine under load
+# (bench/html_bench.py); the canvas draws 10,000 in well under a second.
+BROWSER_LAYOUT_MAX = 1_000
 
 # SPEC.md "License issue codes", for nodes whose explanation the audit did not hand over.
 ISSUE_MEANINGS = {
@@ -206,7 +210,7 @@ def render(graph: ExportGraph) -> str:
     """The whole page as one string."""
     data = page_data(graph)
     scripts = [_script(_asset("vendor", r["file"])) for r in vendored() if r["file"]]
-    scripts.append(_script(_asset("page", "page.js")))
+    scripts += [_script(_asset("page", "canvas.js")), _script(_asset("page", "page.js"))]
     policy = (
         "default-src 'none'; "
         f"script-src {' '.join(_hash(code) for code in scripts)}; "

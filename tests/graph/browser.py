@@ -58,6 +58,11 @@ class Browser:
 
     def open(self, path: Path, timeout: float = 120) -> float:
         """Load `path` and wait for the page's `data-ready`; returns the seconds it took."""
+        self.driver.get("about:blank")
+        self.driver.get_log("performance")  # drop what the start page asked for
+        self.driver.get_log("browser")
+        self.seen: list[str] = []
+        self.errors: list[str] = []
         start = time.perf_counter()
         self.driver.get(path.resolve().as_uri())
         WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
@@ -69,15 +74,18 @@ class Browser:
         return self.driver.execute_script(script, *args)
 
     def requests(self) -> list[str]:
-        urls = []
+        """Every URL requested since `open` (the file itself included)."""
         for entry in self.driver.get_log("performance"):
             message = json.loads(entry["message"])["message"]
             if message["method"] == "Network.requestWillBeSent":
-                urls.append(message["params"]["request"]["url"])
-        return urls
+                self.seen.append(message["params"]["request"]["url"])
+        return list(self.seen)
 
     def console_errors(self) -> list[str]:
-        return [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
+        """Every console error since `open`."""
+        logs = self.driver.get_log("browser")
+        self.errors += [e["message"] for e in logs if e["level"] == "SEVERE"]
+        return list(self.errors)
 
     def close(self) -> None:
         try:

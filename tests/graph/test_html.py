@@ -78,14 +78,15 @@ def embedded(page: Page) -> dict:
 def test_hostile_strings_stay_data_in_one_json_script_and_the_header(hostile):
     text = render(hostile, at="2026-11-20T23:59:59</title>", focus="<b>x</b>")
     page = Page(text)
-    # exactly the scripts we put there: data, cytoscape, cytoscape-dagre, the page's own
+    # exactly the scripts we put there: data, cytoscape, cytoscape-dagre, the page's two
     assert [attrs for attrs, _ in page.scripts] == [
         {"type": "application/json", "id": "lineage-data"},
         {},
         {},
         {},
+        {},
     ]
-    assert text.count("</script>") == 4 and "<!--" not in text
+    assert text.count("</script>") == 5 and "<!--" not in text
     data = embedded(page)
     keys = [row[0] for row in data["nodes"]]
     assert keys == [sanitize_key(k) for k in hostile]
@@ -116,7 +117,7 @@ def test_only_the_inline_scripts_may_run_and_nothing_may_connect(hostile):
         for attrs, code in page.scripts
         if not attrs
     }
-    assert set(rules["script-src"].split()) == hashes and len(hashes) == 3
+    assert set(rules["script-src"].split()) == hashes and len(hashes) == 4
     assert "connect-src" not in rules  # falls back to default-src 'none'
     # no CDN, no external anything
     assert not [a for t, a in page.tags if a.get("src") or (t == "link")]

@@ -1,4 +1,5 @@
-// The lineage page's behaviour: reads the embedded graph, draws it with cytoscape.js, and
+// The lineage page's behaviour: reads the embedded graph, draws it (cytoscape.js, or canvas.js
+// for a big family), and
 // wires search, filters, the details panel and the list view. Hub strings reach the DOM only
 // through textContent and attribute setters, never as markup.
 (function () {
@@ -39,74 +40,139 @@
   timings.data = performance.now();
 
   // ------------------------------------------------------------------ the drawing
-  var elements = [];
-  nodes.forEach(function (n) {
-    var classes = [];
-    if (n.issues.length) classes.push('issue');
-    if (n.status === 'removed') classes.push('removed');
-    if (n.status === 'gated') classes.push('gated');
-    var element = {
-      group: 'nodes',
-      data: {
-        id: 'n' + n.i, label: n.label, color: raw.colors[n.relation],
-        shape: raw.shapes[n.hub] || 'ellipse'
-      },
-      classes: classes
-    };
-    if (big) element.position = { x: raw.positions[2 * n.i], y: raw.positions[2 * n.i + 1] };
-    elements.push(element);
-  });
-  edges.forEach(function (e) {
-    elements.push({
-      group: 'edges',
-      data: {
-        id: 'e' + e.i, source: 'n' + e.parent, target: 'n' + e.child,
-        color: raw.colors[known(e.relation, RELATIONS, 'other')]
-      },
-      classes: e.source === 'declared' ? [] : ['inferred']
+  // Two views behind the same calls: cytoscape.js (dagre layout) for a family the browser can
+  // lay out quickly, the draw-only canvas (canvas.js) when the tracker computed positions.
+  function cytoscapeView(container) {
+    var elements = [];
+    nodes.forEach(function (n) {
+      var classes = [];
+      if (n.issues.length) classes.push('issue');
+      if (n.status === 'removed') classes.push('removed');
+      if (n.status === 'gated') classes.push('gated');
+      elements.push({
+        group: 'nodes',
+        data: {
+          id: 'n' + n.i, label: n.label, color: raw.colors[n.relation],
+          shape: raw.shapes[n.hub] || 'ellipse'
+        },
+        classes: classes
+      });
     });
-  });
+    edges.forEach(function (e) {
+      elements.push({
+        group: 'edges',
+        data: {
+          id: 'e' + e.i, source: 'n' + e.parent, target: 'n' + e.child,
+          color: raw.colors[known(e.relation, RELATIONS, 'other')]
+        },
+        classes: e.source === 'declared' ? [] : ['inferred']
+      });
+    });
+    var cy = cytoscape({
+      container: container,
+      elements: elements,
+      style: [
+        { selector: 'node', style: {
+          'background-color': 'data(color)', 'shape': 'data(shape)', 'width': 18,
+          'height': 18, 'border-width': 1, 'border-color': '#333', 'label': 'data(label)',
+          'font-size': 7, 'min-zoomed-font-size': 6, 'text-valign': 'bottom',
+          'text-margin-y': 2, 'color': '#222' } },
+        { selector: 'node.removed', style: {
+          'border-style': 'dashed', 'border-width': 2, 'background-opacity': 0.35 } },
+        { selector: 'node.gated', style: { 'border-style': 'double', 'border-width': 5 } },
+        { selector: 'node.issue', style: {
+          'border-color': raw.issue_color, 'border-width': 4 } },
+        { selector: 'edge', style: {
+          'width': 1.5, 'line-color': 'data(color)', 'target-arrow-color': 'data(color)',
+          'target-arrow-shape': 'triangle', 'arrow-scale': 0.7, 'curve-style': 'bezier' } },
+        { selector: 'edge.inferred', style: { 'line-style': 'dashed' } },
+        { selector: 'node.match', style: {
+          'underlay-color': '#ffd400', 'underlay-opacity': 0.8, 'underlay-padding': 6 } },
+        { selector: 'node:selected', style: {
+          'underlay-color': '#1a73e8', 'underlay-opacity': 0.9, 'underlay-padding': 8,
+          'font-size': 11, 'min-zoomed-font-size': 0, 'z-index': 10 } },
+        { selector: '.filtered', style: { 'display': 'none' } }
+      ],
+      layout: { name: 'dagre', rankDir: 'TB', nodeSep: 40, rankSep: 70, edgeSep: 8,
+                fit: true, padding: 20 },
+      selectionType: 'single',
+      boxSelectionEnabled: false,
+      autoungrabify: true,
+      minZoom: 0.05,
+      maxZoom: 4
+    });
+    if (cy.zoom() > 1.5) { cy.zoom(1.5); cy.center(); }
+    var matchedNow = cy.collection();
+    var tapped = function () {};
+    cy.on('tap', function (event) {
+      tapped(event.target === cy ? -1 : event.target.isNode() ?
+        Number(event.target.id().slice(1)) : -1);
+    });
+    return {
+      cy: cy,
+      setHidden: function (flags) {
+        cy.batch(function () {
+          cy.nodes().forEach(function (node) {
+            if (flags[Number(node.id().slice(1))]) node.addClass('filtered');
+            else node.removeClass('filtered');
+          });
+        });
+      },
+      setMatches: function (indices) {
+        cy.batch(function () {
+          matchedNow.removeClass('match');
+          matchedNow = cy.collection(indices.map(function (i) { return cy.getElementById('n' + i); }));
+          matchedNow.addClass('match');
+        });
+      },
+      select: function (i) {
+        cy.batch(function () {
+          cy.$(':selected').unselect();
+          if (i >= 0) cy.getElementById('n' + i).select();
+        });
+      },
+      center: function (i) {
+        cy.zoom(Math.max(cy.zoom(), 1.2));
+        cy.center(cy.getElementById('n' + i));
+      },
+      visible: function (i) { return cy.getElementById('n' + i).visible(); },
+      onTap: function (callback) { tapped = callback; },
+      onFirstDraw: function (callback) {
+        cy.one('render', function () { requestAnimationFrame(callback); });
+      },
+      drawn: function () {
+        return [cy.nodes(':visible').length, cy.edges(':visible').length];
+      },
+      fit: function () { cy.fit(undefined, 20); }
+    };
+  }
 
-  var style = [
-    { selector: 'node', style: {
-      'background-color': 'data(color)', 'shape': 'data(shape)', 'width': 18, 'height': 18,
-      'border-width': 1, 'border-color': '#333', 'label': 'data(label)', 'font-size': 7,
-      'min-zoomed-font-size': 7, 'text-valign': 'bottom', 'text-margin-y': 2,
-      'color': '#222' } },
-    { selector: 'node.removed', style: {
-      'border-style': 'dashed', 'border-width': 2, 'background-opacity': 0.35 } },
-    { selector: 'node.gated', style: { 'border-style': 'double', 'border-width': 5 } },
-    { selector: 'node.issue', style: { 'border-color': raw.issue_color, 'border-width': 4 } },
-    { selector: 'edge', style: {
-      'width': 1.5, 'line-color': 'data(color)', 'target-arrow-color': 'data(color)',
-      'target-arrow-shape': 'triangle', 'arrow-scale': 0.7,
-      'curve-style': big ? 'straight' : 'bezier' } },
-    { selector: 'edge.inferred', style: { 'line-style': 'dashed' } },
-    { selector: 'node.match', style: {
-      'underlay-color': '#ffd400', 'underlay-opacity': 0.8, 'underlay-padding': 6 } },
-    { selector: 'node:selected', style: {
-      'underlay-color': '#1a73e8', 'underlay-opacity': 0.9, 'underlay-padding': 8,
-      'font-size': 11, 'min-zoomed-font-size': 0, 'z-index': 10 } },
-    { selector: '.filtered', style: { 'display': 'none' } }
-  ];
+  function canvasView(container) {
+    var shapes = nodes.map(function (n) { return raw.shapes[n.hub] || 'ellipse'; });
+    return window.LineageCanvas(container, {
+      x: nodes.map(function (n) { return raw.positions[2 * n.i]; }),
+      y: nodes.map(function (n) { return raw.positions[2 * n.i + 1]; }),
+      label: nodes.map(function (n) { return n.label; }),
+      color: nodes.map(function (n) { return raw.colors[n.relation]; }),
+      shape: shapes,
+      issue: nodes.map(function (n) { return n.issues.length > 0; }),
+      removed: nodes.map(function (n) { return n.status === 'removed'; }),
+      gated: nodes.map(function (n) { return n.status === 'gated'; }),
+      parent: edges.map(function (e) { return e.parent; }),
+      child: edges.map(function (e) { return e.child; }),
+      edgeColor: edges.map(function (e) {
+        return raw.colors[known(e.relation, RELATIONS, 'other')];
+      }),
+      inferred: edges.map(function (e) { return e.source !== 'declared'; }),
+      issueColor: raw.issue_color
+    });
+  }
 
-  var cy = cytoscape({
-    container: document.getElementById('cy'),
-    elements: elements,
-    style: style,
-    layout: big ? { name: 'preset', fit: true, padding: 20 }
-               : { name: 'dagre', rankDir: 'TB', nodeSep: 12, rankSep: 60, edgeSep: 4,
-                   fit: true, padding: 20 },
-    selectionType: 'single',
-    boxSelectionEnabled: false,
-    minZoom: 0.02,
-    maxZoom: 4,
-    pixelRatio: big ? 1 : 'auto',
-    hideEdgesOnViewport: big,
-    textureOnViewport: big
-  });
-
+  var container = document.getElementById('cy');
+  var view = big ? canvasView(container) : cytoscapeView(container);
+  if (nodes.length === 0) container.textContent = 'This graph has no nodes.';
   timings.layout = performance.now();
+  document.getElementById('fit').addEventListener('click', function () { view.fit(); });
 
   // ------------------------------------------------------------------ small DOM helpers
   function el(tag, text, attrs) {
@@ -140,8 +206,8 @@
     [
       ['relation', n.relation], ['generation', n.generation], ['roots', n.roots || 'none'],
       ['license', n.license || 'none declared'], ['formats', n.formats || 'unknown'],
-      ['parameters', number(n.parameters)], ['downloads', number(n.downloads)],
-      ['likes', number(n.likes)], ['status', n.status], ['created', when(n.created)],
+      ['parameters', number(n.parameters)], ['downloads', n.downloads.toLocaleString('en')],
+      ['likes', n.likes.toLocaleString('en')], ['status', n.status], ['created', when(n.created)],
       ['last modified', when(n.modified)], ['first seen', when(n.firstSeen)],
       ['last seen', when(n.lastSeen)], ['former ids', n.aliases || 'none']
     ].forEach(function (pair) {
@@ -195,28 +261,16 @@
   var current = null;
   function select(i, opts) {
     opts = opts || {};
-    var n = nodes[i];
+    if (i < 0) { current = null; view.select(-1); highlightRow(); return; }
     current = i;
-    cy.batch(function () {
-      cy.$(':selected').unselect();
-      cy.getElementById('n' + i).select();
-    });
-    describe(n);
-    var node = cy.getElementById('n' + i);
-    if (opts.center && node.visible()) {
-      cy.zoom({ level: Math.max(cy.zoom(), big ? 0.8 : 1.2), position: node.position() });
-      cy.center(node);
-    }
+    view.select(i);
+    describe(nodes[i]);
+    if (opts.center && view.visible(i)) view.center(i);
     highlightRow();
     if (opts.focus) panel.focus();
   }
 
-  cy.on('tap', 'node', function (event) {
-    select(Number(event.target.id().slice(1)), {});
-  });
-  cy.on('tap', function (event) {
-    if (event.target === cy) { cy.$(':selected').unselect(); }
-  });
+  view.onTap(function (i) { select(i, {}); });
   document.addEventListener('click', function (event) {
     var target = event.target.closest ? event.target.closest('button[data-node]') : null;
     if (target) select(Number(target.getAttribute('data-node')), { center: true, focus: true });
@@ -322,43 +376,40 @@
 
   function apply() {
     var query = search.value.trim().toLowerCase();
+    var flags = new Uint8Array(nodes.length);
     var hidden = 0;
-    var previous = matched;
     matched = [];
-    cy.batch(function () {
-      previous.forEach(function (n) { cy.getElementById('n' + n.i).removeClass('match'); });
-      nodes.forEach(function (n) {
-        var visible = passes(n);
-        var element = cy.getElementById('n' + n.i);
-        if (visible) element.removeClass('filtered'); else { element.addClass('filtered'); hidden++; }
-      });
-      if (query) {
-        nodes.forEach(function (n) {
-          if (passes(n) && n.lower.indexOf(query) >= 0) matched.push(n);
-        });
-        matched.forEach(function (n) { cy.getElementById('n' + n.i).addClass('match'); });
-      }
+    nodes.forEach(function (n) {
+      if (!passes(n)) { flags[n.i] = 1; hidden++; }
+      else if (query && n.lower.indexOf(query) >= 0) matched.push(n);
     });
+    view.setHidden(flags);
+    view.setMatches(matched.map(function (n) { return n.i; }));
     shown = ordered.filter(function (n) {
       return passes(n) && (!query || n.lower.indexOf(query) >= 0);
     });
     rows.textContent = '';
     shownUpTo = 0;
     renderRows(PAGE);
+    var found = query ? best(query) : null;
     if (query) {
-      status.textContent = matched.length ? matched.length + ' match' +
-        (matched.length === 1 ? '' : 'es') + '; showing ' + matched[0].key : 'no node matches';
+      status.textContent = found ? matched.length.toLocaleString('en') + ' match' +
+        (matched.length === 1 ? '' : 'es') + '; showing ' + found.key : 'no node matches';
     } else {
       status.textContent = hidden ? hidden.toLocaleString('en') + ' nodes hidden by filters' : '';
     }
-    return query ? best(query) : null;
+    return found;
   }
   function best(query) {
-    // an exact id first, then an id starting with the text, then the first in list order
+    // an exact id first
+    // (the key, the repo id, or the name after its owner), then one starting with the text,
+    // then the first in list order
     var exact = null, prefix = null;
     matched.forEach(function (n) {
-      if (n.lower === query || n.repo.toLowerCase() === query) exact = exact || n;
-      if (!prefix && n.repo.toLowerCase().indexOf(query) === 0) prefix = n;
+      var repo = n.repo.toLowerCase();
+      var name = repo.slice(repo.lastIndexOf('/') + 1);
+      if (n.lower === query || repo === query || name === query) exact = exact || n;
+      if (!prefix && (repo.indexOf(query) === 0 || name.indexOf(query) === 0)) prefix = n;
     });
     return exact || prefix || shown[0] || null;
   }
@@ -379,7 +430,7 @@
   });
   document.addEventListener('keydown', function (event) {
     if (event.key === 'Escape' && document.activeElement !== search) {
-      cy.$(':selected').unselect();
+      select(-1);
       search.focus();
     }
   });
@@ -388,15 +439,18 @@
   timings.list = performance.now();
 
   // ------------------------------------------------------------------ ready, for people and tests
-  function ready() {
-    requestAnimationFrame(function () {
-      timings.drawn = performance.now();
-      window.lineage = {
-        cy: cy, nodes: nodes.length, edges: edges.length, select: select, timings: timings
-      };
-      document.body.setAttribute('data-ready', 'true');
-    });
-  }
-  if (cy.nodes().length === 0) ready();
-  else cy.one('render', ready);
+  (nodes.length ? view.onFirstDraw : function (f) { requestAnimationFrame(f); })(function () {
+    timings.drawn = performance.now();
+    window.lineage = {
+      nodes: nodes.length, edges: edges.length, view: big ? 'canvas' : 'cytoscape',
+      cy: view.cy || null, timings: timings, drawn: view.drawn,
+      selected: function () { return current; },
+      hidden: function () {
+        return nodes.filter(function (n) { return !view.visible(n.i); })
+                    .map(function (n) { return n.i; });
+      },
+      centerOn: function (i) { view.center(i); }
+    };
+    document.body.setAttribute('data-ready', 'true');
+  });
 })();
