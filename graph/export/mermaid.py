@@ -21,7 +21,7 @@ from graph.export.palette import ISSUE_COLOR, RELATION_COLORS, node_relations, r
 _N = {name: i for i, name in enumerate(NODE_FIELDS)}
 _E = {name: i for i, name in enumerate(EDGE_FIELDS)}
 _SHAPES = {"huggingface": ("(", ")"), "github": ("[", "]"), "modelscope": ("{{", "}}")}
-_UNSAFE = re.compile(r"[^A-Za-z0-9 ./:_+,=@-]")
+_UNSAFE = re.compile(r"[^A-Za-z0-9 ./:_+,=@()-]")
 
 
 def text(value: str) -> str:
@@ -38,8 +38,10 @@ class MermaidExporter(SingleFile):
         out = Sink(stream)
         relations = node_relations(graph)
         ids = {key: f"n{i}" for i, (key, _) in enumerate(graph.nodes)}
-        title = f"Grok lineage: {graph.attrs['roots']} ({graph.attrs['generated_at'][:10]})"
-        out.add(f"---\ntitle: {text(title)}\n---\nflowchart TD\n")
+        # the title is YAML: no `: ` (a mapping), no `#` (a comment), nothing to escape
+        roots = re.sub(r"[^A-Za-z0-9.,_-]", "_", graph.attrs["roots"])
+        title = f"Grok lineage of {roots or 'no roots'} on {graph.attrs['generated_at'][:10]}"
+        out.add(f"---\ntitle: {title}\n---\nflowchart TD\n")
         for name, fill in RELATION_COLORS.items():
             out.add(f"  classDef {name} fill:{fill},color:{ink(fill)},stroke:#333333\n")
         out.add(f"  classDef issue stroke:{ISSUE_COLOR},stroke-width:4px\n")

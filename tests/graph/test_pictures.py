@@ -111,7 +111,7 @@ LINE = re.compile(
 def test_mermaid_is_well_formed_with_colours_by_relation_and_hostile_labels_encoded(family):
     text = write(family, "mermaid")
     head, body = text.split("flowchart TD\n")
-    assert head.startswith("---\ntitle: Grok lineage: grok-1 ")
+    assert head == "---\ntitle: Grok lineage of grok-1 on 2026-11-23\n---\n"
     labels, edges, classes = {}, [], {}
     for line in body.splitlines():
         match = LINE.fullmatch(line)
