@@ -28,7 +28,6 @@ from importlib import resources
 from typing import Any, BinaryIO
 
 from graph.export.common import NODE_FIELDS, ExportGraph, SingleFile
-from graph.export.dot import label
 from graph.export.layout import layered
 from graph.export.palette import (
     HUB_SHAPES,
@@ -39,9 +38,9 @@ from graph.export.palette import (
 )
 
 # Nodes; above, positions are computed here and the page draws them on one canvas. cytoscape
-# with dagre needs about 1 s per 250 nodes on this project's 2-core machine under load
-# (bench/html_bench.py); the canvas draws 10,000 in well under a second.
-BROWSER_LAYOUT_MAX = 1_000
+# with dagre took 2.3 s for 200 nodes, 6.8 s for 400 and 9.6 s for 1,000 on this project's
+# 2-core machine under load (bench/html_bench.py); the canvas draws 10,000 in under a second.
+BROWSER_LAYOUT_MAX = 300
 
 # SPEC.md "License issue codes", for nodes whose explanation the audit did not hand over.
 ISSUE_MEANINGS = {
@@ -86,7 +85,9 @@ class _Table:
 
 def page_data(graph: ExportGraph) -> dict[str, Any]:
     """What the page's script reads: nodes and edges as arrays (field names in `fields`),
-    repeated strings as indexes into `strings`, positions when precomputed."""
+    repeated strings as indexes into `strings`, positions when precomputed. A node's repo id
+    is 0 when its key holds it; its url an index (the hub's address, to which the repo id is
+    appended) when it is that address plus the repo id. Keeps 10,000 nodes near 3 MB."""
     keys = [key for key, _ in graph.nodes]
     index = {key: i for i, key in enumerate(keys)}
     relations = node_relations(graph)
@@ -95,15 +96,16 @@ def page_data(graph: ExportGraph) -> dict[str, Any]:
     table = _Table()
     nodes = []
     for key, row in graph.nodes:
+        hub, repo_id, url = row[_N["hub"]], row[_N["repo_id"]], row[_N["url"]]
         nodes.append(
             [
                 key,
-                label(key, row[_N["hub"]], row[_N["repo_id"]]),
-                row[_N["repo_id"]],
+                0 if key == f"{hub}:{repo_id}" else repo_id,  # 0: the key says it
                 table(relations[key]),
                 depth[key],
                 int(row[_N["is_root"]]),
-                row[_N["url"]],
+                # a hub's address then the repo id: the address once, in the table
+                table(url[: -len(repo_id)]) if repo_id and url.endswith(repo_id) else url,
                 row[_N["aliases"]],
                 *(table(row[_N[name]]) for name in _TABLED),
                 *(row[_N[name]] for name in _PLAIN),
@@ -128,8 +130,8 @@ def page_data(graph: ExportGraph) -> dict[str, Any]:
     return {
         "fields": {
             "node": [
-                "key", "label", "repo_id", "relation", "generation", "is_root", "url",
-                "aliases", *_TABLED, *_PLAIN, *_DATES,
+                "key", "repo_id", "relation", "generation", "is_root", "url", "aliases",
+                *_TABLED, *_PLAIN, *_DATES,
             ],
             "edge": ["parent", "child", "relation", "source", "confidence", "evidence",
                      "first_seen"],

@@ -92,7 +92,8 @@ def test_hostile_strings_stay_data_in_one_json_script_and_the_header(hostile):
     assert keys == [sanitize_key(k) for k in hostile]
     by_key = dict(zip(keys, data["nodes"], strict=True))
     markup = sanitize_key(f"huggingface:evil/markup{HOSTILE['markup'][:40]}")
-    assert by_key[markup][2] == HOSTILE["markup"]  # repo_id, intact as data
+    assert by_key[markup][1] == HOSTILE["markup"]  # repo_id, intact as data
+    assert by_key[ROOT][1] == 0  # the key holds it
     evidence = {data["nodes"][e[1]][0]: e[5] for e in data["edges"]}
     assert evidence[markup] == HOSTILE["markup"]
     controls = sanitize_key(f"huggingface:evil/nul_and_controls{HOSTILE['nul_and_controls'][:40]}")

@@ -121,6 +121,9 @@ def test_the_offline_world_page_draws_every_node_and_answers_the_user(
     text = click_node(browser, edge["child"])
     assert edge["evidence"] in text
     assert f"{edge['relation']}, {edge['source']}, confidence {edge['confidence']:.2f}" in text
+    url = next(n["url"] for n in nodes if n["id"] == edge["child"])
+    link = browser.driver.find_element(By.CSS_SELECTOR, "#details a")
+    assert link.get_attribute("href") == url and link.text == "Open on huggingface"
 
     relation = Counter(e["relation"] for e in edges).most_common(1)[0][0]
     children = {e["child"] for e in edges if e["relation"] == relation}

@@ -140,12 +140,12 @@ window.LineageCanvas = function (container, graph) {
     ctx.setLineDash([]);
     // marks: license issues (red ring), gated (a second ring)
     ctx.beginPath();
-    for (i = 0; i < n; i++) if (inView[i] && graph.issue[i]) shape(i, sx[i], sy[i], r + 1.5);
+    for (i = 0; i < n; i++) if (inView[i] && graph.issue[i]) shape(i, sx[i], sy[i], r + Math.max(0.8, r * 0.25));
     ctx.strokeStyle = graph.issueColor;
-    ctx.lineWidth = Math.max(1.5, 3 * Math.min(k, 1));
+    ctx.lineWidth = Math.max(1, Math.min(3, r * 0.35));
     ctx.stroke();
     ctx.beginPath();
-    for (i = 0; i < n; i++) if (inView[i] && graph.gated[i]) shape(i, sx[i], sy[i], r + 3.5);
+    for (i = 0; i < n; i++) if (inView[i] && graph.gated[i]) shape(i, sx[i], sy[i], r + Math.max(1.5, r * 0.5));
     ctx.strokeStyle = '#333333';
     ctx.lineWidth = 1;
     ctx.stroke();

@@ -17,13 +17,17 @@
     return choices.indexOf(value) >= 0 ? value : fallback;
   }
 
+  // field order: raw.fields.node (graph/export/html.py page_data)
   var nodes = raw.nodes.map(function (r, i) {
+    var hub = S[r[7]];
+    var repo = r[1] === 0 ? r[0].slice(r[0].indexOf(':') + 1) : r[1];
     return {
-      i: i, key: r[0], label: r[1], repo: r[2], relation: known(S[r[3]], RELATIONS, 'other'),
-      generation: r[4], isRoot: r[5] === 1, url: r[6], aliases: r[7], hub: S[r[8]],
-      license: S[r[9]], issues: S[r[10]] ? S[r[10]].split(',') : [], status: S[r[11]],
-      formats: S[r[12]], roots: S[r[13]], parameters: r[14], downloads: r[15], likes: r[16],
-      created: r[17], modified: r[18], firstSeen: r[19], lastSeen: r[20],
+      i: i, key: r[0], repo: repo, label: hub === 'huggingface' ? repo : hub + ':' + repo,
+      relation: known(S[r[2]], RELATIONS, 'other'), generation: r[3], isRoot: r[4] === 1,
+      url: typeof r[5] === 'number' ? S[r[5]] + repo : r[5], aliases: r[6], hub: hub,
+      license: S[r[8]], issues: S[r[9]] ? S[r[9]].split(',') : [], status: S[r[10]],
+      formats: S[r[11]], roots: S[r[12]], parameters: r[13], downloads: r[14], likes: r[15],
+      created: r[16], modified: r[17], firstSeen: r[18], lastSeen: r[19],
       lower: r[0].toLowerCase(), parents: [], children: []
     };
   });
@@ -396,7 +400,8 @@
       status.textContent = found ? matched.length.toLocaleString('en') + ' match' +
         (matched.length === 1 ? '' : 'es') + '; showing ' + found.key : 'no node matches';
     } else {
-      status.textContent = hidden ? hidden.toLocaleString('en') + ' nodes hidden by filters' : '';
+      status.textContent = hidden ? hidden.toLocaleString('en') + (hidden === 1 ? ' node' : ' nodes') +
+        ' hidden by filters' : '';
     }
     return found;
   }
