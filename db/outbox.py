@@ -53,11 +53,16 @@ def underived_runs(session: Session, upto: int) -> list[int]:
 
 
 def crawled_before(session: Session, run_id: int) -> set[str]:
-    """Roots an earlier run covered and finished (ok or partial): no longer a baseline."""
-    rows = session.scalars(
-        select(CrawlRun.roots).where(CrawlRun.id < run_id, CrawlRun.status.in_(("ok", "partial")))
+    """Roots an earlier crawl covered and finished (ok or partial): no longer a baseline.
+
+    A run without hubs (`tracker resolve`) crawled nothing: on a database no crawl has
+    filled, it must not turn the first crawl into a flood of `new` events.
+    """
+    rows = session.execute(
+        select(CrawlRun.roots, CrawlRun.hubs)
+        .where(CrawlRun.id < run_id, CrawlRun.status.in_(("ok", "partial")))
     )
-    return {name for roots in rows for name in (roots or ())}
+    return {name for roots, hubs in rows if hubs for name in (roots or ())}
 
 
 def run_interval(session: Session, run: CrawlRun) -> tuple[datetime, datetime | None]:
@@ -273,7 +278,14 @@ def sink_counts(
     states = dict(session.execute(
         select(AlertDelivery.state, func.count()).where(AlertDelivery.sink == name)
         .group_by(AlertDelivery.state)).all())
-    due = len(due_events(session, name, after_seq, kinds, roots))
+    done = select(AlertDelivery.event_seq).where(
+        AlertDelivery.sink == name,
+        AlertDelivery.event_seq == AlertEvent.seq,
+        AlertDelivery.state == "delivered",
+    )
+    query = select(func.count()).select_from(AlertEvent).where(
+        AlertEvent.seq > after_seq, ~exists(done))
+    due = session.scalar(_filtered(query, kinds, roots)) or 0
     failed = states.get("failed", 0)
     return {"pending": max(0, due - failed), "failed": failed,
             "delivered": states.get("delivered", 0)}

@@ -97,3 +97,21 @@ def test_a_parent_moved_by_the_resolver_is_a_relation_change_not_a_new_member(db
         "relation_changed", keys[2], keys[0])
     assert (event["old"], event["new"]) == (f"finetune of {keys[1]}",
                                             f"quantization of {keys[0]}")
+
+
+def test_a_resolve_before_any_crawl_does_not_end_the_baseline(db_url):
+    engine = open_database(db_url)
+    keys = ["huggingface:x/root", "huggingface:a/one"]
+    with session_scope(engine) as session:
+        resolve = repo.start_run(session, now=T0, roots=["grok-1"], hubs=[], holder="test")
+        repo.finish_run(session, resolve, now=T0, status="ok", counts={}, requests={},
+                        errors=[])
+        derive_events(session, resolve)
+        first = a_run(session, 1)
+        at = T0 + timedelta(days=1, minutes=1)
+        ids = repo.upsert_nodes(session, [node(k) for k in keys], now=at, run_id=first).ids
+        repo.upsert_edges(session, [edge(ids, keys[0], keys[1])], now=at, run_id=first)
+        repo.set_root_members(session, "grok-1", "apache-2.0", [ids[keys[0]]])
+        derive_events(session, first)
+        assert kinds(session) == []
+    engine.dispose()
