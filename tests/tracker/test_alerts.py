@@ -23,6 +23,7 @@ from tests.tracker.test_history_hf import ROOT, child, weights, world
 from tracker.cli import cli
 from tracker.config import load_config
 from tracker.pipeline import crawl
+from tracker.render import crawl_summary
 
 ENV = {"HOOK_SECRET": SECRET, "SMTP_PASSWORD": "not-used"}
 
@@ -140,10 +141,13 @@ def test_a_receiver_down_during_a_crawl_gets_the_events_at_the_next_once(db_url,
         assert "webhook:127.0.0.1  webhook  0        7" in status.stdout
         assert "503, retry after" in status.stdout
         assert len(mail.messages) == 1  # the other sinks are not held back
+        assert f"error: {line}" in crawl_summary(second).splitlines()
         hook.answer = 200
-        third = run(path, DAY3)
-        assert third.errors == []
-        run(path, DAY3.replace(day=23))
+        third = CliRunner().invoke(cli, ["--config", str(path), "crawl", "--root", "grok-1",
+                                         "--hub", "huggingface"], env=ENV)
+        assert third.exit_code == 0, third.output
+        assert "alerts: webhook:127.0.0.1: 7 event(s) delivered" in third.stdout.splitlines()
+        run(path, DAY3.replace(year=2027))
     assert [d.verified for d in hook.got] == [True, True]
     failed, delivered = hook.got
     assert failed.body == delivered.body  # the same batch, once delivered
