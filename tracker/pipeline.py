@@ -282,19 +282,20 @@ class _Crawl:
         return "partial"  # what was found before the failure is kept
 
     def _finish(self, report: CrawlReport) -> None:
-        with session_scope(self.engine) as session:
-            repo.finish_run(
-                session,
-                self.run_id,
-                now=self.clock(),
-                status=report.status,
-                counts={n: vars(c) for n, c in report.roots.items()},
-                requests=report.requests,
-                errors=report.errors,
-            )
-        try:  # a failing audit must not cost the run its record, so it comes second
-            # the audit, what it changed, and the run's alert events: one transaction
+        """The run's end, the license audit, what the audit changed and the run's alert
+        events: one transaction, so a run recorded as ended has its events. A failing audit
+        must not cost the run its record: then the end is recorded alone, and the next run
+        derives the events this one could not."""
+        end = {
+            "now": self.clock(),
+            "status": report.status,
+            "counts": {n: vars(c) for n, c in report.roots.items()},
+            "requests": report.requests,
+            "errors": report.errors,
+        }
+        try:
             with session_scope(self.engine) as session:
+                repo.finish_run(session, self.run_id, **end)
                 report.license_issues = alerts.after_run(
                     session,
                     self.run_id,
@@ -304,6 +305,8 @@ class _Crawl:
                 )
         except Exception as exc:
             log.warning("license audit after the crawl failed: %s", exc)
+            with session_scope(self.engine) as session:
+                repo.finish_run(session, self.run_id, **end)
         self._deliver_alerts(report)
 
     def _deliver_alerts(self, report: CrawlReport) -> None:
