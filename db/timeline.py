@@ -18,7 +18,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from db.models import Alias, CrawlRun, Edge, Node, NodeHistory, Observation
-from db.repository import _chunks
+from db.repository.common import _chunks
 
 # Counts that move every day; they are history but not news.
 STAT_FIELDS = ("downloads", "likes")
