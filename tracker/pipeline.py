@@ -10,16 +10,14 @@ code (tracker.cli_errors).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from crawlers import crawler_class
 from crawlers.base import (
@@ -35,7 +33,6 @@ from crawlers.base import (
     RepoRecord,
     RootSpec,
     TokenRejected,
-    clean_text,
     node_key,
 )
 from crawlers.evidence import facts_from_files
@@ -46,10 +43,11 @@ from db.lock import crawl_lock
 from db.session import open_database, session_scope
 from db.timeline import aliases_of
 from graph.license_audit import load_rules
-from graph.licenses import normalize_license, shows_attribution
 from tracker import alerts
 from tracker.config import Config
 from tracker.errors import ConfigError
+from tracker.report import CrawlReport, Observer, RootCounts, Silent, hubs_were_down, run_status
+from tracker.rows import edge_rows, file_row, node_row, observation_row, warning_row
 
 log = logging.getLogger("tracker.crawl")
 
@@ -59,56 +57,6 @@ HUB_ORDER = ("huggingface", "modelscope", "github")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Observer(Protocol):
-    """Progress for a person; the CLI gives a rich status line, tests give nothing."""
-
-    def stage(self, message: str) -> None: ...
-    def advance(self, count: int) -> None: ...
-
-
-class _Silent:
-    def stage(self, message: str) -> None:
-        pass
-
-    def advance(self, count: int) -> None:
-        pass
-
-
-@dataclass
-class RootCounts:
-    new: int = 0
-    changed: int = 0
-    removed: int = 0
-    renamed: int = 0
-    seen: int = 0
-
-
-@dataclass
-class CrawlReport:
-    run_id: int
-    status: str  # ok, partial, failed
-    roots: dict[str, RootCounts] = field(default_factory=dict)
-    requests: dict[str, int] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    warnings: int = 0
-    license_issues: dict[str, int] = field(default_factory=dict)
-    # failed only because the hubs could not be reached or rate-limited beyond the ceiling
-    hubs_down: bool = False
-    alerts: list[str] = field(default_factory=list)  # what each sink took after the crawl
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "status": self.status,
-            "roots": {name: vars(c) for name, c in self.roots.items()},
-            "requests": self.requests,
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "license_issues": self.license_issues,
-            "alerts": self.alerts,
-        }
 
 
 CrawlerFactory = Callable[[str, Config], Crawler]
@@ -167,7 +115,7 @@ def crawl(
                 engine,
                 root_names,
                 hub_names,
-                observer or _Silent(),
+                observer or Silent(),
                 stop or threading.Event(),
                 crawler_factory,
                 clock,
@@ -263,23 +211,21 @@ class _Crawl:
                 dict(sorted(self.requests.items())),
                 self.errors,
                 self.warnings,
-                hubs_down=status == "failed"
-                and bool(self.failed)
-                and all(hub in self.down for _, hub in self.failed),
+                hubs_down=hubs_were_down(status, [hub for _, hub in self.failed], self.down),
             )
             self._finish(report)
         log.info("run %d: %s, %d requests", self.run_id, status, sum(self.requests.values()))
         return report
 
     def _status(self) -> str:
-        attempted = len(self.roots) * len(self.hubs)
         if self.stop.is_set():
             self.errors.append("stopped by signal before the run completed")
-        if not self.errors:
-            return "ok"
-        if attempted and len(self.failed) >= attempted and not self.stored:
-            return "failed"
-        return "partial"  # what was found before the failure is kept
+        return run_status(
+            attempted=len(self.roots) * len(self.hubs),
+            failed=len(self.failed),
+            errors=bool(self.errors),
+            stored=self.stored,
+        )
 
     def _finish(self, report: CrawlReport) -> None:
         """The run's end, the license audit, what the audit changed and the run's alert
@@ -511,7 +457,7 @@ class _Crawl:
             repo.replace_files(
                 session,
                 {
-                    written.ids[r.key]: [_file_row(f) for f in r.files]
+                    written.ids[r.key]: [file_row(f) for f in r.files]
                     for r in records
                     if r.files is not None
                 },
@@ -521,134 +467,21 @@ class _Crawl:
             repo.record_observations(
                 session,
                 self.run_id,
-                [
-                    {
-                        "node_id": written.ids[row["key"]],
-                        "status": row["status"],
-                        "sha": row["sha"],
-                        "license": row["license"],
-                        "downloads": row["downloads"],
-                        "likes": row["likes"],
-                        "fingerprint": repo.fingerprint(row),
-                    }
-                    for row in rows
-                ],
+                [observation_row(written.ids[row["key"]], row) for row in rows],
             )
             self.seen_ids[root_name].update(written.ids.values())
             counts.seen = len(self.seen_ids[root_name])
-            edge_rows, bad = self._edge_rows(session, claims, written.ids)
-            repo.upsert_edges(session, edge_rows, now=now, run_id=self.run_id)
+            ends = dict(written.ids)
+            missing = {k for c in claims for k in (c.parent, c.child) if k not in ends}
+            if missing:  # a parent stored by an earlier batch or run
+                ends.update(repo.node_ids(session, missing))
+            edges, bad = edge_rows(claims, ends)
+            repo.upsert_edges(session, edges, now=now, run_id=self.run_id)
             skipped = [(w.repo, w.message) for w in warnings] + bad
             repo.add_warnings(
-                session,
-                self.run_id,
-                [(_text(key, 300), clean_text(str(message), 2000)) for key, message in skipped],
+                session, self.run_id, [warning_row(key, message) for key, message in skipped]
             )
             self.warnings += len(skipped)
         if self.lock is not None and hasattr(self.lock, "heartbeat"):
             self.lock.heartbeat()
         self.observer.advance(len(records))
-
-    @staticmethod
-    def _edge_rows(
-        session, claims: list[LineageClaim], ids: Mapping[str, int]
-    ) -> tuple[list[dict], list[tuple[str | None, str]]]:
-        missing = {k for c in claims for k in (c.parent, c.child) if k not in ids}
-        known = dict(ids)
-        if missing:
-            known.update(repo.node_ids(session, missing))
-        rows, bad = [], []
-        for claim in claims:
-            parent, child = known.get(claim.parent), known.get(claim.child)
-            if parent is None or child is None:
-                bad.append((claim.child, f"edge from unknown node {claim.parent} skipped"))
-                continue
-            rows.append(
-                {
-                    "parent_id": parent,
-                    "child_id": child,
-                    "relation": claim.relation,
-                    "source": claim.source,
-                    "confidence": float(min(1.0, max(0.0, claim.confidence))),
-                    "evidence": clean_text(str(claim.evidence), 1000),
-                    "declared_relation": _text(claim.declared_relation, 20),
-                }
-            )
-        return rows, bad
-
-
-# --- what the database can hold: the last guard, for every hub -----------------------------
-# Crawlers validate what they parse; here every string a hub gave is made storable whatever a
-# crawler let through: no NUL (PostgreSQL refuses it), no lone surrogate (no UTF-8 encoder takes
-# it), nothing longer than its column, no integer beyond BIGINT (tests/tracker/test_bad_data.py).
-_BIGINT = 2**63 - 1
-
-
-def _text(value: object, limit: int | None = None) -> str | None:
-    return None if value is None else clean_text(str(value), limit)
-
-
-def _int(value: object) -> int:
-    try:
-        return max(0, min(int(value), _BIGINT))  # type: ignore[call-overload]
-    except (TypeError, ValueError, OverflowError):
-        return 0
-
-
-def _file_row(f: Any) -> dict[str, Any]:
-    return {
-        "path": clean_text(f.path, 1000),
-        "size": _int(f.size),
-        "sha256": _text(f.sha256, 64),
-        "blob_id": _text(f.blob_id, 64),
-    }
-
-
-def _json_safe(value: Any) -> Any:
-    """Hub JSON as we store it: plain types only, anything else as text."""
-    return json.loads(json.dumps(value, default=str))
-
-
-def node_row(record: RepoRecord) -> dict[str, Any]:
-    """A RepoRecord as a `nodes` row: license normalized, attribution read from the card."""
-    license_ = normalize_license(record.license_raw)
-    meta = {"extra": dict(record.extra)}
-    if record.gguf is not None:
-        meta["gguf"] = record.gguf
-    if record.safetensors is not None:
-        meta["safetensors"] = record.safetensors
-    row = {
-        "key": record.key,
-        "hub": record.hub,
-        "repo_id": record.repo_id,
-        "url": clean_text(record.url or default_url(record.hub, record.repo_id)),
-        "status": record.status,
-        "sha": _text(record.sha, 64),
-        "license": clean_text(license_.id, 100),
-        "license_raw": _json_safe(dict(license_.raw)),
-        "architectures": clean_text(",".join(record.architectures)),
-        "model_type": clean_text(record.model_type or "", 100),
-        "formats": clean_text(",".join(sorted(set(record.formats)))),
-        "parameters": _int(record.parameters),
-        "downloads": _int(record.downloads),
-        "likes": _int(record.likes),
-        "gated": bool(record.gated),
-        "tags": _json_safe(list(record.tags)),
-        "meta": _json_safe(meta),
-        "created_at": record.created_at,
-        "last_modified": record.last_modified,
-    }
-    if record.card_text is not None:
-        row["attribution"] = shows_attribution(record.card_text)
-    return row
-
-
-_URLS = {
-    "huggingface": "https://huggingface.co/{}",
-    "modelscope": "https://modelscope.cn/models/{}",
-    "github": "https://github.com/{}",
-}
-
-
-def default_url(hub: str, repo_id: str) -> str:
-    return _URLS.get(hub, "{}").format(repo_id)

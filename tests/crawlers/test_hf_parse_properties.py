@@ -24,7 +24,7 @@ from crawlers._hf_parse import (
     parse_repo,
 )
 from crawlers.base import RELATIONS, clean_text, is_valid_repo_id
-from tracker.pipeline import node_row
+from tracker.rows import node_row
 
 URL = "https://huggingface.co"
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
