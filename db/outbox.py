@@ -28,7 +28,7 @@ from db.models import (
     NodeHistory,
     RootMember,
 )
-from db.repository import _chunks
+from db.repository.common import _chunks
 
 ISSUE_FIELD = "license_issues"  # the node_history field the audit's changes are written as
 

@@ -1,7 +1,7 @@
 """Intent-level reads of the store's past: runs, what changed in a time window, and what a
 node looked like before later changes (for `tracker changes` and `tracker export --at`).
 
-Like db/repository.py, this hides the ORM from tracker/ and graph/. Nothing here writes.
+Like db/repository/, this hides the ORM from tracker/ and graph/. Nothing here writes.
 Windows are over the timestamps the crawl stamped (`first_seen`, `changed_at`), which lie
 between their run's `started_at` and `finished_at`; one crawl at a time per database (the
 lock) keeps runs from overlapping, so a run's changes fall inside its own interval.
