@@ -5,16 +5,12 @@ from __future__ import annotations
 import importlib
 
 from crawlers.base import Crawler
-
-# hub name -> "module:Class"; a new hub is one module plus one line here.
-REGISTRY: dict[str, str] = {
-    "huggingface": "crawlers.huggingface:HuggingFaceCrawler",
-    "modelscope": "crawlers.modelscope:ModelScopeCrawler",
-    "github": "crawlers.github:GitHubCrawler",
-}
+from crawlers.hubs import hub_info
 
 
 def crawler_class(hub: str) -> type[Crawler]:
-    """The crawler class for a hub, imported only when asked for (keeps CLI start-up fast)."""
-    module_name, _, class_name = REGISTRY[hub].partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    """The crawler class of a hub in the hub table (crawlers/hubs.py), imported only when
+    asked for (keeps CLI start-up fast)."""
+    module_name, _, class_name = hub_info(hub).crawler.partition(":")
+    crawler: type[Crawler] = getattr(importlib.import_module(module_name), class_name)
+    return crawler

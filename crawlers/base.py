@@ -18,24 +18,15 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
-Hub = Literal["huggingface", "modelscope", "github"]
-HUBS: tuple[Hub, ...] = ("huggingface", "modelscope", "github")
+from crawlers.hubs import HUBS, Hub
 
 Relation = Literal[
     "fork", "conversion", "quantization", "finetune", "adapter", "merge", "tokenizer", "other"
 ]
-RELATIONS: tuple[Relation, ...] = (
-    "fork",
-    "conversion",
-    "quantization",
-    "finetune",
-    "adapter",
-    "merge",
-    "tokenizer",
-    "other",
-)
+# the one vocabulary of relations: CLI choices, exports and the README read it
+RELATIONS: tuple[Relation, ...] = get_args(Relation)
 Source = Literal["declared", "inferred"]
 Status = Literal["active", "gated", "removed", "renamed"]
 

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
+from crawlers.base import RELATIONS
+from crawlers.hubs import HUBS
 from graph.export import EXPORTERS
 from tracker import __version__
 from tracker.config import Config, load_config
@@ -95,7 +97,7 @@ def cli(config_path, database):
 @cli.command()
 @click.option("--root", "roots", multiple=True, help="crawl only this root (repeatable)")
 @click.option("--hub", "hubs", multiple=True,
-              type=click.Choice(["huggingface", "modelscope", "github"]),
+              type=click.Choice(HUBS),
               help="crawl only this hub (repeatable)")
 @format_option("text", "json", default="text")
 @pass_config
@@ -136,8 +138,7 @@ def schedule(config: Config, run_now):
 @click.argument("target", metavar="ROOT_OR_NODE")
 @click.option("--depth", type=click.IntRange(min=0), help="stop this many edges down")
 @click.option("--relation", "relations", multiple=True,
-              type=click.Choice(["fork", "conversion", "quantization", "finetune", "adapter",
-                                 "merge", "tokenizer", "other"]),
+              type=click.Choice(RELATIONS),
               help="only descendants with this relation (repeatable)")
 @format_option("tree", "table", "json", default="tree")
 @pass_config

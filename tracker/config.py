@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawlers.base import HUBS, is_valid_repo_id, split_key
+from crawlers.base import is_valid_repo_id, split_key
+from crawlers.hubs import HUB_TABLE, HUBS
 from graph.licenses import normalize_license_id
 from tracker.cron import validate_cron
 from tracker.errors import ConfigError
@@ -35,17 +36,16 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("database.url", "sqlite:///tracker.db", "any SQLAlchemy URL", "TRACKER_DATABASE_URL"),
-    Setting("hubs.huggingface.endpoint", "https://huggingface.co", "Hub API base", "HF_ENDPOINT"),
-    Setting("hubs.huggingface.token_env", "HF_TOKEN", "variable holding the Hub token"),
-    Setting("hubs.github.endpoint", "https://api.github.com", "GitHub API", "GITHUB_API_URL"),
-    Setting("hubs.github.token_env", "GITHUB_TOKEN", "variable holding the GitHub token"),
-    Setting(
-        "hubs.modelscope.endpoint",
-        "https://modelscope.cn",
-        "ModelScope base URL",
-        "MODELSCOPE_ENDPOINT",
+    *(  # from the hub table, two per hub
+        setting
+        for hub in HUB_TABLE
+        for setting in (
+            Setting(f"hubs.{hub.name}.endpoint", hub.endpoint, hub.endpoint_help,
+                    hub.endpoint_env),
+            Setting(f"hubs.{hub.name}.token_env", hub.token_env,
+                    f"variable holding the {hub.title} token"),
+        )
     ),
-    Setting("hubs.modelscope.token_env", "MODELSCOPE_API_TOKEN", "variable holding the token"),
     Setting("schedule.cron", "0 4 * * *", "crontab line for `tracker schedule`", "TRACKER_CRON"),
     Setting("schedule.timezone", "UTC", "time zone of the cron line"),
     Setting("logging.file", "", "also append logs to this file", "TRACKER_LOG_FILE"),
@@ -62,7 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl.batch_size", 500, "records committed per transaction", None, int),
     Setting(
         "crawl.hubs",
-        "huggingface,modelscope,github",
+        ",".join(HUBS),
         "hubs a crawl covers when --hub is not given (comma-separated)",
         "TRACKER_HUBS",
     ),

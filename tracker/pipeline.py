@@ -36,6 +36,7 @@ from crawlers.base import (
     node_key,
 )
 from crawlers.evidence import facts_from_files
+from crawlers.hubs import hub_info
 from db import outbox
 from db import repository as repo
 from db.lineage import descendants
@@ -51,8 +52,6 @@ from tracker.rows import edge_rows, file_row, node_row, observation_row, warning
 
 log = logging.getLogger("tracker.crawl")
 
-# Hugging Face first: its members' file hashes let ModelScope mirrors and GitHub ports match.
-HUB_ORDER = ("huggingface", "modelscope", "github")
 
 
 def utcnow() -> datetime:
@@ -64,7 +63,7 @@ CrawlerFactory = Callable[[str, Config], Crawler]
 
 def default_crawler_factory(hub: str, config: Config, etag_cache=None) -> Crawler:
     hub_config = config.hubs[hub]
-    options = {"etag_cache": etag_cache} if hub in ("github", "modelscope") else {}
+    options = {"etag_cache": etag_cache} if hub_info(hub).etags else {}
     return crawler_class(hub)(
         endpoint=hub_config.endpoint,
         token=hub_config.token,
@@ -105,7 +104,7 @@ def crawl(
     """Run one crawl and return its report; the run and everything seen are committed."""
     root_names = _select(roots, list(config.roots), "root")
     configured = config.get("crawl.hubs").split(",")
-    hub_names = [h for h in HUB_ORDER if h in (_select(hubs, list(HUBS), "hub") if hubs
+    hub_names = [h for h in HUBS if h in (_select(hubs, list(HUBS), "hub") if hubs
                                                else configured)]
     engine = open_database(config.database_url)
     try:

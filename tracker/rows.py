@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from crawlers.base import LineageClaim, RepoRecord, clean_text
+from crawlers.hubs import web_url
 from db.repository import fingerprint
 from graph.licenses import normalize_license, shows_attribution
 
@@ -60,7 +61,7 @@ def node_row(record: RepoRecord) -> dict[str, Any]:
         "key": record.key,
         "hub": record.hub,
         "repo_id": record.repo_id,
-        "url": clean_text(record.url or default_url(record.hub, record.repo_id)),
+        "url": clean_text(record.url or web_url(record.hub, record.repo_id)),
         "status": record.status,
         "sha": storable_text(record.sha, 64),
         "license": clean_text(license_.id, 100),
@@ -80,17 +81,6 @@ def node_row(record: RepoRecord) -> dict[str, Any]:
     if record.card_text is not None:
         row["attribution"] = shows_attribution(record.card_text)
     return row
-
-
-_URLS = {
-    "huggingface": "https://huggingface.co/{}",
-    "modelscope": "https://modelscope.cn/models/{}",
-    "github": "https://github.com/{}",
-}
-
-
-def default_url(hub: str, repo_id: str) -> str:
-    return _URLS.get(hub, "{}").format(repo_id)
 
 
 def edge_rows(
