@@ -119,3 +119,19 @@ def test_sqlalchemy_and_sql_text_live_in_db_only():
                 if SQL.search(node.value):
                     found.append(f"{name}:{node.lineno} holds SQL text")
     assert found == []
+
+
+def test_no_test_module_imports_another_test_module():
+    """Shared fakes and helpers live in tests/fakes and tests/helpers; a test module imports
+    from those, never from another test module."""
+    found = []
+    for path in (REPO / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            found += [f"{path.relative_to(REPO)} imports {n}" for n in names
+                      if n.startswith("tests.") and n.rpartition(".")[2].startswith("test_")]
+    assert found == []

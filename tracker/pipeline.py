@@ -408,7 +408,7 @@ class _Crawl:
                 # A batch ends only before a record: a record and the claims yielded after it
                 # (its parents) commit together. A crash between them would store a member
                 # without its edges, and the next crawl, seeing it unchanged, would not read
-                # it again to find them (tests/tracker/test_crash.py).
+                # it again to find them (tests/system/test_crash.py).
                 if isinstance(item, RepoRecord) and len(records) + len(claims) >= self.batch_size:
                     self._flush(root_name, records, claims, warnings)
                     records, claims, warnings = [], [], []

@@ -34,7 +34,7 @@ from tests.fakes.hf_hub import (
     retry_after,
     server_error,
 )
-from tests.tracker.snapshot import Snapshot, graph_snapshot
+from tests.helpers.snapshot import Snapshot, graph_snapshot
 from tracker.cli_errors import crawl_exit_code
 from tracker.config import load_config
 from tracker.errors import EXIT_HUB, EXIT_PARTIAL

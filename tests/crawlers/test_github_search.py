@@ -11,7 +11,7 @@ from __future__ import annotations
 import responses
 
 from crawlers.base import CrawlContext, LineageClaim, MemberFacts, RepoRecord, RootSpec
-from tests.crawlers.test_github import (
+from tests.fakes.github_api import (
     API,
     ROOT,
     Clock,

@@ -29,6 +29,7 @@ from crawlers.base import (
     TokenRejected,
 )
 from crawlers.modelscope import ModelScopeCrawler
+from tests.fakes.modelscope_api import item
 
 EP = "https://modelscope.cn"
 NOW = 1_700_000_000.0
@@ -86,22 +87,6 @@ def ctx(*roots: str, mem=None, rejected=None, read_cards=False) -> CrawlContext:
 
 def q(**params):
     return [matchers.query_param_matcher({k: str(v) for k, v in params.items()})]
-
-
-def item(rid: str, **kw) -> dict:
-    body = {
-        "id": rid,
-        "display_name": rid.split("/")[1],
-        "downloads": 120,
-        "likes": 4,
-        "license": "Apache License 2.0",
-        "created_at": "2024-03-20T08:00:00Z",
-        "last_modified": "2024-03-21T09:00:00Z",
-        "tags": ["grok", "text-generation"],
-        "tasks": ["text-generation"],
-    }
-    body.update(kw)
-    return body
 
 
 def add_listing(items: list, page: int = 1, term: str = "grok", **headers) -> None:

@@ -15,11 +15,12 @@ from click.testing import CliRunner
 
 from db.models import CrawlRun
 from db.session import make_engine, session_scope
+from tests.fakes.grok_changes import EXPECTED, change
+from tests.fakes.grok_history import ROOT, weights, world
 from tests.fakes.hf_hub import FakeHub
 from tests.fakes.hf_world import FakeFile, FakeRepo
 from tests.fakes.receivers import SECRET, MailReceiver, WebhookReceiver
-from tests.tracker.test_history import DAY1, DAY2, DAY3, ticking
-from tests.tracker.test_history_hf import ROOT, child, weights, world
+from tests.helpers.clock import DAY1, DAY2, DAY3, ticking
 from tracker.cli import cli
 from tracker.config import load_config
 from tracker.pipeline import crawl
@@ -41,30 +42,6 @@ def write_config(tmp_path: Path, db_url: str, hub_url: str, hook_url: str, smtp_
         'to = ["audit@example.org"]\n'
     )
     return path
-
-
-def change(hub_world) -> None:
-    """What happens on the Hub between two crawls (as in test_history_hf), plus a new
-    derivative that declares no license."""
-    hub_world.add(child("someone/grok-1-Q8-GGUF", "keyfan/grok-1-hf", "quantized"))
-    hub_world.add(FakeRepo("eve/grok-1-nolicense", card={"base_model": ROOT},
-                           files=weights("eve")))
-    hub_world.delete("alice/grok-1-ft")
-    hub_world.rename("bob/grok-1-chat", "bob/grok-1-chat-v2")
-    hub_world.update("carol/grok-1-tuned", card={"license": "mit",
-                                                 "base_model": "keyfan/grok-1-hf"})
-    hub_world.update("dave/grok-1-instruct", gated="manual")
-
-
-EXPECTED = {
-    ("new", "huggingface:someone/grok-1-Q8-GGUF"),
-    ("new", "huggingface:eve/grok-1-nolicense"),
-    ("license_issue", "huggingface:eve/grok-1-nolicense"),
-    ("removed", "huggingface:alice/grok-1-ft"),
-    ("renamed", "huggingface:bob/grok-1-chat-v2"),
-    ("relicensed", "huggingface:carol/grok-1-tuned"),
-    ("gated", "huggingface:dave/grok-1-instruct"),
-}
 
 
 def run(config_path: Path, day):

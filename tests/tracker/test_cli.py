@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.tracker.test_pipeline import family, run
+from tests.fakes.scripted import family, run
 from tracker.cli import cli
 from tracker.config import load_config
 

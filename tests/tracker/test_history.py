@@ -11,7 +11,7 @@ point, not HTTP); clocks are injected, nothing sleeps.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import networkx as nx
 import pytest
@@ -21,16 +21,14 @@ from sqlalchemy import select
 from crawlers.base import Crawler, FileRecord, HubError, RepoRecord
 from db.models import CrawlRun, Edge, Node, NodeHistory
 from db.session import open_database, session_scope
-from tests.tracker.test_pipeline import claim, rec
+from tests.fakes.scripted import claim, rec
+from tests.helpers.clock import DAY1, DAY2, DAY3, ticking
 from tracker.cli import cli
 from tracker.cli_errors import crawl_exit_code
 from tracker.config import load_config
 from tracker.history import changes
 from tracker.pipeline import crawl
 
-DAY1 = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
-DAY2 = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)
-DAY3 = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)
 APACHE = {"license": "apache-2.0"}
 GROK2 = {"license": "other", "license_name": "grok-2"}
 
@@ -124,17 +122,6 @@ class Hub(Crawler):
         return self.checks.get(
             repo_id, RepoRecord(hub="huggingface", repo_id=repo_id, status="removed")
         )
-
-
-def ticking(start: datetime, step=timedelta(seconds=1)):
-    """A clock that moves one second per reading, from `start`: runs take time."""
-    state = {"now": start - step}
-
-    def clock():
-        state["now"] += step
-        return state["now"]
-
-    return clock
 
 
 def crawl_with(config, hub: Hub, start: datetime):

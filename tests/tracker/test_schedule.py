@@ -25,8 +25,8 @@ from sqlalchemy import select
 from db.lock import CrawlLocked, crawl_lock
 from db.models import CrawlRun
 from db.session import open_database
-from tests.tracker.subproc import Child
-from tests.tracker.test_pipeline import ScriptedCrawler, family
+from tests.fakes.scripted import ScriptedCrawler, family
+from tests.helpers.subproc import Child
 from tracker.cli_errors import describe
 from tracker.config import ConfigError, load_config
 from tracker.cron import cron_trigger, validate_cron

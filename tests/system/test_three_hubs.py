@@ -32,10 +32,10 @@ from crawlers.huggingface import HuggingFaceCrawler
 from crawlers.modelscope import ModelScopeCrawler
 from db import repository as repo
 from db.session import open_database, session_scope
-from tests.crawlers.test_github import repo as gh_repo
-from tests.crawlers.test_modelscope import item as ms_item
 from tests.fakes import grok_world
+from tests.fakes.github_api import repo as gh_repo
 from tests.fakes.hf_hub import FakeHub
+from tests.fakes.modelscope_api import item as ms_item
 from tracker.cli import cli
 
 GH = "https://api.github.fake"

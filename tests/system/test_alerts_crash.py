@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.grok_changes import EXPECTED, change
+from tests.fakes.grok_history import world
 from tests.fakes.hf_hub import FakeHub
 from tests.fakes.receivers import SECRET, WebhookReceiver
-from tests.tracker.test_alerts import EXPECTED, change
-from tests.tracker.test_history import DAY1, ticking
-from tests.tracker.test_history_hf import world
+from tests.helpers.clock import DAY1, ticking
 from tracker.config import load_config
 from tracker.pipeline import crawl
 

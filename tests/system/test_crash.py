@@ -26,7 +26,7 @@ from db.models import CrawlRun
 from db.session import make_engine, session_scope
 from tests.fakes import grok_world
 from tests.fakes.hf_hub import FakeHub, Pause, Request
-from tests.tracker.snapshot import Snapshot, graph_snapshot
+from tests.helpers.snapshot import Snapshot, graph_snapshot
 from tracker.config import load_config
 from tracker.pipeline import crawl
 

@@ -24,7 +24,7 @@ from db.lock import (
 )
 from db.models import CrawlLock
 from db.session import open_database
-from tests.tracker.subproc import Child
+from tests.helpers.subproc import Child
 from tracker.cli_errors import describe
 from tracker.errors import EXIT_LOCKED
 

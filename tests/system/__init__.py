@@ -1,0 +1,1 @@
+"""Whole-system tests: real `tracker` processes, several hubs at once, crashes and kills."""
