@@ -28,7 +28,7 @@ from tracker.errors import (
     ConfigError,
     TrackerError,
 )
-from tracker.pipeline import CrawlReport
+from tracker.report import CrawlReport
 
 # exception type -> (exit code, message builder); the first matching row wins.
 ERROR_TABLE: list[tuple[type[BaseException], int, Callable[[BaseException], str]]] = [
