@@ -113,8 +113,11 @@ def test_sqlalchemy_and_sql_text_live_in_db_only():
                 names = [node.module or ""]
             else:
                 names = []
-            found += [f"{name}:{node.lineno} imports {n}" for n in names
-                      if n.partition(".")[0] in ("sqlalchemy", "sqlite3", "psycopg", "alembic")]
+            found += [
+                f"{name}:{node.lineno} imports {n}"
+                for n in names
+                if n.partition(".")[0] in ("sqlalchemy", "sqlite3", "psycopg", "alembic")
+            ]
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 if SQL.search(node.value):
                     found.append(f"{name}:{node.lineno} holds SQL text")
@@ -132,6 +135,9 @@ def test_no_test_module_imports_another_test_module():
                 names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
             elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
-            found += [f"{path.relative_to(REPO)} imports {n}" for n in names
-                      if n.startswith("tests.") and n.rpartition(".")[2].startswith("test_")]
+            found += [
+                f"{path.relative_to(REPO)} imports {n}"
+                for n in names
+                if n.startswith("tests.") and n.rpartition(".")[2].startswith("test_")
+            ]
     assert found == []

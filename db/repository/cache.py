@@ -20,21 +20,31 @@ def load_cache(session: Session, hub: str, prefix: str = "") -> dict[str, Any]:
         query = query.where(HubCache.key.startswith(prefix, autoescape=True))
     return dict(session.execute(query).all())
 
+
 def save_cache(session: Session, hub: str, entries: Mapping[str, Any], *, now: datetime) -> None:
     """Insert or replace cache entries, in bulk."""
     keys = list(entries)
     stored: set[str] = set()
     for chunk in _chunks(keys):
-        stored.update(session.scalars(
-            select(HubCache.key).where(HubCache.hub == hub, HubCache.key.in_(chunk))))
+        stored.update(
+            session.scalars(
+                select(HubCache.key).where(HubCache.hub == hub, HubCache.key.in_(chunk))
+            )
+        )
     rows = [{"hub": hub, "key": k, "value": entries[k], "updated_at": now} for k in keys]
     fresh = [r for r in rows if r["key"] not in stored]
     if fresh:
         session.execute(insert(HubCache), fresh)
     table = HubCache.__table__
-    old = [{"h": r["hub"], "k": r["key"], "v": r["value"], "t": now} for r in rows
-           if r["key"] in stored]
+    old = [
+        {"h": r["hub"], "k": r["key"], "v": r["value"], "t": now}
+        for r in rows
+        if r["key"] in stored
+    ]
     if old:
         session.connection().execute(
-            table.update().where(table.c.hub == bindparam("h"), table.c.key == bindparam("k"))
-            .values(value=bindparam("v"), updated_at=bindparam("t")), old)
+            table.update()
+            .where(table.c.hub == bindparam("h"), table.c.key == bindparam("k"))
+            .values(value=bindparam("v"), updated_at=bindparam("t")),
+            old,
+        )

@@ -46,9 +46,11 @@ STAT_FIELDS = frozenset({"downloads", "likes"})
 
 CHUNK = 500  # bound on IN (...) lists
 
+
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
 
 def fingerprint(row: Mapping[str, Any]) -> str:
     """A stable hash of a node's content fields (absent = NULL), to skip unchanged rows."""
@@ -56,10 +58,12 @@ def fingerprint(row: Mapping[str, Any]) -> str:
     blob = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
+
 def _canonical(value: Any) -> Any:
     if isinstance(value, datetime):  # the same instant hashes the same in any zone
         return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
     return value
+
 
 def _history_text(value: Any) -> str | None:
     if value is None:

@@ -73,6 +73,7 @@ def upsert_edges(
         session.execute(update(Edge).where(Edge.id.in_(chunk)).values(last_seen=now))
     return len(inserts), len(updates)
 
+
 def edges_into(session: Session, node_ids_: Iterable[int]) -> list[Edge]:
     """Every edge whose child is one of the nodes, in child id order of their chunks."""
     out: list[Edge] = []
@@ -80,9 +81,11 @@ def edges_into(session: Session, node_ids_: Iterable[int]) -> list[Edge]:
         out.extend(session.scalars(select(Edge).where(Edge.child_id.in_(chunk))))
     return out
 
+
 def relation_text(relation: str, parent_key: str) -> str:
     """How a relation appears in node history: "quantization of huggingface:a/b"."""
     return f"{relation} of {parent_key}"
+
 
 def parse_relation_text(text: str | None) -> tuple[str, str] | None:
     """(relation, parent key) from `relation_text`; None for anything else."""

@@ -62,11 +62,13 @@ def replace_files(
     if history:
         session.execute(insert(NodeHistory), history)
 
+
 def _files_summary(files: Mapping[str, tuple]) -> str:
     digest = hashlib.sha256(
         json.dumps(sorted((p, v[1] or v[2] or "") for p, v in files.items())).encode()
     ).hexdigest()[:12]
     return f"{len(files)} files, {sum(v[0] or 0 for v in files.values())} bytes, list {digest}"
+
 
 def files_of(session: Session, node_ids_: Iterable[int]) -> dict[int, list[File]]:
     out: dict[int, list[File]] = {}

@@ -32,6 +32,7 @@ class NodeWrite:
     # (new key, dropped row id): a node stored under the new id before a rename proved it
     folded: list[tuple[str, int]] = field(default_factory=list)
 
+
 def node_ids(session: Session, keys: Iterable[str]) -> dict[str, int]:
     """Ids of the given keys, resolving former ids (aliases) to the node they became."""
     keys = list(dict.fromkeys(keys))
@@ -47,10 +48,12 @@ def node_ids(session: Session, keys: Iterable[str]) -> dict[str, int]:
             found[key] = node_id
     return found
 
+
 def resolve_key(session: Session, key: str) -> Node | None:
     """The node for a key or a former key, else None."""
     node_id = node_ids(session, [key]).get(key)
     return session.get(Node, node_id) if node_id is not None else None
+
 
 def find_nodes_by_repo_id(session: Session, repo_id: str) -> list[Node]:
     """Nodes whose repo id matches (any hub, case-insensitive): `xai-org/grok-1` as a shortcut."""
@@ -60,6 +63,7 @@ def find_nodes_by_repo_id(session: Session, repo_id: str) -> list[Node]:
         )
     )
 
+
 def nodes_by_id(session: Session, ids: Iterable[int]) -> list[Node]:
     """Full node rows for the given ids (chunked IN lists), in no particular order."""
     out: list[Node] = []
@@ -67,9 +71,11 @@ def nodes_by_id(session: Session, ids: Iterable[int]) -> list[Node]:
         out.extend(session.scalars(select(Node).where(Node.id.in_(chunk))))
     return out
 
+
 def known_shas(session: Session, hub: str) -> dict[str, str | None]:
     """repo_id -> stored sha for every node of a hub, so crawlers skip unchanged file lists."""
     return dict(session.execute(select(Node.repo_id, Node.sha).where(Node.hub == hub)).all())
+
 
 def upsert_nodes(
     session: Session,
@@ -158,6 +164,7 @@ def upsert_nodes(
         session.add(Alias(key=old_key, node_id=result.ids[new_key], first_seen=now))
     return result
 
+
 def set_status(
     session: Session, node_id: int, status: str, *, now: datetime, run_id: int | None
 ) -> None:
@@ -177,6 +184,7 @@ def set_status(
     )
     node.status = status
     node.fingerprint = fingerprint({c: getattr(node, c) for c in CONTENT_FIELDS})
+
 
 def _rename(
     session: Session,
@@ -209,6 +217,7 @@ def _rename(
     )
     session.flush()
     result.renamed.append((old_key, new_key))
+
 
 def _fold(session: Session, src: int, dst: int) -> None:
     """Move everything of node `src` to node `dst`, then drop the emptied `src` row (nothing
@@ -247,6 +256,7 @@ def _fold(session: Session, src: int, dst: int) -> None:
     session.execute(delete(Node).where(Node.id == src))
     session.expire_all()
 
+
 def record_observations(session: Session, run_id: int, rows: Iterable[Mapping[str, Any]]) -> None:
     """What this run saw of each node (one row per node per run; repeats are ignored)."""
     rows = list(rows)
@@ -270,6 +280,7 @@ def record_observations(session: Session, run_id: int, rows: Iterable[Mapping[st
     if fresh:
         session.execute(insert(Observation), fresh)
 
+
 def aliases_of_nodes(session: Session, node_ids_: Iterable[int]) -> dict[int, list[str]]:
     """node id -> the former keys it is also known by."""
     out: dict[int, list[str]] = {}
@@ -277,6 +288,7 @@ def aliases_of_nodes(session: Session, node_ids_: Iterable[int]) -> dict[int, li
         for alias in session.scalars(select(Alias).where(Alias.node_id.in_(chunk))):
             out.setdefault(alias.node_id, []).append(alias.key)
     return out
+
 
 def store_license_issues(session: Session, flags: Mapping[str, str]) -> None:
     """Set each node's license issue codes (key -> comma-separated codes); a node not in

@@ -25,11 +25,13 @@ def set_root_members(session: Session, root: str, license_id: str, ids: Iterable
         )
     session.execute(update(RootMember).where(RootMember.root == root).values(license=license_id))
 
+
 def root_members(session: Session) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for root, node_id in session.execute(select(RootMember.root, RootMember.node_id)):
         out.setdefault(root, []).append(node_id)
     return out
+
 
 def root_licenses(session: Session) -> dict[str, str]:
     return dict(session.execute(select(RootMember.root, RootMember.license)).all())

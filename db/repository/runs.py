@@ -29,6 +29,7 @@ def start_run(
     session.flush()
     return run.id
 
+
 def finish_run(
     session: Session,
     run_id: int,
@@ -51,6 +52,7 @@ def finish_run(
         )
     )
 
+
 def abandon_runs(session: Session, *, now: datetime, by_run: int) -> list[CrawlRun]:
     """Mark `failed` every run but `by_run` still `running`, saying so in its errors.
 
@@ -58,9 +60,7 @@ def abandon_runs(session: Session, *, now: datetime, by_run: int) -> list[CrawlR
     is one whose process died (SIGKILL, OOM, a reboot) before it could record its end.
     """
     dead = list(
-        session.scalars(
-            select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.id != by_run)
-        )
+        session.scalars(select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.id != by_run))
     )
     for run in dead:
         run.status = "failed"
@@ -73,13 +73,16 @@ def abandon_runs(session: Session, *, now: datetime, by_run: int) -> list[CrawlR
     session.flush()
     return dead
 
+
 def add_warnings(session: Session, run_id: int, warnings: Iterable[tuple[str | None, str]]) -> None:
     rows = [{"run_id": run_id, "repo": repo, "message": msg[:2000]} for repo, msg in warnings]
     if rows:
         session.execute(insert(RunWarning), rows)
 
+
 def get_run(session: Session, run_id: int) -> CrawlRun | None:
     return session.get(CrawlRun, run_id)
+
 
 def run_warnings(session: Session, run_id: int) -> list[tuple[str | None, str]]:
     rows = session.execute(
@@ -88,6 +91,7 @@ def run_warnings(session: Session, run_id: int) -> list[tuple[str | None, str]]:
         .order_by(RunWarning.id)
     )
     return [(r.repo, r.message) for r in rows]
+
 
 def latest_run(
     session: Session,

@@ -26,9 +26,16 @@ def engine(db_url):
 
 
 def node(repo_id: str, **kw) -> dict:
-    row = {"key": f"huggingface:{repo_id}", "hub": "huggingface", "repo_id": repo_id,
-           "status": "active", "sha": "a" * 40, "license": "apache-2.0", "downloads": 1,
-           "likes": 1}
+    row = {
+        "key": f"huggingface:{repo_id}",
+        "hub": "huggingface",
+        "repo_id": repo_id,
+        "status": "active",
+        "sha": "a" * 40,
+        "license": "apache-2.0",
+        "downloads": 1,
+        "likes": 1,
+    }
     row.update(kw)
     return row
 
@@ -39,21 +46,36 @@ def store(engine, *rows, now=T1, run_id=None, **kw) -> repo.NodeWrite:
 
 
 def edge(ids, parent, child, relation="finetune", source="declared") -> dict:
-    return {"parent_id": ids[f"huggingface:{parent}"], "child_id": ids[f"huggingface:{child}"],
-            "relation": relation, "source": source, "confidence": 1.0, "evidence": "card"}
+    return {
+        "parent_id": ids[f"huggingface:{parent}"],
+        "child_id": ids[f"huggingface:{child}"],
+        "relation": relation,
+        "source": source,
+        "confidence": 1.0,
+        "evidence": "card",
+    }
 
 
 def test_runs_start_finish_and_dead_runs_are_marked_failed(engine):
     with session_scope(engine) as session:
-        dead = repo.start_run(session, now=T1, roots=["grok-1"], hubs=["huggingface"],
-                              holder="old:1")
-        live = repo.start_run(session, now=T2, roots=["grok-1"], hubs=["huggingface"],
-                              holder="new:2")
+        dead = repo.start_run(
+            session, now=T1, roots=["grok-1"], hubs=["huggingface"], holder="old:1"
+        )
+        live = repo.start_run(
+            session, now=T2, roots=["grok-1"], hubs=["huggingface"], holder="new:2"
+        )
         abandoned = repo.abandon_runs(session, now=T2, by_run=live)
         assert [r.id for r in abandoned] == [dead]
         repo.add_warnings(session, live, [("huggingface:a/b", "card YAML is not valid")])
-        repo.finish_run(session, live, now=T2, status="ok", counts={"grok-1": {"new": 1}},
-                        requests={"listing": 3}, errors=[])
+        repo.finish_run(
+            session,
+            live,
+            now=T2,
+            status="ok",
+            counts={"grok-1": {"new": 1}},
+            requests={"listing": 3},
+            errors=[],
+        )
     with session_scope(engine) as session:
         assert repo.get_run(session, dead).status == "failed"
         assert "never finished" in repo.get_run(session, dead).errors[-1]
@@ -83,16 +105,18 @@ def test_upsert_nodes_inserts_then_writes_only_changes_with_history(engine):
 
 def test_a_rename_keeps_the_node_and_its_former_key_resolves(engine):
     store(engine, node("bob/grok-1-chat"))
-    renamed = store(engine, node("bob/grok-1-chat-v2"), now=T2,
-                    renamed_from={"huggingface:bob/grok-1-chat-v2": "huggingface:bob/grok-1-chat"})
+    renamed = store(
+        engine,
+        node("bob/grok-1-chat-v2"),
+        now=T2,
+        renamed_from={"huggingface:bob/grok-1-chat-v2": "huggingface:bob/grok-1-chat"},
+    )
     assert renamed.renamed == [("huggingface:bob/grok-1-chat", "huggingface:bob/grok-1-chat-v2")]
     assert renamed.new == []
     with session_scope(engine) as session:
         old = repo.resolve_key(session, "huggingface:bob/grok-1-chat")
         assert old is not None and old.key == "huggingface:bob/grok-1-chat-v2"
-        assert repo.aliases_of_nodes(session, [old.id]) == {
-            old.id: ["huggingface:bob/grok-1-chat"]
-        }
+        assert repo.aliases_of_nodes(session, [old.id]) == {old.id: ["huggingface:bob/grok-1-chat"]}
         assert [n.key for n in repo.find_nodes_by_repo_id(session, "BOB/grok-1-chat-v2")] == [
             old.key
         ]
@@ -128,8 +152,9 @@ def test_files_are_replaced_and_a_changed_list_is_history(engine):
 def test_edges_upsert_keep_declared_over_inferred_and_record_relation_changes(engine):
     ids = store(engine, node("xai-org/grok-1"), node("keyfan/grok-1-hf")).ids
     with session_scope(engine) as session:
-        assert repo.upsert_edges(session, [edge(ids, "xai-org/grok-1", "keyfan/grok-1-hf")],
-                                 now=T1, run_id=None) == (1, 0)
+        assert repo.upsert_edges(
+            session, [edge(ids, "xai-org/grok-1", "keyfan/grok-1-hf")], now=T1, run_id=None
+        ) == (1, 0)
         inferred = edge(ids, "xai-org/grok-1", "keyfan/grok-1-hf", "fork", "inferred")
         assert repo.upsert_edges(session, [inferred], now=T2, run_id=None) == (0, 0)
         conversion = edge(ids, "xai-org/grok-1", "keyfan/grok-1-hf", "conversion")
@@ -140,20 +165,31 @@ def test_edges_upsert_keep_declared_over_inferred_and_record_relation_changes(en
         assert (stored.relation, stored.source) == ("conversion", "declared")
         [change] = repo.node_detail(session, child, ancestors=[])["history"]
         assert repo.parse_relation_text(change["new"]) == (
-            "conversion", "huggingface:xai-org/grok-1"
+            "conversion",
+            "huggingface:xai-org/grok-1",
         )
 
 
 def test_root_members_follow_config_and_lineage_walks_the_family(engine):
-    ids = store(engine, node("xai-org/grok-1"), node("keyfan/grok-1-hf"),
-                node("someone/grok-1-hf-GGUF"), node("unrelated/model")).ids
+    ids = store(
+        engine,
+        node("xai-org/grok-1"),
+        node("keyfan/grok-1-hf"),
+        node("someone/grok-1-hf-GGUF"),
+        node("unrelated/model"),
+    ).ids
     root = ids["huggingface:xai-org/grok-1"]
     gguf = ids["huggingface:someone/grok-1-hf-GGUF"]
     with session_scope(engine) as session:
-        repo.upsert_edges(session, [
-            edge(ids, "xai-org/grok-1", "keyfan/grok-1-hf", "conversion"),
-            edge(ids, "keyfan/grok-1-hf", "someone/grok-1-hf-GGUF", "quantization"),
-        ], now=T1, run_id=None)
+        repo.upsert_edges(
+            session,
+            [
+                edge(ids, "xai-org/grok-1", "keyfan/grok-1-hf", "conversion"),
+                edge(ids, "keyfan/grok-1-hf", "someone/grok-1-hf-GGUF", "quantization"),
+            ],
+            now=T1,
+            run_id=None,
+        )
         repo.set_root_members(session, "grok-1", "apache-2.0", [root, gguf])
         repo.set_root_members(session, "grok-1", "apache-2.0", [root])  # config wins
     with session_scope(engine) as session:
@@ -185,13 +221,10 @@ def test_license_issues_are_stored_and_cleared(engine):
 
 def test_the_hub_cache_saves_loads_and_replaces_by_prefix(engine):
     with session_scope(engine) as session:
-        repo.save_cache(session, "github", {"http:a": {"etag": "1"}, "rejected:x": ["y"]},
-                        now=T1)
+        repo.save_cache(session, "github", {"http:a": {"etag": "1"}, "rejected:x": ["y"]}, now=T1)
         repo.save_cache(session, "github", {"http:a": {"etag": "2"}}, now=T2)
         repo.save_cache(session, "modelscope", {"http:a": {"etag": "9"}}, now=T2)
     with session_scope(engine) as session:
         assert repo.load_cache(session, "github", "http") == {"http:a": {"etag": "2"}}
-        assert repo.load_cache(session, "github") == {
-            "http:a": {"etag": "2"}, "rejected:x": ["y"]
-        }
+        assert repo.load_cache(session, "github") == {"http:a": {"etag": "2"}, "rejected:x": ["y"]}
         assert repo.load_cache(session, "github", "http_") == {}  # a prefix, not a pattern
