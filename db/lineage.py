@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -102,7 +103,7 @@ def descendants(
         return Lineage([], {}, [])
     sql = (_WALK_DEPTH if max_depth is not None else _WALK) + _SELECT
     stmt = text(sql).bindparams(bindparam("start", expanding=True))
-    params: dict = {"start": list(start_ids)}
+    params: dict[str, Any] = {"start": list(start_ids)}
     if max_depth is not None:
         params["max_depth"] = max_depth
     nodes: dict[int, LineageNode] = {}
@@ -110,7 +111,9 @@ def descendants(
     for row in session.execute(stmt, params):
         node = nodes.get(row[0])
         if node is None:
-            node = nodes[row[0]] = LineageNode(*row[:4], row[4] or 0, row[5] or 0, row[6] or 0,
+            # one type per field whatever the row holds: "" for no text, 0 for no number
+            node = nodes[row[0]] = LineageNode(row[0], row[1], row[2] or "", row[3] or "",
+                                               row[4] or "", row[5] or 0, row[6] or 0,
                                                row[7] or "")
         parent_id = row[8]
         if parent_id is not None and all(p[0] != parent_id for p in node.parents):

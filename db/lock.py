@@ -32,9 +32,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy import Engine, Table, delete, insert, select, text, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -49,7 +49,7 @@ LOCK_NAME = "crawl"
 STALE_AFTER = timedelta(minutes=10)  # a silent holder on another machine is presumed dead
 HEARTBEAT_EVERY = 60.0  # seconds between the background thread's renewals
 _MIN_BEAT = timedelta(seconds=5)  # heartbeat() calls closer than this write nothing
-_TABLE = _LockRow.__table__
+_TABLE = cast(Table, _LockRow.__table__)
 
 
 def utcnow() -> datetime:
@@ -151,7 +151,7 @@ def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _locked(row: Row | None) -> CrawlLocked:
+def _locked(row: Row[Any] | None) -> CrawlLocked:
     if row is None:  # the holder got the lock and has not written its name yet
         return CrawlLocked("another crawl holds the database (it has just started)")
     return CrawlLocked(
@@ -159,7 +159,7 @@ def _locked(row: Row | None) -> CrawlLocked:
     )
 
 
-def _abandoned(row: Row, me: ProcessId, now: datetime, stale_after: timedelta) -> str | None:
+def _abandoned(row: Row[Any], me: ProcessId, now: datetime, stale_after: timedelta) -> str | None:
     """Why the row's holder is gone, or None while it may still be crawling."""
     if row.machine and row.machine == me.machine:
         if process_alive(row.pid, row.pid_started):
@@ -330,7 +330,7 @@ def _acquire_postgres(engine: Engine, lock: HeldLock) -> None:
         conn.exec_driver_sql("SET tcp_keepalives_idle = 60")
         conn.exec_driver_sql("SET tcp_keepalives_interval = 10")
         conn.exec_driver_sql("SET tcp_keepalives_count = 6")
-        if conn.dialect.server_version_info >= (14,):
+        if (conn.dialect.server_version_info or (0,)) >= (14,):
             conn.exec_driver_sql("SET idle_session_timeout = 0")
         conn.exec_driver_sql("SET idle_in_transaction_session_timeout = 0")
         key = _advisory_key(conn, lock.name)

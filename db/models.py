@@ -25,10 +25,14 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# JSON columns as Python sees them
+JSONMap = dict[str, Any]
+JSONList = list[Any]
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always timezone-aware UTC in Python, on SQLite as on PostgreSQL.
 
     SQLite keeps no zone, so values come back naive; we store UTC and mark them UTC again.
@@ -37,14 +41,16 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is not None:
             value = value.astimezone(UTC)
             if dialect.name == "sqlite":
                 value = value.replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
@@ -67,7 +73,7 @@ class Node(Base):
     status: Mapped[str] = mapped_column(String(10), default="active")
     sha: Mapped[str | None] = mapped_column(String(64))
     license: Mapped[str] = mapped_column(String(100), default="")  # normalized, "" = none
-    license_raw: Mapped[dict] = mapped_column(JSON, default=dict)
+    license_raw: Mapped[JSONMap] = mapped_column(JSON, default=dict)
     # codes found by the last audit (comma-separated), refreshed at the end of each crawl
     license_issues: Mapped[str] = mapped_column(String(100), default="")
     attribution: Mapped[bool | None] = mapped_column(Boolean)  # card shows "Powered by xAI"
@@ -78,8 +84,8 @@ class Node(Base):
     downloads: Mapped[int] = mapped_column(BigInteger, default=0)
     likes: Mapped[int] = mapped_column(BigInteger, default=0)
     gated: Mapped[bool] = mapped_column(Boolean, default=False)
-    tags: Mapped[list] = mapped_column(JSON, default=list)
-    meta: Mapped[dict] = mapped_column(JSON, default=dict)  # gguf/safetensors summaries, extra
+    tags: Mapped[JSONList] = mapped_column(JSON, default=list)
+    meta: Mapped[JSONMap] = mapped_column(JSON, default=dict)  # gguf/safetensors summaries, extra
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_modified: Mapped[datetime | None] = mapped_column(UTCDateTime())
     fingerprint: Mapped[str] = mapped_column(String(64), default="")  # hash of content fields
@@ -153,11 +159,11 @@ class CrawlRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(10), default="running")  # running/ok/partial/failed
-    roots: Mapped[list] = mapped_column(JSON, default=list)
-    hubs: Mapped[list] = mapped_column(JSON, default=list)
-    counts: Mapped[dict] = mapped_column(JSON, default=dict)  # per root: new/changed/removed
-    requests: Mapped[dict] = mapped_column(JSON, default=dict)  # per kind of request
-    errors: Mapped[list] = mapped_column(JSON, default=list)  # hub/root failures, one line each
+    roots: Mapped[JSONList] = mapped_column(JSON, default=list)
+    hubs: Mapped[JSONList] = mapped_column(JSON, default=list)
+    counts: Mapped[JSONMap] = mapped_column(JSON, default=dict)  # per root: new/changed/removed
+    requests: Mapped[JSONMap] = mapped_column(JSON, default=dict)  # per kind of request
+    errors: Mapped[JSONList] = mapped_column(JSON, default=list)  # hub/root failures, one line each
     holder: Mapped[str] = mapped_column(String(200), default="")  # host:pid that ran it
 
 
@@ -250,7 +256,7 @@ class AlertEvent(Base):
     root: Mapped[str] = mapped_column(String(100))
     node: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)  # the event as sinks send it
+    data: Mapped[JSONMap] = mapped_column(JSON, default=dict)  # the event as sinks send it
 
 
 class AlertRun(Base):

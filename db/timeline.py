@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select, true
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from db.models import Alias, CrawlRun, Edge, Node, NodeHistory, Observation
 from db.repository.common import _chunks
@@ -51,7 +51,7 @@ class Window:
     start: datetime | None
     inclusive: bool = True
 
-    def where(self, column):
+    def where(self, column: QueryableAttribute[datetime]) -> ColumnElement[bool]:
         if self.start is None:
             return true()
         return column >= self.start if self.inclusive else column > self.start

@@ -52,7 +52,7 @@ def _json_safe(value: Any) -> Any:
 def node_row(record: RepoRecord) -> dict[str, Any]:
     """A RepoRecord as a `nodes` row: license normalized, attribution read from the card."""
     license_ = normalize_license(record.license_raw)
-    meta = {"extra": dict(record.extra)}
+    meta: dict[str, Any] = {"extra": dict(record.extra)}
     if record.gguf is not None:
         meta["gguf"] = record.gguf
     if record.safetensors is not None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from db.models import HubCache
@@ -35,7 +35,7 @@ def save_cache(session: Session, hub: str, entries: Mapping[str, Any], *, now: d
     fresh = [r for r in rows if r["key"] not in stored]
     if fresh:
         session.execute(insert(HubCache), fresh)
-    table = HubCache.__table__
+    table = cast(Table, HubCache.__table__)
     old = [
         {"h": r["hub"], "k": r["key"], "v": r["value"], "t": now}
         for r in rows

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 # Fields of a node whose change is history; downloads and likes are history but not "changed".
 CONTENT_FIELDS = (
@@ -45,9 +45,10 @@ HISTORY_FIELDS = (
 STAT_FIELDS = frozenset({"downloads", "likes"})
 
 CHUNK = 500  # bound on IN (...) lists
+T = TypeVar("T")
 
 
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -17,7 +17,7 @@ def node_detail(
     session: Session, node_id: int, *, ancestors: list[tuple[int, str, int]]
 ) -> dict[str, Any]:
     """Everything `tracker show` prints about one node, as plain data."""
-    node = session.get(Node, node_id)
+    node = session.get_one(Node, node_id)
     ancestor_ids = {i for i, _, _ in ancestors} | {node_id}
     roots = sorted(name for name, ids in root_members(session).items() if ancestor_ids & set(ids))
     keys = dict(

@@ -30,9 +30,12 @@ def upsert_edges(
     existing: dict[tuple[int, int], Edge] = {}
     children = sorted({c for _, c in by_pair})
     for chunk in _chunks(children):
-        for edge in session.scalars(select(Edge).where(Edge.child_id.in_(chunk))):
-            existing[(edge.parent_id, edge.child_id)] = edge
-    inserts, updates, history, touched = [], [], [], []
+        for found in session.scalars(select(Edge).where(Edge.child_id.in_(chunk))):
+            existing[(found.parent_id, found.child_id)] = found
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    touched: list[int] = []
     relation_changes: list[tuple[int, int, str, str]] = []  # parent, child, old, new
     for pair, row in by_pair.items():
         edge = existing.get(pair)

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from db.models import File, NodeHistory
 from db.repository.common import _chunks
 
+# what a listing says of one file: size, sha256, blob id
+FileFacts = tuple[int | None, str | None, str | None]
 
 def replace_files(
     session: Session,
@@ -26,7 +28,7 @@ def replace_files(
     if not files_by_node:
         return
     ids = list(files_by_node)
-    old: dict[int, dict[str, tuple]] = {i: {} for i in ids}
+    old: dict[int, dict[str, FileFacts]] = {i: {} for i in ids}
     for chunk in _chunks(ids):
         for f in session.execute(
             select(File.node_id, File.path, File.size, File.sha256, File.blob_id).where(
@@ -34,7 +36,9 @@ def replace_files(
             )
         ):
             old[f.node_id][f.path] = (f.size, f.sha256, f.blob_id)
-    rows, history, changed_ids = [], [], []
+    rows: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    changed_ids: list[int] = []
     for node_id, files in files_by_node.items():
         new = {f["path"]: (f.get("size", 0), f.get("sha256"), f.get("blob_id")) for f in files}
         if new == old[node_id]:
@@ -63,7 +67,7 @@ def replace_files(
         session.execute(insert(NodeHistory), history)
 
 
-def _files_summary(files: Mapping[str, tuple]) -> str:
+def _files_summary(files: Mapping[str, FileFacts]) -> str:
     digest = hashlib.sha256(
         json.dumps(sorted((p, v[1] or v[2] or "") for p, v in files.items())).encode()
     ).hexdigest()[:12]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Alias, Edge, File, Node, NodeHistory, Observation, RootMember
@@ -104,10 +104,12 @@ def upsert_nodes(
                 unknown_former[old_key] = new_key
     existing: dict[str, Node] = {}
     for chunk in _chunks(list(by_key)):
-        for node in session.scalars(select(Node).where(Node.key.in_(chunk))):
-            existing[node.key] = node
+        for found in session.scalars(select(Node).where(Node.key.in_(chunk))):
+            existing[found.key] = found
 
-    inserts, updates, history = [], [], []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
     for key, row in by_key.items():
         node = existing.get(key)
         if node is None:
@@ -237,8 +239,8 @@ def _fold(session: Session, src: int, dst: int) -> None:
                 kept.last_seen = max(kept.last_seen, edge.last_seen)
             session.delete(edge)
         else:
-            edge.parent_id, edge.child_id = pair
-            pairs[pair] = edge
+            edge.parent_id, edge.child_id = pair[0], pair[1]
+            pairs[(pair[0], pair[1])] = edge
     session.flush()
     runs = select(Observation.run_id).where(Observation.node_id == dst).scalar_subquery()
     session.execute(
@@ -263,7 +265,7 @@ def record_observations(session: Session, run_id: int, rows: Iterable[Mapping[st
     if not rows:
         return
     ids = [r["node_id"] for r in rows]
-    already = set()
+    already: set[int] = set()
     for chunk in _chunks(ids):
         already.update(
             session.scalars(
@@ -297,7 +299,7 @@ def store_license_issues(session: Session, flags: Mapping[str, str]) -> None:
     changed = [{"k": k, "v": v} for k, v in flags.items() if stored.get(k, "") != v]
     changed += [{"k": k, "v": ""} for k, v in stored.items() if v and k not in flags]
     if changed:
-        table = Node.__table__
+        table = cast(Table, Node.__table__)
         session.connection().execute(
             table.update()
             .where(table.c.key == bindparam("k"))
