@@ -17,6 +17,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+__all__ = [
+    "DatabaseError",
+    "DriverError",
+    "Session",
+    "driver_reason",
+    "make_engine",
+    "migrate",
+    "open_database",
+    "session_scope",
+]
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 

@@ -21,7 +21,6 @@ from typing import Any
 
 from crawlers import crawler_class
 from crawlers.base import (
-    HUBS,
     CrawlContext,
     Crawler,
     CrawlWarning,
@@ -36,7 +35,7 @@ from crawlers.base import (
     node_key,
 )
 from crawlers.evidence import facts_from_files
-from crawlers.hubs import hub_info
+from crawlers.hubs import HUBS, hub_info
 from db import outbox
 from db import repository as repo
 from db.lineage import descendants

@@ -17,7 +17,7 @@ import pytest
 
 from graph.export import export, html, sanitize, sanitize_key
 from tests.fakes.big_family import family
-from tests.graph.test_export import HOSTILE, NOW, ROOT, full_edge, full_node
+from tests.fakes.export_graph import HOSTILE, NOW, ROOT, full_edge, full_node
 
 VENDOR = Path(html.__file__).parent / "vendor"
 

@@ -15,7 +15,7 @@ import pytest
 
 from graph.export import REPLACEMENT, export, sanitize, sanitize_key
 from graph.export.palette import ISSUE_COLOR, RELATION_COLORS, generations
-from tests.graph.test_export import HOSTILE, NOW, ROOT, full_edge, full_node
+from tests.fakes.export_graph import HOSTILE, NOW, ROOT, full_edge, full_node
 
 QUANT = "huggingface:someone/grok-1-GGUF"
 TUNE = "github:lab/grok-1-tuned"

@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from tests.tracker.test_pipeline import family, run
+from tests.fakes.scripted import family, run
 from tracker.cli import cli
 from tracker.config import load_config
 
