@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawlers.base import FileRecord, Relation, RepoRecord, clean_text, is_valid_repo_id
+from crawlers.content import file_kind, weight_format
 
 # What every listing and model_info asks for: enough for a RepoRecord without another call.
 EXPAND: tuple[str, ...] = (
@@ -74,18 +75,6 @@ FORMAT_TAGS: dict[str, str] = {
     "bitsandbytes": "bitsandbytes",
     "fp8": "fp8",
 }
-FILE_SUFFIXES: tuple[tuple[str, str], ...] = (
-    (".gguf", "gguf"),
-    (".safetensors", "safetensors"),
-    (".bin", "pytorch"),
-    (".pt", "pytorch"),
-    (".pth", "pytorch"),
-    (".msgpack", "jax"),
-    (".onnx", "onnx"),
-    (".h5", "tensorflow"),
-    (".tflite", "tflite"),
-    (".mlmodel", "coreml"),
-)
 _HF_URL_PREFIXES = (
     "https://huggingface.co/",
     "http://huggingface.co/",
@@ -233,11 +222,9 @@ def normalize_repo_ref(value: str) -> str:
 
 def formats_of(tags: Iterable[str], file_names: Iterable[str]) -> tuple[str, ...]:
     found = {FORMAT_TAGS[t.lower()] for t in tags if t.lower() in FORMAT_TAGS}
-    for name in file_names:
-        lower = name.lower()
-        for suffix, fmt in FILE_SUFFIXES:
-            if lower.endswith(suffix):
-                found.add(fmt)
+    for name in file_names:  # one table of weight formats: crawlers/content.py's
+        if file_kind(name) == "weights":
+            found.add(weight_format(name))
     return tuple(sorted(found))
 
 

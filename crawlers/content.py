@@ -15,6 +15,7 @@ import re
 import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from crawlers.base import FileRecord, RepoRecord
@@ -64,7 +65,7 @@ _WEIGHT_EXT: dict[str, str] = {
     ".h5": "tensorflow",
     ".pb": "tensorflow",
     ".tflite": "tensorflow",
-    ".msgpack": "flax",
+    ".msgpack": "jax",  # Flax checkpoints: JAX weights, as the Hub's `flax` tag says
     ".npz": "numpy",
     ".npy": "numpy",
     ".mlmodel": "coreml",
@@ -183,6 +184,17 @@ class Content:
 
 def content_of(files: Iterable[FileRecord] | None) -> Content:
     """Sort a file list by kind; `files=None` (not listed) gives an unknown, empty Content."""
+    if isinstance(files, tuple):
+        return _content_of_tuple(files)  # records keep theirs in a tuple: sorted once
+    return _content_of(files)
+
+
+@lru_cache(maxsize=8192)
+def _content_of_tuple(files: tuple[FileRecord, ...]) -> Content:
+    return _content_of(files)
+
+
+def _content_of(files: Iterable[FileRecord] | None) -> Content:
     if files is None:
         return Content((), (), (), (), (), known=False, hashed=False)
     buckets: dict[str, list[FileRecord]] = {k: [] for k in ("weights", "adapter", "tokenizer")}
@@ -201,6 +213,16 @@ def content_of(files: Iterable[FileRecord] | None) -> Content:
         known=True,
         hashed=hashed,
     )
+
+
+def could_derive(files: Iterable[FileRecord] | None) -> bool:
+    """Whether a repo holds what a derivative could hold: weights, a tokenizer, an adapter or
+    code (or its files are not known). A chat-UI preset, a prompt collection or a config-only
+    repo that links a model is not derived from it."""
+    content = content_of(files)
+    if not content.known:
+        return True
+    return bool(content.weights or content.tokenizer or content.adapter or content.code)
 
 
 def gguf_quant_types(files: Iterable[FileRecord]) -> set[str]:

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+from crawlers._hf_parse import EXPAND
 from crawlers._hf_reader import Reader, RepoGone, record_from_info
 from crawlers.base import (
     CrawlContext,
@@ -59,22 +60,7 @@ from crawlers.evidence import (
 )
 from crawlers.joins import recheck, settle
 
-LISTING_EXPAND = [
-    "author",
-    "cardData",
-    "config",
-    "createdAt",
-    "downloads",
-    "gated",
-    "gguf",
-    "lastModified",
-    "library_name",
-    "likes",
-    "safetensors",
-    "sha",
-    "siblings",
-    "tags",
-]
+LISTING_EXPAND = list(EXPAND)  # one list of listing fields, the crawler's (crawlers/_hf_parse)
 MAX_READS = 3
 MAX_SMALL_FILE = 1_000_000  # README, adapter_config.json, mergekit_config.yml
 GGUF_HEAD = 256 * 1024  # llama.cpp writes the general.* keys first
@@ -126,12 +112,19 @@ class Discovery:
         self._records: dict[tuple[str, str | None], RepoRecord] = {}  # (id, sha) -> listed
         self.rejected: dict[str, str] = {}  # repo id -> why (last discover call)
         self._rejections: dict[str, dict[str, str]] = {}  # root -> repo id -> sha
+        self._reasons: dict[str, dict[str, str]] = {}  # root -> repo id -> why, after reads
         self.stats: Counter[str] = Counter()
 
     def rejections(self, root: str) -> dict[str, str]:
         """Candidates a root rejected after reading them, with their sha: keep them and pass
         them back as `CrawlContext.rejected` next time, and they are not read again."""
         return dict(self._rejections.get(root, {}))
+
+    def rejection_reasons(self, root: str) -> dict[str, tuple[str, str]]:
+        """Candidates a root rejected after reading them: repo id -> (sha, why)."""
+        reasons = self._reasons.get(root, {})
+        shas = self._rejections.get(root, {})
+        return {rid: (sha, reasons.get(rid, "")) for rid, sha in shas.items()}
 
     # --- the search ---------------------------------------------------------------------
 
@@ -202,6 +195,7 @@ class Discovery:
                 self.stats["rejected_from_listing"] += 1
                 if rid in self._read and rec.sha:  # read for another root: remember it here too
                     self._rejections.setdefault(ctx.root.name, {})[rid] = rec.sha
+                    self._reasons.setdefault(ctx.root.name, {})[rid] = verdict.reason
         warnings: list[CrawlItem] = []
         self._each(pool, lambda rec: self._investigate(rec, family), warnings)
         base = {k: m for k, m in ctx.members.items() if k not in pool}
@@ -291,6 +285,7 @@ class Discovery:
                 self.stats["rejected_after_reads"] += 1
                 if pool[key].sha:
                     self._rejections.setdefault(ctx.root.name, {})[rid] = pool[key].sha
+                    self._reasons.setdefault(ctx.root.name, {})[rid] = v.reason
         return items
 
     # --- economy ------------------------------------------------------------------------
@@ -371,7 +366,9 @@ class Discovery:
         """A member's file tree and README, when not read yet."""
         if rec.repo_id not in self._trees:
             rec = self._read_need(rec, "tree")
-        if self.fetch_cards and rec.card_text is None:
+        # the card is evidence (what it names, the relation its prose states), read once
+        # per member whatever the root's terms: the resolver weighs it against the rest
+        if rec.card_text is None:
             rec = self._read_need(rec, "readme")
         return rec
 

@@ -24,6 +24,7 @@ from crawlers.content import (
     CONFIGS,
     Content,
     content_of,
+    could_derive,
     effective_parameters,
     file_kind,
     weight_format,
@@ -385,7 +386,9 @@ def assess(record: RepoRecord, family: Family, exclude: Collection[str] = frozen
         return Verdict("joined", claims[0].evidence, tuple(claims), tier=1)
     if arch == "conflict" and not tok_share:
         return Verdict("rejected", f"{arch_shown}: not this family's architecture")
-    if declared_other and not tok_share:
+    # a declared base outside the family rejects only a repo without the family's
+    # architecture: with it, the base may be a typo or a deleted repo (the files decide)
+    if declared_other and not tok_share and arch != "match":
         names = ", ".join(r.repo_id for r in declared_other[:3])
         return Verdict("rejected", f"declares base model {names}, not a family member", tier=8)
     if tok_share:
@@ -400,6 +403,10 @@ def assess(record: RepoRecord, family: Family, exclude: Collection[str] = frozen
     scales = family.scales()
     smallest = min(scales.values(), default=0)
     tiny = bool(params and smallest and params < TINY_FRACTION * smallest)
+    if text_refs and not could_derive(record.files):
+        return Verdict(
+            "rejected", "links a member but holds no weights, tokenizer, adapter or code"
+        )
     if text_refs:
         parent = rank((r.key for r in text_refs if r.key), deep=True)
         where = next(r.where for r in text_refs if r.key == parent)

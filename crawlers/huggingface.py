@@ -270,6 +270,10 @@ class HuggingFaceCrawler(Crawler):
         them back as `CrawlContext.rejected`, and the next crawl does not read them again."""
         return self._discovery.rejections(root) if self._discovery else {}
 
+    def rejection_reasons(self, root: str) -> dict[str, tuple[str, str]]:
+        """Candidates `root` rejected after reading them: repo id -> (sha, why)."""
+        return self._discovery.rejection_reasons(root) if self._discovery else {}
+
     def discovery_stats(self) -> Counter[str]:
         """Discovery's counts over this crawler's life: joined, kept, rejected_from_listing,
         rejected_after_reads."""

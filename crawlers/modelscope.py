@@ -57,7 +57,7 @@ from crawlers.base import (
     is_valid_repo_id,
     node_key,
 )
-from crawlers.content import content_of
+from crawlers.content import content_of, parse_card
 from crawlers.evidence import Family, member_facts
 from crawlers.relation import classify
 
@@ -344,7 +344,18 @@ def _with_files(
     record: RepoRecord, files: tuple[FileRecord, ...] | None, card: str | None
 ) -> RepoRecord:
     formats = content_of(files).weight_formats if files is not None else record.formats
-    return replace(record, files=files, card_text=card or record.card_text, formats=formats)
+    card_text = card or record.card_text
+    license_raw = dict(record.license_raw)
+    if card_text:
+        # the card's YAML says the license as the Hub does (`license: other` +
+        # `license_name: grok-2`); it wins over the API's coarse field, as on Hugging Face
+        front = parse_card(card_text)[0]
+        declared = {k: front[k] for k in ("license", "license_name", "license_link")
+                    if isinstance(front.get(k), str) and front[k].strip()}
+        if declared:
+            license_raw = declared
+    return replace(record, files=files, card_text=card_text, formats=formats,
+                   license_raw=license_raw)
 
 
 def _best_share(family: Family, ids: frozenset[str], own: str) -> tuple[str, int, int] | None:

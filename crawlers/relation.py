@@ -53,10 +53,19 @@ class Classification:
     reason: str
 
 
+# Relation words in the languages derivatives' cards are written in: English and Chinese
+# (ModelScope's cards are mostly Chinese: 微调 fine-tune, 训练 training, 量化 quantized,
+# 转换 converted, 移植 ported, 导出 exported).
 _FINETUNE_WORDS = re.compile(
-    r"fine-?tun|\btrained on\b|\bsft\b|\bdpo\b|\brlhf\b|\borpo\b|instruction[- ]tun", re.I
+    r"fine-?tun|\btrained on\b|\bsft\b|\bdpo\b|\brlhf\b|\borpo\b|instruction[- ]tun"
+    r"|微调|精调|指令调优|继续预训练|增量预训练|训练数据|训练集",
+    re.I,
 )
-_CONVERSION_WORDS = re.compile(r"\bconver(t|ted|sion)\b|\bported?\b|de-?quantiz|\bexport", re.I)
+_CONVERSION_WORDS = re.compile(
+    r"\bconver(t|ted|sion)\b|\bported?\b|de-?quantiz|\bexport|转换|转为|移植|导出|反量化",
+    re.I,
+)
+_QUANTIZATION_WORDS = re.compile(r"量化版|量化模型|量化权重|量化后|低比特")
 _CONVERSION_NAME = re.compile(
     r"(-|_)(hf|bf16|fp16|f16|fp32|pytorch|pt|safetensors|transformers|mlx)$"
 )
@@ -119,6 +128,9 @@ def _classify_weights(
         return Classification("conversion", True, "unquantized GGUF export (F16/BF16)")
     if weak:
         return Classification("quantization", False, weak[0])
+    card_body = record.card_text or ""
+    if _QUANTIZATION_WORDS.search(card_body) and not _FINETUNE_WORDS.search(card_body):
+        return Classification("quantization", False, "quantized weights (card says so)")
     formats = set(content.weight_formats) | ({"mlx"} if "mlx" in record.tags else set())
     body = record.card_text or ""
     name = record.repo_id.rsplit("/", 1)[-1].lower()

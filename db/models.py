@@ -89,6 +89,9 @@ class Node(Base):
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_modified: Mapped[datetime | None] = mapped_column(UTCDateTime())
     fingerprint: Mapped[str] = mapped_column(String(64), default="")  # hash of content fields
+    # what the resolver reads of the repo beyond the columns: card lineage keys, PEFT/mergekit/
+    # GGUF declarations, the card body (bounded); merged per key, never part of the fingerprint
+    signals: Mapped[dict | None] = mapped_column(JSON)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -299,3 +302,51 @@ class AlertDelivery(Base):
     state: Mapped[str] = mapped_column(String(10))  # delivered, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Evidence(Base):
+    """One lineage signal: `child` may derive from `parent_key`, by `kind`, with a strength.
+
+    `origin` says who saw it: `crawl` (a crawler's claim, kept until the child is judged
+    again) or `resolve` (computed by the resolver from every stored repo, replaced as a set at
+    each resolve). A signal that goes is not deleted: `retracted_at` says when it went, so
+    `tracker explain` can show what an edge rested on then. The parent need not be a node.
+    """
+
+    __tablename__ = "evidence"
+    __table_args__ = (
+        UniqueConstraint("child_id", "parent_key", "kind", "origin", name="uq_evidence"),
+        Index("ix_evidence_parent", "parent_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("nodes.id"), index=True)
+    parent_key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(30))
+    origin: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(10))  # declared / inferred
+    relation: Mapped[str] = mapped_column(String(20))
+    declared_relation: Mapped[str | None] = mapped_column(String(20))
+    strength: Mapped[float] = mapped_column(Float)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    # what the last resolve made of it: "parent", "merge parent", or why it lost
+    verdict: Mapped[str] = mapped_column(Text, default="")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Rejection(Base):
+    """A candidate read and left out of a family, with why and what it showed."""
+
+    __tablename__ = "rejections"
+
+    hub: Mapped[str] = mapped_column(String(20), primary_key=True)
+    repo_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    root: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sha: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())

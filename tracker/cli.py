@@ -261,6 +261,43 @@ def alerts_redeliver(config: Config, since, sink, fmt):
         sys.exit(1)
 
 
+@cli.command()
+@click.option("--recompute", is_flag=True,
+              help="run the lineage signals again over every stored repo first")
+@format_option("text", "json", default="text")
+@pass_config
+def resolve(config: Config, recompute, fmt):
+    """Decide every family again from stored evidence; no hub request.
+
+    After an upgrade or a change of rules, markers or roots. What moved is recorded as
+    history, so `tracker changes` reports it. Exit 4 if a crawl holds the database.
+    """
+    from tracker.explain import resolve_now
+    from tracker.render import dumps
+    from tracker.render_explain import resolve_summary
+
+    run_id, report = resolve_now(config, recompute=recompute)
+    if fmt == "json":
+        click.echo(dumps({"run_id": run_id, **report.to_dict()}))
+    else:
+        click.echo(resolve_summary(run_id, report))
+
+
+@cli.command()
+@click.argument("node", metavar="NODE")
+@format_option("text", "json", default="text")
+@pass_config
+def explain(config: Config, node, fmt):
+    """Why NODE is where the lineage shows it: every piece of evidence, the parent chosen
+    and why the others lost; for a candidate left out, why it stays out."""
+    from tracker.explain import explain as why
+    from tracker.render import dumps
+    from tracker.render_explain import explain_text
+
+    data = why(config, node)
+    click.echo(dumps(data) if fmt == "json" else explain_text(data))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `tracker` console script."""
     cli.main(args=argv, prog_name="tracker")

@@ -201,6 +201,10 @@ def _root_changes(window, family, history, new_nodes, new_edges, parents, keys) 
                     "new": new[0] if new else row.new,
                 }
             )
+        elif row.field == "parent":  # the resolver moved the node under other parents
+            out["relation_changes"].append(
+                {**item, "parent": "", "old": row.old or "", "new": row.new or "(none)"}
+            )
         elif row.field == "status" and row.new == "removed":
             out["removed"].append({**item, "old": row.old})
         elif (row.field == "status" and row.new == "gated") or (

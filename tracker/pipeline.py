@@ -36,7 +36,8 @@ from crawlers.base import (
 )
 from crawlers.evidence import facts_from_files
 from crawlers.hubs import HUBS, hub_info
-from db import outbox
+from crawlers.signals import compact
+from db import evidence, outbox
 from db import repository as repo
 from db.lineage import descendants
 from db.lock import crawl_lock
@@ -47,7 +48,8 @@ from tracker import alerts
 from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.report import CrawlReport, Observer, RootCounts, Silent, hubs_were_down, run_status
-from tracker.rows import edge_rows, file_row, node_row, observation_row, warning_row
+from tracker.resolution import ResolveReport, resolve_families
+from tracker.rows import claim_rows, file_row, node_row, observation_row, warning_row
 
 log = logging.getLogger("tracker.crawl")
 
@@ -164,6 +166,9 @@ class _Crawl:
         self.etags: dict[str, TrackedCache] = {}  # hub -> ETag store, saved at the end
         self.down: set[str] = set()  # hubs found unreachable or rate-limited in this run
         self.stored = 0  # records committed in this run: with any, a failing run is partial
+        self.claimed: set[int] = set()  # nodes a crawler judged again (made claims about)
+        self.dirty = False  # stored a new or changed repo: the signals must run again
+        self.resolved: ResolveReport | None = None
 
     def run(self) -> CrawlReport:
         with session_scope(self.engine) as session:
@@ -171,7 +176,8 @@ class _Crawl:
                 session, now=self.clock(), roots=self.roots, hubs=self.hubs, holder=holder_name()
             )
             # we hold the lock, so a run still `running` is a crawl that died (SIGKILL, reboot)
-            for dead in repo.abandon_runs(session, now=self.clock(), by_run=self.run_id):
+            dead_runs = repo.abandon_runs(session, now=self.clock(), by_run=self.run_id)
+            for dead in dead_runs:
                 log.warning(
                     "run %d (%s, started %s) never finished: its crawl died; marked failed",
                     dead.id,
@@ -181,6 +187,10 @@ class _Crawl:
         log.info(
             "run %d: crawling %s on %s", self.run_id, ", ".join(self.roots), ", ".join(self.hubs)
         )
+        if dead_runs:
+            # a crawl that died stored evidence it never resolved: families first, so this
+            # crawl starts from every member the stored evidence supports
+            self._resolve(recompute=True)
         crawlers: dict[str, Crawler] = {}
         status = "failed"
         try:
@@ -188,6 +198,7 @@ class _Crawl:
                 if self.stop.is_set():
                     break
                 self._crawl_root(root_name, crawlers)
+            self._resolve()
             status = self._status()
             if status == "ok":
                 # Disappearance is proved, never assumed, and only after a complete run.
@@ -214,6 +225,32 @@ class _Crawl:
             self._finish(report)
         log.info("run %d: %s, %d requests", self.run_id, status, sum(self.requests.values()))
         return report
+
+    def _resolve(self, *, recompute: bool | None = None) -> None:
+        """Every family decided again from all stored evidence (graph/resolve.py)."""
+        self.observer.stage("resolving families")
+        roots = {name: list(root.nodes) for name, root in self.config.roots.items()}
+        licenses = {name: root.license for name, root in self.config.roots.items()}
+        with session_scope(self.engine) as session:
+            evidence.retract_unconfirmed_claims(
+                session, self.claimed, run_id=self.run_id, now=self.clock()
+            )
+            self.resolved, _ = resolve_families(
+                session,
+                roots,
+                licenses,
+                now=self.clock(),
+                run_id=self.run_id,
+                seen=set().union(*self.seen_ids.values()),
+                recompute=self.dirty if recompute is None else recompute,
+            )
+        log.info(
+            "run %d: resolved: %d edges added, %d removed, %d relations changed",
+            self.run_id,
+            len(self.resolved.added),
+            len(self.resolved.removed),
+            len(self.resolved.relation_changed),
+        )
 
     def _status(self) -> str:
         if self.stop.is_set():
@@ -334,6 +371,12 @@ class _Crawl:
                     with session_scope(self.engine) as session:
                         repo.save_cache(session, hub, {rejected_key: crawler.rejections(root_name)},
                                         now=self.clock())
+                        reasons = getattr(crawler, "rejection_reasons", None)
+                        if reasons is not None:  # why they stay out, for `tracker explain`
+                            evidence.save_rejections(
+                                session, hub, root_name, reasons(root_name),
+                                now=self.clock(), run_id=self.run_id,
+                            )
             except TokenRejected:
                 raise
             except HubError as exc:
@@ -469,12 +512,18 @@ class _Crawl:
             )
             self.seen_ids[root_name].update(written.ids.values())
             counts.seen = len(self.seen_ids[root_name])
+            if written.new or written.changed or any(r.files is not None for r in records):
+                self.dirty = True
+            evidence.save_signals(
+                session, {written.ids[r.key]: compact(r) for r in records if r.key in written.ids}
+            )
             ends = dict(written.ids)
-            missing = {k for c in claims for k in (c.parent, c.child) if k not in ends}
-            if missing:  # a parent stored by an earlier batch or run
+            missing = {c.child for c in claims if c.child not in ends}
+            if missing:  # a child stored by an earlier batch or run
                 ends.update(repo.node_ids(session, missing))
-            edges, bad = edge_rows(claims, ends)
-            repo.upsert_edges(session, edges, now=now, run_id=self.run_id)
+            rows_, bad = claim_rows(claims, ends)
+            evidence.record_claims(session, rows_, now=now, run_id=self.run_id)
+            self.claimed.update(row["child_id"] for row in rows_)
             skipped = [(w.repo, w.message) for w in warnings] + bad
             repo.add_warnings(
                 session, self.run_id, [warning_row(key, message) for key, message in skipped]

@@ -241,8 +241,8 @@ def _change_lines(name: str, items: list[dict[str, Any]]) -> list[str]:
         return [f"  {i['node']}  {i['old'] or '(none)'} -> {i['new'] or '(none)'}"
                 for i in items]
     if name == "relation_changes":
-        return [f"  {i['node']}  {i['old']} -> {i['new']} (parent {i['parent']})"
-                for i in items]
+        return [f"  {i['node']}  {i['old']} -> {i['new']}"
+                + (f" (parent {i['parent']})" if i["parent"] else "") for i in items]
     if name == "status_changes":
         return [f"  {i['node']}  {i['old']} -> {i['new']}" for i in items]
     if name == "new_links":

@@ -14,6 +14,7 @@ from typing import Any
 
 from crawlers.base import LineageClaim, RepoRecord, clean_text
 from crawlers.hubs import web_url
+from crawlers.signals import claim_kind
 from db.repository import fingerprint
 from graph.licenses import normalize_license, shows_attribution
 
@@ -83,26 +84,28 @@ def node_row(record: RepoRecord) -> dict[str, Any]:
     return row
 
 
-def edge_rows(
+def claim_rows(
     claims: Iterable[LineageClaim], ids: Mapping[str, int]
 ) -> tuple[list[dict[str, Any]], list[tuple[str | None, str]]]:
-    """`edges` rows for the claims whose two ends are in `ids` (node key -> id), and a
-    warning (repo, message) for each claim with an end the database does not hold."""
+    """A crawler's claims as `evidence` rows (the resolver decides what becomes an edge) for
+    the claims whose child is in `ids` (node key -> id); a warning (repo, message) for each
+    claim about a repo the database does not hold. The parent need not be stored."""
     rows: list[dict[str, Any]] = []
     bad: list[tuple[str | None, str]] = []
     for claim in claims:
-        parent, child = ids.get(claim.parent), ids.get(claim.child)
-        if parent is None or child is None:
-            bad.append((claim.child, f"edge from unknown node {claim.parent} skipped"))
+        child = ids.get(claim.child)
+        if child is None:
+            bad.append((claim.child, f"claim about unknown node {claim.child} skipped"))
             continue
         rows.append(
             {
-                "parent_id": parent,
                 "child_id": child,
+                "parent_key": clean_text(claim.parent, 300),
+                "kind": claim_kind(claim),
                 "relation": claim.relation,
                 "source": claim.source,
-                "confidence": float(min(1.0, max(0.0, claim.confidence))),
-                "evidence": clean_text(str(claim.evidence), 1000),
+                "strength": float(min(1.0, max(0.0, claim.confidence))),
+                "detail": clean_text(str(claim.evidence), 1000),
                 "declared_relation": storable_text(claim.declared_relation, 20),
             }
         )

@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Alias, Edge, File, Node, NodeHistory, Observation, RootMember
+from db.models import Alias, Edge, Evidence, File, Node, NodeHistory, Observation, RootMember
 from db.repository.common import (
     CONTENT_FIELDS,
     HISTORY_FIELDS,
@@ -250,6 +250,15 @@ def _fold(session: Session, src: int, dst: int) -> None:
     session.execute(delete(RootMember).where(RootMember.node_id == src, RootMember.root.in_(roots)))
     if session.scalar(select(func.count()).select_from(File).where(File.node_id == src)):
         session.execute(delete(File).where(File.node_id == dst))  # the twin's list is newer
+    # evidence about `src` becomes evidence about `dst`, unless `dst` has the same already
+    twins = select(Evidence.parent_key).where(Evidence.child_id == dst).scalar_subquery()
+    session.execute(
+        delete(Evidence).where(Evidence.child_id == src, Evidence.parent_key.in_(twins))
+    )
+    session.execute(
+        update(Evidence).where(Evidence.child_id == src).values(child_id=dst),
+        execution_options={"synchronize_session": False},
+    )
     for model in (Observation, RootMember, File, NodeHistory, Alias):
         session.execute(
             update(model).where(model.node_id == src).values(node_id=dst),

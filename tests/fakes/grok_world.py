@@ -62,10 +62,15 @@ def lookalikes() -> set[str]:
 
 def fake_repos() -> list:
     """The world as the fake hub's `FakeRepo`s (tests/fakes/hf_world.py)."""
+    return as_fake_repos(world())
+
+
+def as_fake_repos(repos: list[WorldRepo]) -> list:
+    """Any list of `WorldRepo`s as the fake hub's `FakeRepo`s."""
     from tests.fakes.hf_world import FakeFile, FakeRepo
 
     out = []
-    for r in world():
+    for r in repos:
         meta, body = parse_card(r.card) if r.card is not None else ({}, "")
         files = [
             FakeFile(p, 4_000_000_000, sha(label), r.heads.get(p)) for p, label in r.lfs.items()

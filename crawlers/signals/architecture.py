@@ -1,0 +1,45 @@
+"""Architecture at the family's scale: a Grok config or GGUF architecture with a parameter
+count within 12% of a release's.
+
+The weakest signal: it says "a Grok release's weights" but not which copy. It points at the
+release's root repos, and at stored full-weight repos whose name the candidate's name
+contains (a `-GGUF` of a named conversion); a test-size model never matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from crawlers.base import RepoRecord
+from crawlers.content import effective_parameters
+from crawlers.evidence import SCALE_TOLERANCE
+from crawlers.relation import fmt_params
+from crawlers.signals._index import Index, Observed
+
+KIND = "architecture"
+NEEDS: tuple[str, ...] = ()
+
+
+def observe(record: RepoRecord, index: Index) -> Iterator[Observed]:
+    arch, shown = index.architecture(record)
+    params = effective_parameters(record)
+    if arch != "match" or not params:
+        return
+    releases = {
+        root: n
+        for root, n in index.release_scales.items()
+        if abs(params - n) <= SCALE_TOLERANCE * n
+    }
+    if not releases:
+        return
+    parents = set(releases)
+    for key in index.full_repos_named_in(record.repo_id.rsplit("/", 1)[-1]):
+        if key != record.key:
+            parents.add(key)
+    scale = max(releases.values())
+    for parent in sorted(parents):
+        detail = (
+            f"{shown} with {fmt_params(params)} parameters, the scale of "
+            f"{parent.split(':', 1)[1]} ({fmt_params(releases.get(parent, scale))})"
+        )
+        yield Observed(record.key, parent, KIND, "inferred", 0.8, "", detail)
