@@ -19,6 +19,7 @@ from db import repository as repo
 from db.lineage import ancestors
 from db.lock import crawl_lock
 from db.session import open_database, session_scope
+from tracker import alerts
 from tracker.config import Config
 from tracker.errors import UnknownNode
 from tracker.pipeline import holder_name
@@ -52,22 +53,24 @@ def resolve_now(
                     run_id=run_id,
                     recompute=recompute,
                 )
+            # the run's end, the license audit and the run's alert events: one transaction
             with session_scope(engine) as session:
                 repo.finish_run(
                     session, run_id, now=clock(), status="ok", counts={}, requests={},
                     errors=[],
                 )
-            _refresh_audit(engine, config)
+                alerts.after_run(
+                    session,
+                    run_id,
+                    roots=config.roots,
+                    rules_path=config.get("licenses.rules") or None,
+                    now=clock(),
+                )
+        # delivery after the lock: a sink that is down never holds the database
+        alerts.deliver(config, engine, run_id=run_id, clock=clock)
         return run_id, report
     finally:
         engine.dispose()
-
-
-def _refresh_audit(engine, config: Config) -> None:
-    from graph.build import refresh_license_issues
-
-    with session_scope(engine) as session:
-        refresh_license_issues(session, config.roots, config.get("licenses.rules") or None)
 
 
 def explain(config: Config, target: str) -> dict[str, Any]:
