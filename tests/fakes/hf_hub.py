@@ -109,9 +109,10 @@ class FakeHub:
 
     def start(self) -> FakeHub:
         handler = type("Handler", (_Handler,), {"hub": self})
-        self._server = ThreadingHTTPServer((self._host, self._port), handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 128
+        # the listen backlog is fixed when the socket starts listening (in the constructor):
+        # set it on the class, or a burst of connections from a crawl's worker threads on a
+        # busy machine meets the default of 5 and fails with no fault injected
+        self._server = _Server((self._host, self._port), handler)
         self._stopping.clear()
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -323,6 +324,11 @@ class FakeHub:
 
 
 # --- HTTP plumbing ---------------------------------------------------------------------------
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):
