@@ -206,12 +206,16 @@ def _factor(s: Signal, parent: Repo, child: Repo) -> float:
 
 
 def _direction(parent: Repo, child: Repo) -> float:
-    """For symmetric signals: the older repo is the source."""
+    """For symmetric signals: the older repo is the source; without dates, the copy on
+    Hugging Face (where weights are published; ModelScope mirrors it, GitHub holds code)."""
     if parent.created_at and child.created_at:
         if parent.created_at < child.created_at:
             return 1.0
         if parent.created_at > child.created_at:
             return 0.8
+    p_hf, c_hf = parent.key.startswith("huggingface:"), child.key.startswith("huggingface:")
+    if p_hf != c_hf:
+        return 0.92 if p_hf else 0.86
     return 0.9
 
 

@@ -224,3 +224,16 @@ def test_ten_thousand_members_resolve_quickly():
         signals.append(sig(ROOT, k, "architecture", 0.8))
     res = resolve(repos, signals, {"grok-1": [ROOT]})
     assert len(res.members["grok-1"]) == 10_001
+
+
+def test_without_dates_a_mirror_on_another_hub_hangs_under_the_hugging_face_copy():
+    hf, ms = "huggingface:lab/grok-1-hf", "modelscope:lab/grok-1-hf"
+    repos = {ROOT: repo(ROOT, 0), hf: Repo(hf), ms: Repo(ms)}
+    signals = [  # the mirror copied the card too: both name the release
+        sig(ROOT, hf, "card_text", 0.85, "conversion"),
+        sig(ROOT, ms, "card_text", 0.85, "conversion"),
+        sig(hf, ms, "weights", 0.99, "fork"),
+        sig(ms, hf, "weights", 0.99, "fork"),
+    ]
+    res = resolve(repos, signals, {"grok-1": [ROOT]})
+    assert parents(res) == {hf: {ROOT}, ms: {hf}}
