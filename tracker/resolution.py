@@ -169,6 +169,7 @@ def resolve_families(
         markers,
         index if observed is not None else None,
     )
+    _crawler_relations(resolution, signals)
 
     report = ResolveReport()
     retracted = 0
@@ -229,6 +230,19 @@ def resolve_families(
         "recomputed": int(observed is not None),
     }
     return report, resolution
+
+
+def _crawler_relations(resolution: Resolution, signals: Sequence[Signal]) -> None:
+    """Where files alone leave a kept edge at `other`, a crawler's own reading of the same
+    pair (a GitHub repo whose description says it converts weights) names the relation."""
+    said: dict[tuple[str, str], str] = {}
+    for s in signals:
+        if s.origin == "crawl" and s.relation and s.relation != "other":
+            said.setdefault((s.parent, s.child), s.relation)
+    for i, e in enumerate(resolution.edges):
+        word = said.get((e.parent, e.child))
+        if e.relation == "other" and word and e.kind != "architecture":
+            resolution.edges[i] = replace(e, relation=word)
 
 
 def _evidence_row(o: Observed, ids: Mapping[str, int]) -> dict[str, Any]:
