@@ -289,6 +289,22 @@ class HuggingFaceCrawler(Crawler):
             items.extend(page)
         return items
 
+    def get_page(self, path: str) -> tuple[list[object], str | None]:
+        """One listing page (`path?query` on this endpoint), with our retries and count: its
+        items and the next page's `path?query` (None on the last). Honours the quota the
+        answer announces (`RateLimit: ...;r=0;t=N` pauses this crawler N seconds)."""
+        data, response = self._get_json("listing", "sweeping the hub", self.endpoint + path, None)
+        if not isinstance(data, list):
+            raise _Unreadable("sweeping the hub: expected a JSON list", hub=self.hub)
+        wait = wait_from_headers(response.headers)
+        if wait:
+            self.policy.pause(wait)
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return data, None
+        target = urlsplit(self._on_endpoint(link))
+        return data, target.path + (f"?{target.query}" if target.query else "")
+
     def list_files(self, repo_id: str, revision: str | None) -> list[FileRecord]:
         """A candidate's files with their hashes; RepoGone when it cannot be listed."""
         try:

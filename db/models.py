@@ -350,3 +350,80 @@ class Rejection(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- the Hub sweep (tracker sweep, issue 14) -------------------------------------------------
+# Light rows of every model of a hub live in their own tables, not in `nodes`/`edges`: the
+# Grok families keep small tables (their queries, exports and audits never wade through three
+# million strangers), a sweep never writes history or observations for models nobody follows,
+# and the sweep's bulk writes need no ORM identity, foreign keys or per-row timestamps.
+
+
+class SweptModel(Base):
+    """One model as the hub's listing shows it; rewritten only when something changed."""
+
+    __tablename__ = "swept_models"
+    __table_args__ = (
+        Index("ix_swept_models_architecture", "architecture"),
+        Index("ix_swept_models_model_type", "model_type"),
+        Index("ix_swept_models_gguf_arch", "gguf_arch"),
+    )
+
+    hub: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)  # lower-cased repo id
+    repo_id: Mapped[str] = mapped_column(String(250))
+    sha: Mapped[str | None] = mapped_column(String(64))
+    # the hub's own ISO text ("2024-03-18T00:00:00.000Z"): compared as text for watermarks
+    created_at: Mapped[str | None] = mapped_column(String(32))
+    last_modified: Mapped[str | None] = mapped_column(String(32))
+    library: Mapped[str] = mapped_column(String(100), default="")
+    pipeline: Mapped[str] = mapped_column(String(100), default="")
+    license: Mapped[str] = mapped_column(String(100), default="")
+    architecture: Mapped[str] = mapped_column(String(100), default="")  # the first listed
+    architectures: Mapped[str] = mapped_column(Text, default="")  # comma-separated
+    model_type: Mapped[str] = mapped_column(String(100), default="")
+    gguf_arch: Mapped[str] = mapped_column(String(100), default="")
+    parameters: Mapped[int] = mapped_column(BigInteger, default=0)
+    gated: Mapped[str] = mapped_column(String(10), default="")  # "", auto, manual
+    tags: Mapped[str] = mapped_column(Text, default="")  # comma-separated, lineage tags left out
+    fingerprint: Mapped[str] = mapped_column(String(16), default="")
+    sweep: Mapped[int] = mapped_column(Integer, default=0)  # the sweep that wrote this version
+
+
+class SweptEdge(Base):
+    """A declared parent of a swept model (`base_model:<relation>:<id>` tag); keys lower-cased,
+    the parent need not be swept itself."""
+
+    __tablename__ = "swept_edges"
+    __table_args__ = (
+        # covering index for the declared-lineage walk (db/sweep.py)
+        Index("ix_swept_edges_walk", "hub", "parent_key", "child_key", "relation"),
+    )
+
+    hub: Mapped[str] = mapped_column(String(20), primary_key=True)
+    child_key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    parent_key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(20))
+
+
+class SweepState(Base):
+    """Where a hub's sweep stands: the cursor of the next page, committed with each page, and
+    the watermark of the last complete sweep (later sweeps stop there)."""
+
+    __tablename__ = "sweep_state"
+
+    hub: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sweep: Mapped[int] = mapped_column(Integer, default=0)  # number of the current/last sweep
+    status: Mapped[str] = mapped_column(String(10), default="running")  # running / complete
+    full: Mapped[bool] = mapped_column(Boolean, default=True)
+    cursor: Mapped[str | None] = mapped_column(Text)  # path?query of the next page
+    stop_at: Mapped[str | None] = mapped_column(String(32))  # this sweep stops below it
+    watermark: Mapped[str | None] = mapped_column(String(32))  # of the last complete sweep
+    high: Mapped[str | None] = mapped_column(String(32))  # newest lastModified seen this sweep
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    models: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)

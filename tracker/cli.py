@@ -125,6 +125,28 @@ def crawl(config: Config, roots, hubs, fmt):
 
 
 @cli.command()
+@click.option("--hub", default="huggingface", show_default=True,
+              type=click.Choice(["huggingface"]), help="the hub to list")
+@click.option("--full", is_flag=True, help="list everything again, not only what changed")
+@format_option("text", "json", default="text")
+@pass_config
+def sweep(config: Config, hub, full, fmt):
+    """List every model of the hub into the database (light rows, declared edges).
+
+    Incremental after the first complete sweep; a sweep stopped part-way (killed, rate
+    limited, hub errors) resumes where it stopped. Exit 0 complete, 3 stopped part-way.
+    """
+    from tracker.progress import progress_observer
+    from tracker.render import dumps, sweep_summary
+    from tracker.sweep import sweep as run_sweep
+
+    with progress_observer() as observer:
+        report = run_sweep(config, hub=hub, full=full, observer=observer)
+    click.echo(dumps(report.to_dict()) if fmt == "json" else sweep_summary(report))
+    sys.exit(report.exit_code)
+
+
+@cli.command()
 @click.option("--run-now", is_flag=True, help="start with a crawl instead of waiting")
 @pass_config
 def schedule(config: Config, run_now):

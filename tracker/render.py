@@ -79,7 +79,9 @@ def _summary(result) -> str:
             counts[node.relation] = counts.get(node.relation, 0) + 1
     total = sum(counts.values())
     detail = ", ".join(f"{n} {r}" for r, n in sorted(counts.items(), key=lambda t: -t[1]))
-    return f"\n{total} descendants" + (f": {detail}" if detail else "")
+    note = getattr(result, "note", "")  # e.g. declared lineage only (a swept model)
+    return f"\n{total} descendants" + (f": {detail}" if detail else "") + (
+        f"\n{note}" if note else "")
 
 
 LINEAGE_COLUMNS = ("depth", "node", "relation", "source", "parent", "license", "flags")
@@ -137,6 +139,27 @@ def crawl_summary(report) -> str:
         lines.append(f"warnings: {report.warnings} (bad hub data skipped; see `tracker show`)")
     lines.extend(getattr(report, "alerts", ()))
     lines.extend(f"error: {e}" for e in report.errors)
+    return "\n".join(lines)
+
+
+def sweep_summary(report) -> str:
+    """The sweep's summary: how far it got, what it stored, how to go on."""
+    kind = "full" if report.full else "incremental"
+    lines = [f"sweep {report.sweep} of {report.hub} ({kind}"
+             f"{', resumed' if report.resumed else ''}): {report.status}", ""]
+    rows = [{"pages": report.pages, "models": report.models, "new": report.new,
+             "changed": report.changed, "requests": report.requests,
+             "seconds": f"{report.seconds:.1f}"}]
+    lines += [table(rows, rows[0].keys()), ""]
+    lines.append(f"stored: {report.stored.get('models', 0):,} models, "
+                 f"{report.stored.get('edges', 0):,} declared edges")
+    if report.watermark:
+        lines.append(f"watermark: {report.watermark} (the next sweep stops there)")
+    if report.skipped:
+        lines.append(f"skipped: {report.skipped} listing items naming no valid repo")
+    if report.error:
+        lines.append(f"stopped: {report.error}")
+        lines.append("run `tracker sweep` again to resume from the last page stored")
     return "\n".join(lines)
 
 

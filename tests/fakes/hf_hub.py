@@ -57,6 +57,7 @@ from tests.fakes.faults import (  # noqa: F401 - re-exported for tests
     retry_after,
     server_error,
 )
+from tests.fakes.hf_population import Population, serve_sorted
 from tests.fakes.hf_world import (
     GATED_PUBLIC_FILES,
     INFO_ONLY_EXPAND,
@@ -89,8 +90,10 @@ class FakeHub:
         tokens: Iterable[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        population: Population | None = None,
     ) -> None:
         self.world = world if isinstance(world, World) else World(world or ())
+        self.population = population  # light models listed beside the world (the sweep's)
         self.page_size = max(1, min(page_size, MAX_PAGE))  # the Hub never sends more
         self.tree_page_size = max(1, min(tree_page_size, MAX_PAGE))
         self.tokens = set(tokens) if tokens is not None else None
@@ -193,10 +196,15 @@ class FakeHub:
         bad = [e for e in expand if e not in LISTING_EXPAND]
         if bad:
             return _error(400, "BadRequest", f"Invalid expand value(s) for listing: {bad}")
-        repos = self.world.query(q.get("filter", []), _one(q, "search"), _one(q, "author"))
         size = self.page_size
         if _one(q, "limit", "").isdigit():
             size = max(1, min(size, int(q["limit"][0])))
+        if _one(q, "sort") == "lastModified":  # newest first, keyset cursor
+            return self._sorted(q, size, expand, base_url)
+        repos: list = self.world.query(q.get("filter", []), _one(q, "search"), _one(q, "author"))
+        if self.population is not None:
+            repos += self.population.query(q.get("filter", []), _one(q, "search"),
+                                           _one(q, "author"))
         start = _cursor(_one(q, "cursor"))
         page = repos[start : start + size]
         if expand:
@@ -206,11 +214,29 @@ class FakeHub:
         else:
             fields = list(LISTING_DEFAULT)
             fields += ["cardData"] * _flag(q, "cardData") + ["config"] * _flag(q, "config")
-        items = [_pick(self.world.json_of(r), fields) for r in page]
+        items = [_pick(self._json_of(r), fields) for r in page]
         headers = {}
         if start + size < len(repos):
             rest = {k: v for k, v in q.items() if k != "cursor"}
             rest["cursor"] = [_encode_cursor(start + size)]
+            headers["Link"] = f'<{base_url}/api/models?{urlencode(rest, doseq=True)}>; rel="next"'
+        return _json(items, headers)
+
+    def _json_of(self, repo: FakeRepo | int) -> dict[str, Any]:
+        if isinstance(repo, int):
+            assert self.population is not None
+            return self.population.item(repo)
+        return self.world.json_of(repo)
+
+    def _sorted(self, q: dict[str, list[str]], size: int, expand: list[str], base_url: str
+                ) -> Response:
+        fields = expand or list(LISTING_DEFAULT)
+        items, cursor = serve_sorted(self.world, self.population, q, size, fields,
+                                     self.world.json_of, _pick)
+        headers = {}
+        if cursor is not None:
+            rest = {k: v for k, v in q.items() if k != "cursor"}
+            rest["cursor"] = [cursor]
             headers["Link"] = f'<{base_url}/api/models?{urlencode(rest, doseq=True)}>; rel="next"'
         return _json(items, headers)
 

@@ -1,0 +1,372 @@
+"""The sweep's store: light rows of every model of a hub, their declared edges, the cursor.
+
+Built for millions of rows (issue 14): a page of 1,000 models is one transaction holding its
+rows and the cursor of the next page, so a killed sweep resumes where it stopped. Per page,
+one SELECT finds which models are stored and with which fingerprint; only new models are
+inserted (executemany on SQLite, COPY on PostgreSQL) and only changed ones rewritten, with
+their edges; an unchanged model costs no write at all. Statistics are refreshed after bulk
+loads (`analyze`). Lineage walks the covering index of `swept_edges`; on PostgreSQL each walk
+runs with nested loops forced, as measured in bench/sweep_bench.py (the default planner
+estimates millions of rows per round on a big table and picks a hash join that scans it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy.orm import Session
+
+from db.models import SweepState, SweptModel
+
+_MODEL_COLUMNS = (
+    "hub",
+    "key",
+    "repo_id",
+    "sha",
+    "created_at",
+    "last_modified",
+    "library",
+    "pipeline",
+    "license",
+    "architecture",
+    "architectures",
+    "model_type",
+    "gguf_arch",
+    "parameters",
+    "gated",
+    "tags",
+    "fingerprint",
+    "sweep",
+)
+_EDGE_COLUMNS = ("hub", "child_key", "parent_key", "relation")
+_COUNTERS = ("pages", "models", "new", "changed", "requests")
+BIG_LOAD = 50_000  # rows written by one sweep above which statistics are refreshed
+
+
+# --- the cursor --------------------------------------------------------------------------------
+
+
+def sweep_state(session: Session, hub: str) -> SweepState | None:
+    return session.get(SweepState, hub)
+
+
+def begin_sweep(
+    session: Session, hub: str, *, full: bool, now: datetime
+) -> tuple[SweepState, bool]:
+    """The sweep to run: the interrupted one resumed (True), or a new one starting at the top.
+
+    A new sweep is full (no stop) when asked or when no sweep ever completed; otherwise it
+    stops at the watermark of the last complete one. `full` over an interrupted incremental
+    sweep starts a full one instead of resuming.
+    """
+    state = session.get(SweepState, hub)
+    if state is not None and state.status == "running" and (state.full or not full):
+        return state, True
+    if state is None:
+        state = SweepState(hub=hub, sweep=0, watermark=None)
+        session.add(state)
+    state.sweep += 1
+    state.status = "running"
+    state.full = full or state.watermark is None
+    state.stop_at = None if state.full else state.watermark
+    state.cursor = None
+    state.high = None
+    state.started_at = now
+    state.finished_at = None
+    for name in _COUNTERS:
+        setattr(state, name, 0)
+    session.flush()
+    return state, False
+
+
+def store_page(
+    session: Session,
+    hub: str,
+    models: Sequence[Any],
+    *,
+    cursor: str | None,
+    done: bool,
+    requests: int,
+    now: datetime,
+) -> tuple[int, int]:
+    """Store one page of `crawlers.hf_sweep.SweptModel`s and move the cursor, in the caller's
+    transaction. Returns (new, changed); unchanged models are not written."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # a crash may lose the last pages committed, never part of one: page and cursor are
+        # one transaction, so the sweep resumes a page or two earlier. Saves a flush per page.
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    state = session.get(SweepState, hub)
+    assert state is not None, "begin_sweep first"
+    by_key: dict[str, Any] = {}
+    for m in models:
+        by_key.setdefault(m.key, m)
+    rows = {key: _model_row(hub, key, m, m.fingerprint(), state.sweep) for key, m in by_key.items()}
+    if conn.dialect.name == "postgresql":
+        new_keys, changed_keys = _upsert_postgres(conn, list(rows.values()))
+    else:
+        new_keys, changed_keys = _upsert_sqlite(conn, hub, rows)
+    if changed_keys:
+        _delete_edges(conn, hub, changed_keys)
+    edge_rows = [
+        (hub, key, parent.lower(), relation)
+        for key in (*new_keys, *changed_keys)
+        for parent, relation in by_key[key].parents
+        if parent.lower() != key
+    ]
+    _bulk_insert(conn, "swept_edges", _EDGE_COLUMNS, edge_rows)
+    highs = [m.last_modified for m in by_key.values() if m.last_modified]
+    if highs and (state.high is None or max(highs) > state.high):
+        state.high = max(highs)
+    state.pages += 1
+    state.models += len(by_key)
+    state.new += len(new_keys)
+    state.changed += len(changed_keys)
+    state.requests += requests
+    state.cursor = None if done else cursor
+    if done:
+        state.status = "complete"
+        state.finished_at = now
+        marks = [w for w in (state.watermark, state.high) if w]
+        state.watermark = max(marks) if marks else None
+    session.flush()
+    return len(new_keys), len(changed_keys)
+
+
+def _upsert_sqlite(conn, hub: str, rows: dict[str, tuple]) -> tuple[list[str], list[str]]:
+    """One SELECT of the stored fingerprints, then INSERT the new and UPDATE the changed."""
+    stored = _fingerprints(conn, hub, list(rows))
+    fp = _MODEL_COLUMNS.index("fingerprint")
+    new = [k for k in rows if k not in stored]
+    changed = [k for k in rows if k in stored and stored[k] != rows[k][fp]]
+    if changed:
+        sets = ", ".join(f"{c} = ?" for c in _MODEL_COLUMNS[2:])
+        conn.exec_driver_sql(
+            f"UPDATE swept_models SET {sets} WHERE hub = ? AND key = ?",
+            [(*rows[k][2:], hub, k) for k in changed],
+        )
+    _bulk_insert(conn, "swept_models", _MODEL_COLUMNS, [rows[k] for k in new])
+    return new, changed
+
+
+def _upsert_postgres(conn, rows: list[tuple]) -> tuple[list[str], list[str]]:
+    """COPY the page into a temporary table, then one INSERT ... ON CONFLICT that writes only
+    new rows and rows whose fingerprint differs (no dead tuple for an unchanged model)."""
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS swept_stage (LIKE swept_models) ON COMMIT DELETE ROWS"
+    )
+    _bulk_insert(conn, "swept_stage", _MODEL_COLUMNS, rows)
+    names = ", ".join(_MODEL_COLUMNS)
+    sets = ", ".join(f"{c} = excluded.{c}" for c in _MODEL_COLUMNS[2:])
+    result = conn.exec_driver_sql(
+        f"INSERT INTO swept_models ({names}) SELECT {names} FROM swept_stage "
+        f"ON CONFLICT (hub, key) DO UPDATE SET {sets} "
+        "WHERE swept_models.fingerprint <> excluded.fingerprint "
+        "RETURNING key, (xmax = 0)"
+    )
+    new, changed = [], []
+    for key, inserted in result:
+        (new if inserted else changed).append(key)
+    return new, changed
+
+
+def _delete_edges(conn, hub: str, keys: list[str]) -> None:
+    stmt = text("DELETE FROM swept_edges WHERE hub = :hub AND child_key IN :keys").bindparams(
+        bindparam("keys", expanding=True)
+    )
+    for i in range(0, len(keys), 500):
+        conn.execute(stmt, {"hub": hub, "keys": keys[i : i + 500]})
+
+
+def _fingerprints(conn, hub: str, keys: list[str]) -> dict[str, str]:
+    if not keys:
+        return {}
+    stmt = select(SweptModel.key, SweptModel.fingerprint).where(
+        SweptModel.hub == hub, SweptModel.key.in_(keys)
+    )
+    return {k: f for k, f in conn.execute(stmt)}
+
+
+def _model_row(hub: str, key: str, m: Any, fp: str, sweep: int) -> tuple:
+    return (
+        hub,
+        key,
+        m.repo_id,
+        m.sha,
+        m.created_at,
+        m.last_modified,
+        m.library,
+        m.pipeline,
+        m.license,
+        m.architectures[0] if m.architectures else "",
+        ",".join(m.architectures),
+        m.model_type,
+        m.gguf_arch,
+        m.parameters,
+        m.gated,
+        ",".join(m.tags),
+        fp,
+        sweep,
+    )
+
+
+def _bulk_insert(conn, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Plain rows into `table`: COPY on PostgreSQL, executemany elsewhere."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+def analyze(session: Session) -> None:
+    """Refresh the planner's statistics of the sweep tables after a bulk load."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA analysis_limit = 1000")  # bounded: seconds, not minutes
+        conn.exec_driver_sql("ANALYZE swept_models")
+        conn.exec_driver_sql("ANALYZE swept_edges")
+    else:
+        conn.exec_driver_sql("ANALYZE swept_models")
+        conn.exec_driver_sql("ANALYZE swept_edges")
+
+
+def counts(session: Session, hub: str) -> dict[str, int]:
+    """Models and declared edges stored for `hub`."""
+    row = session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM swept_models WHERE hub = :hub), "
+            "(SELECT count(*) FROM swept_edges WHERE hub = :hub)"
+        ),
+        {"hub": hub},
+    ).one()
+    return {"models": int(row[0]), "edges": int(row[1])}
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+_WALK = """
+WITH RECURSIVE walk(key, parent_key, relation) AS (
+    SELECT CAST(:start AS VARCHAR(250)), CAST(NULL AS VARCHAR(250)), CAST(NULL AS VARCHAR(20))
+    UNION
+    SELECT e.child_key, e.parent_key, e.relation
+    FROM swept_edges e JOIN walk w ON e.hub = :hub AND e.parent_key = w.key
+)
+SELECT w.key, w.parent_key, w.relation, m.repo_id, m.license, m.parameters, m.gated,
+       m.gguf_arch, m.library
+FROM walk w LEFT JOIN swept_models m ON m.hub = :hub AND m.key = w.key
+"""
+
+
+def declared_descendants(session: Session, hub: str, repo_id: str) -> list[tuple]:
+    """Every model reachable from `repo_id` down the declared edges, itself included: rows of
+    (key, parent key, relation, repo id, license, parameters, gated, gguf arch, library);
+    repo id and the rest are None for a parent that was never swept."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # nested loops over the covering index; the default plan hashes the whole edge table
+        for setting in ("enable_hashjoin", "enable_mergejoin", "enable_seqscan"):
+            conn.exec_driver_sql(f"SET LOCAL {setting} = off")
+    rows = conn.execute(text(_WALK), {"hub": hub, "start": repo_id.lower()}).all()
+    if conn.dialect.name == "postgresql":
+        for setting in ("enable_hashjoin", "enable_mergejoin", "enable_seqscan"):
+            conn.exec_driver_sql(f"RESET {setting}")
+    return [tuple(r) for r in rows]
+
+
+def find_swept(session: Session, hub: str, repo_id: str) -> SweptModel | None:
+    """The light row of one model, or None; a model named as a parent only is None too."""
+    return session.get(SweptModel, (hub, repo_id.lower()))
+
+
+def is_declared_parent(session: Session, hub: str, repo_id: str) -> bool:
+    """Whether some swept model declares `repo_id` as its parent."""
+    stmt = text("SELECT 1 FROM swept_edges WHERE hub = :hub AND parent_key = :key LIMIT 1")
+    return session.execute(stmt, {"hub": hub, "key": repo_id.lower()}).first() is not None
+
+
+def candidates(
+    session: Session,
+    hub: str,
+    *,
+    architectures: Iterable[str],
+    model_types: Iterable[str],
+    gguf_architectures: Iterable[str],
+    scales: Iterable[int],
+    tolerance: float,
+) -> list[dict[str, Any]]:
+    """Swept models showing one of the architectures, model types or GGUF architectures at
+    one of `scales` (within `tolerance`; an unknown count passes), as listing items: the
+    Hub's JSON shape (`id`, `sha`, `config`, `gguf`, `safetensors`, `tags`...)."""
+    marks = [
+        SweptModel.architecture.in_(sorted(architectures)),
+        SweptModel.model_type.in_(sorted(model_types)),
+        SweptModel.gguf_arch.in_(sorted(gguf_architectures)),
+    ]
+    near = [SweptModel.parameters == 0]
+    for n in scales:
+        low, high = int(n * (1 - tolerance)), int(n * (1 + tolerance))
+        near.append(SweptModel.parameters.between(low, high))
+    stmt = (
+        select(SweptModel)
+        .where(SweptModel.hub == hub, or_(*marks), or_(*near))
+        .order_by(SweptModel.key)
+    )
+    return [_listing_item(m) for m in session.scalars(stmt)]
+
+
+def _listing_item(m: SweptModel) -> dict[str, Any]:
+    tags = [t for t in m.tags.split(",") if t] if m.tags else []
+    if m.license:
+        tags.append(f"license:{m.license}")
+    item: dict[str, Any] = {
+        "id": m.repo_id,
+        "sha": m.sha,
+        "createdAt": m.created_at,
+        "lastModified": m.last_modified,
+        "library_name": m.library or None,
+        "pipeline_tag": m.pipeline or None,
+        "tags": tags,
+        "gated": m.gated or False,
+        "config": {
+            k: v
+            for k, v in (
+                ("architectures", m.architectures.split(",") if m.architectures else None),
+                ("model_type", m.model_type or None),
+            )
+            if v
+        },
+    }
+    if m.gguf_arch:
+        item["gguf"] = {"architecture": m.gguf_arch, "total": m.parameters or None}
+    elif m.parameters:
+        item["safetensors"] = {"total": m.parameters, "parameters": {}}
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def state_row(state: SweepState) -> Mapping[str, Any]:
+    """The sweep state as plain data for reports."""
+    return {
+        "hub": state.hub,
+        "sweep": state.sweep,
+        "status": state.status,
+        "full": state.full,
+        "stop_at": state.stop_at,
+        "watermark": state.watermark,
+        "pages": state.pages,
+        "models": state.models,
+        "new": state.new,
+        "changed": state.changed,
+        "requests": state.requests,
+        "started_at": state.started_at,
+        "finished_at": state.finished_at,
+    }

@@ -1,0 +1,179 @@
+"""`tracker sweep` over a generated Hub of 100,000 models: exact rows and edges, a sweep
+stopped part-way (a 504 past the retries, a SIGKILL) resumed at its page, and incremental
+sweeps that stop at the watermark. The fake Hub speaks real HTTP; databases are real."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from db.session import make_engine
+from tests.fakes.hf_hub import FakeHub, Pause, Request, server_error
+from tests.fakes.hf_population import TINY, UNDECLARED, Population
+from tracker.cli import cli
+from tracker.config import load_config
+from tracker.sweep import sweep
+
+REPO = Path(__file__).resolve().parents[2]
+WAIT = 60.0
+
+
+def config_for(url: str, hub: FakeHub, tmp_path: Path, retries: int = 0) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[database]\nurl = "{url}"\n\n[crawl]\nretries = {retries}\ntimeout = 20.0\n\n'
+        f'[hubs.huggingface]\nendpoint = "{hub.url}"\n'
+    )
+    return path
+
+
+def stored(url: str) -> tuple[int, set[tuple[str, str, str]]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            models = conn.execute(text("SELECT count(*) FROM swept_models")).scalar()
+            edges = {
+                tuple(r)
+                for r in conn.execute(
+                    text("SELECT child_key, parent_key, relation FROM swept_edges")
+                )
+            }
+    finally:
+        engine.dispose()
+    return int(models), edges
+
+
+class NthListing:
+    """Matches the n-th listing request only."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.count = n, 0
+
+    def __call__(self, request: Request) -> bool:
+        if request.kind != "listing":
+            return False
+        self.count += 1
+        return self.count == self.n
+
+
+def test_whole_hub_sweep_stopped_by_a_504_resumes_then_sweeps_incrementally(db_url, tmp_path):
+    population = Population(100_000)
+    with FakeHub(population=population) as hub:
+        config = load_config(config_for(db_url, hub, tmp_path))
+        hub.faults.add(NthListing(50), server_error(504))
+        first = sweep(config)
+        assert (first.status, first.exit_code, first.pages) == ("interrupted", 3, 49)
+        assert "504" in first.error
+        assert stored(db_url)[0] == 49_000  # every page before the 504 is kept
+
+        resumed = sweep(config)
+        assert resumed.resumed and resumed.status == "complete"
+        assert resumed.pages == 51 and resumed.sweep == first.sweep
+        assert first.requests + resumed.requests == 101  # 1.01 requests per 1,000 models
+        models, edges = stored(db_url)
+        assert models == 100_000
+        assert edges == population.expected_edges()
+
+        pushed = range(7, 100_000, 31)
+        population.touch(pushed)  # 3,226 models pushed to
+        added = population.add(40)
+        hub.reset_counts()
+        daily = sweep(config)
+        assert (daily.status, daily.full, daily.new, daily.changed) == (
+            "complete",
+            False,
+            40,
+            len(pushed),
+        )
+        assert hub.total == daily.requests == 4
+        models, edges = stored(db_url)
+        assert models == 100_040 and edges == population.expected_edges()
+        assert any(population.parents[i] for i in added)  # new models brought new edges
+
+        again = sweep(config)  # nothing changed: one page, nothing written
+        assert (again.requests, again.new, again.changed) == (1, 0, 0)
+
+
+def test_a_sweep_killed_with_sigkill_resumes_at_the_page_it_reached(tmp_path):
+    population = Population(12_000)
+    url = f"sqlite:///{tmp_path / 'sweep.db'}"
+    with FakeHub(population=population) as hub:
+        config = config_for(url, hub, tmp_path)
+        hold, pause = NthListing(6), Pause()
+        hub.faults.add(hold, pause)
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "--config", str(config), "sweep"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=tmp_path,
+        )
+        try:
+            reached = pause.reached.wait(WAIT)
+            os.kill(proc.pid, signal.SIGKILL)
+            assert proc.wait(WAIT) == -signal.SIGKILL
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            pause.release.set()
+        assert reached, proc.stderr.read().decode()
+        assert stored(url)[0] in (4_000, 5_000)  # page 5 may be written while 6 is asked
+        hub.reset_counts()
+        report = sweep(load_config(config))
+        assert report.resumed and report.status == "complete"
+        assert hub.total == report.requests <= 8
+        models, edges = stored(url)
+        assert models == 12_000 and edges == population.expected_edges()
+
+
+def test_sweep_command_prints_a_summary_and_json(tmp_path):
+    population = Population(2_500)
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    with FakeHub(population=population) as hub:
+        config = config_for(url, hub, tmp_path)
+        result = CliRunner().invoke(cli, ["--config", str(config), "sweep"])
+        assert result.exit_code == 0, result.output
+        assert "sweep 1 of huggingface (full): complete" in result.output
+        assert "stored: 2,500 models" in result.output
+        assert max(len(line) for line in result.output.splitlines()) <= 80
+        result = CliRunner().invoke(
+            cli, ["--config", str(config), "sweep", "--full", "--format", "json"]
+        )
+        assert result.exit_code == 0, result.output
+        assert '"full": true' in result.output and '"changed": 0' in result.output
+
+
+def test_grok_shaped_models_become_candidates_whatever_their_name(db_url, tmp_path):
+    from db import sweep as swept
+    from db.session import open_database, session_scope
+
+    population = Population(20_000)
+    with FakeHub(population=population) as hub:
+        sweep(load_config(config_for(db_url, hub, tmp_path)))
+    engine = open_database(db_url)
+    try:
+        with session_scope(engine) as session:
+            items = swept.candidates(
+                session,
+                "huggingface",
+                architectures={"Grok1ModelForCausalLM"},
+                model_types={"grok-1"},
+                gguf_architectures={"grok"},
+                scales=[314_000_000_000],
+                tolerance=0.12,
+            )
+    finally:
+        engine.dispose()
+    ids = {i["id"] for i in items}
+    assert ids == set(population.of_kind(UNDECLARED))
+    assert not ids & set(population.of_kind(TINY))  # Grok's architecture, not its scale
+    assert all("grok" not in i for i in ids)
+    gguf = next(i for i in items if "gguf" in i)
+    assert gguf["gguf"]["architecture"] == "grok" and gguf["sha"]

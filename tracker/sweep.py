@@ -1,0 +1,160 @@
+"""`tracker sweep`: list every model of a hub into the light tables, page by page, resumably.
+
+The listing is read newest change first (crawlers/hf_sweep.py). Each page is one transaction
+holding its light rows, their declared edges and the cursor of the next page (db/sweep.py), so
+a sweep killed, rate-limited beyond `crawl.max_retry_wait` or answered 5xx past the retries
+stops with everything before it kept, and the next `tracker sweep` resumes at that page. The
+next page is fetched while the current one is written. A sweep after a complete one stops at
+its watermark: the daily update costs a handful of requests. One sweep runs per database at a
+time (the crawl lock under the name "sweep"; crawls are not blocked).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from crawlers.base import HubError, TokenRejected
+from crawlers.hf_sweep import first_page, parse_item
+from db import sweep as store
+from db.session import open_database, session_scope
+from tracker.config import Config
+from tracker.errors import EXIT_OK, EXIT_PARTIAL
+from tracker.pipeline import Observer, _Silent, default_crawler_factory, holder_name
+
+log = logging.getLogger("tracker.sweep")
+SWEEP_HUBS = ("huggingface",)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class SweepReport:
+    hub: str
+    sweep: int
+    status: str  # complete, interrupted
+    full: bool
+    resumed: bool
+    pages: int = 0  # this invocation
+    models: int = 0
+    new: int = 0
+    changed: int = 0
+    requests: int = 0
+    skipped: int = 0  # listing items naming no valid repo
+    stored: dict[str, int] = field(default_factory=dict)  # models, edges in the database
+    watermark: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.status == "complete" else EXIT_PARTIAL
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items()}
+
+
+def sweep(
+    config: Config,
+    *,
+    hub: str = "huggingface",
+    full: bool = False,
+    observer: Observer | None = None,
+    crawler_factory: Callable[[str, Config], Any] = default_crawler_factory,
+    clock: Callable[[], datetime] = utcnow,
+) -> SweepReport:
+    """Run (or resume) one sweep of `hub`; every page read is committed before the next."""
+    from tracker.lock import crawl_lock
+
+    observer = observer or _Silent()
+    engine = open_database(config.database_url)
+    began = time.monotonic()
+    try:
+        with crawl_lock(engine, holder_name(), name="sweep"):
+            with session_scope(engine) as session:
+                state, resumed = store.begin_sweep(session, hub, full=full, now=clock())
+                number, cursor, stop_at = state.sweep, state.cursor, state.stop_at
+                full = state.full
+            report = SweepReport(hub, number, "interrupted", full, resumed)
+            what = "resuming" if resumed else ("full" if full else f"since {stop_at}")
+            log.info("sweep %d of %s: %s", number, hub, what)
+            observer.stage(f"the {hub} listing ({what})")
+            crawler = crawler_factory(hub, config)
+            try:
+                _pages(
+                    engine, crawler, hub, cursor or first_page(), stop_at, report, observer, clock
+                )
+                report.status = "complete"
+            except TokenRejected:
+                raise
+            except HubError as exc:
+                report.error = " ".join(str(exc).split())
+                log.error(
+                    "sweep %d stopped: %s (run `tracker sweep` again to resume)",
+                    number,
+                    report.error,
+                )
+            finally:
+                crawler.close()
+                report.requests = sum(crawler.requests.values())  # the failed one too
+            with session_scope(engine) as session:
+                if report.new + report.changed >= store.BIG_LOAD or report.status == "complete":
+                    store.analyze(session)
+                report.stored = store.counts(session, hub)
+                state = store.sweep_state(session, hub)
+                report.watermark = state.watermark if state else None
+    finally:
+        engine.dispose()
+    report.seconds = round(time.monotonic() - began, 3)
+    return report
+
+
+def _pages(engine, crawler, hub, path, stop_at, report, observer, clock) -> None:
+    """Fetch page n+1 while page n is written; stop after the page that reaches `stop_at`."""
+    counted = 0
+
+    def fetch(p: str):
+        return crawler.get_page(p)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="sweep-fetch") as pool:
+        future = pool.submit(fetch, path)
+        while True:
+            items, next_path = future.result()
+            models = []
+            done = next_path is None
+            for item in items:
+                m = parse_item(item)
+                if m is None:
+                    report.skipped += 1
+                elif stop_at and m.last_modified and m.last_modified < stop_at:
+                    done = True  # older than the last complete sweep: seen then
+                else:
+                    models.append(m)
+            if not done:
+                future = pool.submit(fetch, next_path)
+            total = sum(crawler.requests.values())
+            with session_scope(engine) as session:
+                new, changed = store.store_page(
+                    session,
+                    hub,
+                    models,
+                    cursor=next_path,
+                    done=done,
+                    requests=total - counted,
+                    now=clock(),
+                )
+            counted = total
+            report.pages += 1
+            report.models += len(models)
+            report.new += new
+            report.changed += changed
+            observer.advance(len(items))
+            if done:
+                return
