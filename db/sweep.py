@@ -21,27 +21,49 @@ from sqlalchemy.orm import Session
 
 from db.models import SweepState, SweptModel
 
-_MODEL_COLUMNS = (
-    "hub",
-    "key",
-    "repo_id",
-    "sha",
-    "created_at",
-    "last_modified",
-    "library",
-    "pipeline",
-    "license",
-    "architecture",
-    "architectures",
-    "model_type",
-    "gguf_arch",
-    "parameters",
-    "gated",
-    "tags",
-    "fingerprint",
-    "sweep",
+_FINGERPRINT = 16  # the fingerprint's place in a model row (see _MODELS)
+# SQL written out in full (tests/tracker/test_security.py: no SQL is built at run time).
+_MODELS = (
+    "swept_models (hub, key, repo_id, sha, created_at, last_modified, library, pipeline, "
+    "license, architecture, architectures, model_type, gguf_arch, parameters, gated, tags, "
+    "fingerprint, sweep)"
 )
-_EDGE_COLUMNS = ("hub", "child_key", "parent_key", "relation")
+_INSERT_MODELS = (
+    "INSERT INTO " + _MODELS + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_MODELS = (
+    "UPDATE swept_models SET repo_id = ?, sha = ?, created_at = ?, last_modified = ?, "
+    "library = ?, pipeline = ?, license = ?, architecture = ?, architectures = ?, "
+    "model_type = ?, gguf_arch = ?, parameters = ?, gated = ?, tags = ?, fingerprint = ?, "
+    "sweep = ? WHERE hub = ? AND key = ?"
+)
+_EDGES = "swept_edges (hub, child_key, parent_key, relation)"
+_INSERT_EDGES = "INSERT INTO " + _EDGES + " VALUES (?, ?, ?, ?)"
+_COPY_EDGES = "COPY " + _EDGES + " FROM STDIN"
+_STAGE = (
+    "swept_stage (hub, key, repo_id, sha, created_at, last_modified, library, pipeline, "
+    "license, architecture, architectures, model_type, gguf_arch, parameters, gated, tags, "
+    "fingerprint, sweep)"
+)
+_CREATE_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS swept_stage (LIKE swept_models) ON COMMIT DELETE ROWS"
+)
+_COPY_STAGE = "COPY " + _STAGE + " FROM STDIN"
+_UPSERT_FROM_STAGE = (
+    "INSERT INTO " + _MODELS + " SELECT hub, key, repo_id, sha, created_at, last_modified, "
+    "library, pipeline, license, architecture, architectures, model_type, gguf_arch, "
+    "parameters, gated, tags, fingerprint, sweep FROM swept_stage "
+    "ON CONFLICT (hub, key) DO UPDATE SET repo_id = excluded.repo_id, sha = excluded.sha, "
+    "created_at = excluded.created_at, last_modified = excluded.last_modified, "
+    "library = excluded.library, pipeline = excluded.pipeline, license = excluded.license, "
+    "architecture = excluded.architecture, architectures = excluded.architectures, "
+    "model_type = excluded.model_type, gguf_arch = excluded.gguf_arch, "
+    "parameters = excluded.parameters, gated = excluded.gated, tags = excluded.tags, "
+    "fingerprint = excluded.fingerprint, sweep = excluded.sweep "
+    "WHERE swept_models.fingerprint <> excluded.fingerprint "
+    "RETURNING key, (xmax = 0)"
+)
+
 _COUNTERS = ("pages", "models", "new", "changed", "requests")
 BIG_LOAD = 50_000  # rows written by one sweep above which statistics are refreshed
 
@@ -117,7 +139,10 @@ def store_page(
         for parent, relation in by_key[key].parents
         if parent.lower() != key
     ]
-    _bulk_insert(conn, "swept_edges", _EDGE_COLUMNS, edge_rows)
+    if edge_rows and conn.dialect.name == "postgresql":
+        _copy(conn, _COPY_EDGES, edge_rows)
+    elif edge_rows:
+        conn.exec_driver_sql(_INSERT_EDGES, edge_rows)
     highs = [m.last_modified for m in by_key.values() if m.last_modified]
     if highs and (state.high is None or max(highs) > state.high):
         state.high = max(highs)
@@ -139,34 +164,21 @@ def store_page(
 def _upsert_sqlite(conn, hub: str, rows: dict[str, tuple]) -> tuple[list[str], list[str]]:
     """One SELECT of the stored fingerprints, then INSERT the new and UPDATE the changed."""
     stored = _fingerprints(conn, hub, list(rows))
-    fp = _MODEL_COLUMNS.index("fingerprint")
     new = [k for k in rows if k not in stored]
-    changed = [k for k in rows if k in stored and stored[k] != rows[k][fp]]
+    changed = [k for k in rows if k in stored and stored[k] != rows[k][_FINGERPRINT]]
     if changed:
-        sets = ", ".join(f"{c} = ?" for c in _MODEL_COLUMNS[2:])
-        conn.exec_driver_sql(
-            f"UPDATE swept_models SET {sets} WHERE hub = ? AND key = ?",
-            [(*rows[k][2:], hub, k) for k in changed],
-        )
-    _bulk_insert(conn, "swept_models", _MODEL_COLUMNS, [rows[k] for k in new])
+        conn.exec_driver_sql(_UPDATE_MODELS, [(*rows[k][2:], hub, k) for k in changed])
+    if new:
+        conn.exec_driver_sql(_INSERT_MODELS, [rows[k] for k in new])
     return new, changed
 
 
 def _upsert_postgres(conn, rows: list[tuple]) -> tuple[list[str], list[str]]:
     """COPY the page into a temporary table, then one INSERT ... ON CONFLICT that writes only
     new rows and rows whose fingerprint differs (no dead tuple for an unchanged model)."""
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE IF NOT EXISTS swept_stage (LIKE swept_models) ON COMMIT DELETE ROWS"
-    )
-    _bulk_insert(conn, "swept_stage", _MODEL_COLUMNS, rows)
-    names = ", ".join(_MODEL_COLUMNS)
-    sets = ", ".join(f"{c} = excluded.{c}" for c in _MODEL_COLUMNS[2:])
-    result = conn.exec_driver_sql(
-        f"INSERT INTO swept_models ({names}) SELECT {names} FROM swept_stage "
-        f"ON CONFLICT (hub, key) DO UPDATE SET {sets} "
-        "WHERE swept_models.fingerprint <> excluded.fingerprint "
-        "RETURNING key, (xmax = 0)"
-    )
+    conn.exec_driver_sql(_CREATE_STAGE)
+    _copy(conn, _COPY_STAGE, rows)
+    result = conn.exec_driver_sql(_UPSERT_FROM_STAGE)
     new, changed = [], []
     for key, inserted in result:
         (new if inserted else changed).append(key)
@@ -213,19 +225,12 @@ def _model_row(hub: str, key: str, m: Any, fp: str, sweep: int) -> tuple:
     )
 
 
-def _bulk_insert(conn, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Plain rows into `table`: COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
-        return
-    names = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+def _copy(conn, statement: str, rows: list[tuple]) -> None:
+    """Rows into PostgreSQL through COPY (psycopg's `copy`): the fastest way in."""
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def analyze(session: Session) -> None:
@@ -274,12 +279,14 @@ def declared_descendants(session: Session, hub: str, repo_id: str) -> list[tuple
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         # nested loops over the covering index; the default plan hashes the whole edge table
-        for setting in ("enable_hashjoin", "enable_mergejoin", "enable_seqscan"):
-            conn.exec_driver_sql(f"SET LOCAL {setting} = off")
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
     rows = conn.execute(text(_WALK), {"hub": hub, "start": repo_id.lower()}).all()
     if conn.dialect.name == "postgresql":
-        for setting in ("enable_hashjoin", "enable_mergejoin", "enable_seqscan"):
-            conn.exec_driver_sql(f"RESET {setting}")
+        conn.exec_driver_sql("RESET enable_hashjoin")
+        conn.exec_driver_sql("RESET enable_mergejoin")
+        conn.exec_driver_sql("RESET enable_seqscan")
     return [tuple(r) for r in rows]
 
 
