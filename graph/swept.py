@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
-from sqlalchemy.orm import Session
 
 from db import sweep as store
-from graph.queries import Lineage, LineageNode, _bfs
+from db.lineage import Lineage, LineageNode, _bfs
+from db.session import Session
 
 DECLARED_ONLY = "declared lineage only (from the Hub sweep's base_model tags; no evidence read)"
 

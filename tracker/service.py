@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crawlers.base import RELATIONS
+from crawlers.base import RELATIONS, is_valid_repo_id
 from db import repository as repo
 from db.lineage import ancestors, descendants
 from db.session import open_database, session_scope
 from graph.build import build_graph
 from graph.export import export as write
+from graph.swept import declared_lineage
 from tracker.config import Config
 from tracker.errors import UnknownNode
 
@@ -79,8 +80,15 @@ def lineage(
     if depth is not None and depth < 0:
         raise UnknownNode("--depth must be 0 or more")
     with store(config) as session:
-        found = resolve_target(session, config, target)
-        result = descendants(session, found.start_ids, max_depth=depth)
+        try:
+            found = resolve_target(session, config, target)
+        except UnknownNode:  # not in a Grok family: any swept model, declared lineage only
+            result = swept_lineage(session, target, max_depth=depth)
+            if result is None:
+                raise
+            found = Target(result.nodes[result.start[0]].key, [], [])
+        else:
+            result = descendants(session, found.start_ids, max_depth=depth)
     result.label = found.label  # type: ignore[attr-defined]
     if relations:
         keep = {i for i, n in result.nodes.items() if n.relation in relations}
@@ -97,6 +105,20 @@ def lineage(
         result.nodes = {i: result.nodes[i] for i in result.order}
         result.matched = keep  # type: ignore[attr-defined]
     return result
+
+
+def swept_target(target: str) -> str | None:
+    """The repo id a target names on the swept hub (`huggingface:owner/name` or `owner/name`)."""
+    hub, sep, rid = target.rpartition(":")
+    if sep and hub != "huggingface":
+        return None
+    return rid if is_valid_repo_id(rid) else None
+
+
+def swept_lineage(session, target: str, *, max_depth: int | None = None):
+    rid = swept_target(target)
+    return None if rid is None else declared_lineage(session, "huggingface", rid,
+                                                     max_depth=max_depth)
 
 
 def show(config: Config, key: str) -> dict[str, Any]:

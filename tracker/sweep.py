@@ -71,7 +71,7 @@ def sweep(
     clock: Callable[[], datetime] = utcnow,
 ) -> SweepReport:
     """Run (or resume) one sweep of `hub`; every page read is committed before the next."""
-    from tracker.lock import crawl_lock
+    from db.lock import crawl_lock
 
     observer = observer or _Silent()
     engine = open_database(config.database_url)

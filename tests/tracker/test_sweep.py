@@ -149,6 +149,23 @@ def test_sweep_command_prints_a_summary_and_json(tmp_path):
         assert result.exit_code == 0, result.output
         assert '"full": true' in result.output and '"changed": 0' in result.output
 
+        # any swept model answers `tracker lineage`, from its declared edges alone
+        result = CliRunner().invoke(cli, ["--config", str(config), "lineage",
+                                          "meta-llama/Llama-3.1-8B"])
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert lines[0].startswith("huggingface:meta-llama/Llama-3.1-8B")
+        family = population.family(0)
+        assert f"{len(family) - 1} descendants" in result.output
+        assert "declared lineage only" in result.output
+        assert "?" not in result.output  # nothing inferred
+        result = CliRunner().invoke(cli, ["--config", str(config), "lineage",
+                                          "huggingface:meta-llama/Llama-3.1-8B", "--format",
+                                          "json", "--relation", "adapter"])
+        assert result.exit_code == 0, result.output
+        result = CliRunner().invoke(cli, ["--config", str(config), "lineage", "nobody/nothing"])
+        assert result.exit_code == 2 and "neither a root" in result.output
+
 
 def test_grok_shaped_models_become_candidates_whatever_their_name(db_url, tmp_path):
     from db import sweep as swept
@@ -156,7 +173,8 @@ def test_grok_shaped_models_become_candidates_whatever_their_name(db_url, tmp_pa
 
     population = Population(20_000)
     with FakeHub(population=population) as hub:
-        sweep(load_config(config_for(db_url, hub, tmp_path)))
+        config = load_config(config_for(db_url, hub, tmp_path))
+        sweep(config)
     engine = open_database(db_url)
     try:
         with session_scope(engine) as session:
@@ -172,6 +190,11 @@ def test_grok_shaped_models_become_candidates_whatever_their_name(db_url, tmp_pa
     finally:
         engine.dispose()
     ids = {i["id"] for i in items}
+    from tracker.service import lineage
+
+    result = lineage(config, "Qwen/Qwen2.5-7B")
+    assert {n.repo_id for n in result.nodes.values()} == population.family(2)
+    assert {n.parents[0][2] for n in result.nodes.values() if n.parents} == {"declared"}
     assert ids == set(population.of_kind(UNDECLARED))
     assert not ids & set(population.of_kind(TINY))  # Grok's architecture, not its scale
     assert all("grok" not in i for i in ids)
