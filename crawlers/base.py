@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 from crawlers.hubs import HUBS, Hub
 
@@ -187,6 +187,10 @@ class CrawlContext:
     # Candidates this root rejected after reading them in an earlier crawl: repo id -> the sha
     # they had. Not read again while unchanged (crawlers/discovery.py: `Discovery.rejections`).
     rejected: Mapping[str, str] = field(default_factory=dict)
+    # Listing items (the Hub's JSON shape) of models a whole-hub sweep found with the family's
+    # architecture at its scale, whatever their name (tracker sweep): discovery weighs them
+    # with the candidates of its own searches. Empty without a sweep.
+    extra_candidates: Sequence[Mapping[str, Any]] = ()
 
 
 class HubError(Exception):

@@ -157,6 +157,10 @@ class Discovery:
                 rid = _get(info, "id")
                 if is_valid_repo_id(rid) and rid.lower() not in skip:
                     infos.setdefault(rid, info)
+        for info in ctx.extra_candidates:  # a sweep's candidates; a listing's copy wins
+            rid = _get(info, "id")
+            if is_valid_repo_id(rid) and rid.lower() not in skip:
+                infos.setdefault(rid, info)
         known = {k.split(":", 1)[1].lower(): k for k in ctx.members if k.startswith("huggingface:")}
         family = Family(ctx.members, self.markers)
         terms = ctx.root.search_terms or ("grok",)

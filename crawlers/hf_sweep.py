@@ -116,7 +116,7 @@ def parse_item(item: object) -> SweptModel | None:
     gguf = gguf if isinstance(gguf, Mapping) else {}
     st = item.get("safetensors")
     st = st if isinstance(st, Mapping) else {}
-    params = st.get("total") or gguf.get("total") or 0
+    params = _parameters(gguf, st)
     tags, parents, license_ = _read_tags(item.get("tags"))
     gated = item.get("gated")
     sha = item.get("sha")
@@ -131,13 +131,36 @@ def parse_item(item: object) -> SweptModel | None:
         architectures=architectures,
         model_type=_word(config.get("model_type")),
         gguf_arch=_word(gguf.get("architecture")),
-        parameters=params if isinstance(params, int) and 0 <= params < 2**63 else 0,
+        parameters=params if 0 <= params < 2**63 else 0,
         gated=gated
         if isinstance(gated, str) and gated in ("auto", "manual")
         else ("manual" if gated is True else ""),
         tags=tags,
         parents=parents,
     )
+
+
+def _parameters(gguf: Mapping, st: Mapping) -> int:
+    """The parameter count, as crawlers.content.effective_parameters reads it: GGUF's total,
+    else safetensors' stored elements with packed 4-bit dtypes scaled back (I32 x8, U8 x2),
+    so a GPTQ of a 314B model is stored at 314B and found at the family's scale."""
+    total = gguf.get("total")
+    if total.__class__ is int and total > 0:
+        return total
+    per_dtype = st.get("parameters")
+    if isinstance(per_dtype, Mapping) and per_dtype:
+        n = sum(
+            v * _PACKED.get(str(k).upper(), 1)
+            for k, v in per_dtype.items()
+            if v.__class__ is int and v > 0
+        )
+        if n > 0:
+            return n
+    total = st.get("total")
+    return total if total.__class__ is int and total > 0 else 0
+
+
+_PACKED = {"I32": 8, "U8": 2}
 
 
 def _read_tags(value: object) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], str]:

@@ -328,10 +328,29 @@ def candidates(
         .where(SweptModel.hub == hub, or_(*marks), or_(*near))
         .order_by(SweptModel.key)
     )
-    return [_listing_item(m) for m in session.scalars(stmt)]
+    found = list(session.scalars(stmt))
+    parents = _declared_parents(session, hub, [m.key for m in found])
+    return [_listing_item(m, parents.get(m.key, [])) for m in found]
 
 
-def _listing_item(m: SweptModel) -> dict[str, Any]:
+_PARENTS = """
+SELECT e.child_key, COALESCE(m.repo_id, e.parent_key)
+FROM swept_edges e LEFT JOIN swept_models m ON m.hub = e.hub AND m.key = e.parent_key
+WHERE e.hub = :hub AND e.child_key IN :keys
+ORDER BY e.child_key, e.parent_key
+"""
+
+
+def _declared_parents(session: Session, hub: str, keys: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    stmt = text(_PARENTS).bindparams(bindparam("keys", expanding=True))
+    for i in range(0, len(keys), 500):
+        for child, parent in session.execute(stmt, {"hub": hub, "keys": keys[i : i + 500]}):
+            out.setdefault(child, []).append(parent)
+    return out
+
+
+def _listing_item(m: SweptModel, parents: list[str]) -> dict[str, Any]:
     tags = [t for t in m.tags.split(",") if t] if m.tags else []
     if m.license:
         tags.append(f"license:{m.license}")
@@ -353,6 +372,8 @@ def _listing_item(m: SweptModel) -> dict[str, Any]:
             if v
         },
     }
+    if parents:  # the card's base_model, which the Hub's base_model tags were read from
+        item["cardData"] = {"base_model": parents[0] if len(parents) == 1 else parents}
     if m.gguf_arch:
         item["gguf"] = {"architecture": m.gguf_arch, "total": m.parameters or None}
     elif m.parameters:

@@ -34,11 +34,12 @@ from crawlers.base import (
     TokenRejected,
     node_key,
 )
-from crawlers.evidence import facts_from_files
+from crawlers.evidence import GROK, SCALE_TOLERANCE, facts_from_files
 from crawlers.hubs import HUBS, hub_info
 from crawlers.signals import compact
 from db import evidence, outbox
 from db import repository as repo
+from db import sweep as swept_store
 from db.lineage import descendants
 from db.lock import crawl_lock
 from db.session import open_database, session_scope
@@ -86,6 +87,24 @@ class TrackedCache(dict):
     def __setitem__(self, key, value) -> None:
         super().__setitem__(key, value)
         self.dirty.add(key)
+
+
+def swept_candidates(session, hub: str, root_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Swept models (`tracker sweep`) showing the family's architecture, model type or GGUF
+    architecture at the family's scale, whatever their name, as listing items for discovery.
+    Empty without a sweep: the crawl is then as it always was."""
+    if hub != "huggingface":
+        return []
+    scales = [n for rid, n in GROK.release_parameters.items() if rid in root_ids]
+    return swept_store.candidates(
+        session,
+        hub,
+        architectures=GROK.architectures,
+        model_types=GROK.model_types,
+        gguf_architectures=GROK.gguf_architectures,
+        scales=scales or GROK.release_parameters.values(),
+        tolerance=SCALE_TOLERANCE,
+    )
 
 
 def holder_name() -> str:
@@ -362,7 +381,8 @@ class _Crawl:
             with session_scope(self.engine) as session:
                 known = repo.known_shas(session, hub)
                 rejected = repo.load_cache(session, hub, rejected_key).get(rejected_key) or {}
-            ctx = CrawlContext(spec, known, members, rejected=rejected)
+                swept = swept_candidates(session, hub, spec.repo_ids)
+            ctx = CrawlContext(spec, known, members, rejected=rejected, extra_candidates=swept)
             self.observer.stage(f"{root_name} on {hub}")
             try:
                 crawler = crawlers.get(hub) or crawlers.setdefault(hub, self._make_crawler(hub))

@@ -54,8 +54,9 @@ def _stamp(ts: float) -> str:
 class Population:
     """`n` generated models (plus `add`ed ones); safe to change between requests."""
 
-    def __init__(self, n: int, *, step: int = 7, seed: int = 1) -> None:
+    def __init__(self, n: int, *, step: int = 7, seed: int = 1, grok_shaped: bool = True) -> None:
         self.step = step
+        self.grok_shaped = grok_shaped  # False: no Grok-shaped kinds (they have no files)
         self.kind = bytearray(n)
         self.parents: list[tuple[int, ...]] = [()] * n
         self.family_of: dict[int, int] = {}
@@ -92,9 +93,9 @@ class Population:
             group.append(i)
         elif r < 303:
             self.kind[i] = LOOKALIKE
-        elif r < 304:
+        elif r < 304 and self.grok_shaped:
             self.kind[i] = UNDECLARED
-        elif r < 305:
+        elif r < 305 and self.grok_shaped:
             self.kind[i] = TINY
         else:
             self.kind[i] = NOISE
