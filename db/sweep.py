@@ -245,6 +245,18 @@ def analyze(session: Session) -> None:
         conn.exec_driver_sql("ANALYZE swept_edges")
 
 
+def table_bytes(session: Session) -> int:
+    """Bytes the sweep's tables and their indexes take on PostgreSQL."""
+    return int(
+        session.execute(
+            text(
+                "SELECT pg_total_relation_size('swept_models') "
+                "+ pg_total_relation_size('swept_edges') + pg_total_relation_size('sweep_state')"
+            )
+        ).scalar()
+    )
+
+
 def counts(session: Session, hub: str) -> dict[str, int]:
     """Models and declared edges stored for `hub`."""
     row = session.execute(
@@ -272,18 +284,21 @@ FROM walk w LEFT JOIN swept_models m ON m.hub = :hub AND m.key = w.key
 """
 
 
-def declared_descendants(session: Session, hub: str, repo_id: str) -> list[tuple]:
+def declared_descendants(
+    session: Session, hub: str, repo_id: str, *, force_plan: bool = True
+) -> list[tuple]:
     """Every model reachable from `repo_id` down the declared edges, itself included: rows of
     (key, parent key, relation, repo id, license, parameters, gated, gguf arch, library);
     repo id and the rest are None for a parent that was never swept."""
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
+    force_plan = force_plan and conn.dialect.name == "postgresql"
+    if force_plan:
         # nested loops over the covering index; the default plan hashes the whole edge table
         conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
         conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
     rows = conn.execute(text(_WALK), {"hub": hub, "start": repo_id.lower()}).all()
-    if conn.dialect.name == "postgresql":
+    if force_plan:
         conn.exec_driver_sql("RESET enable_hashjoin")
         conn.exec_driver_sql("RESET enable_mergejoin")
         conn.exec_driver_sql("RESET enable_seqscan")

@@ -128,7 +128,8 @@ def test_a_sweep_killed_with_sigkill_resumes_at_the_page_it_reached(tmp_path):
         hub.reset_counts()
         report = sweep(load_config(config))
         assert report.resumed and report.status == "complete"
-        assert hub.total == report.requests <= 8
+        assert report.requests <= 8  # pages 5 or 6 to 12
+        assert hub.total - report.requests <= 1  # + the request held at the kill, if late
         models, edges = stored(url)
         assert models == 12_000 and edges == population.expected_edges()
 

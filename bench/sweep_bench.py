@@ -1,0 +1,215 @@
+"""Benchmark: `tracker sweep` of a generated Hub, into SQLite and PostgreSQL.
+
+A fake Hub (tests/fakes/hf_population.py) serves N generated models from a child process of
+its own, so the sweep's process measures only itself. Each sweep is a real `tracker sweep`
+subprocess; its peak memory is its own (wait4's rusage). Prints, per database:
+
+- the first sweep: requests per 1,000 models listed, models/s ingested, peak memory;
+- a daily sweep after 3,200 models changed: its requests;
+- an unchanged re-sweep (`--full`, nothing changed): how much the database grew;
+- `tracker lineage` of the largest declared family (N / 13 members): the SQL query alone
+  (median of 5) and the whole command in a fresh process; on PostgreSQL also the query with
+  the default planner, to show why each walk forces nested loops.
+
+    python bench/sweep_bench.py [--models 1000000] [--databases sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from db import sweep as store  # noqa: E402
+from db.session import open_database, session_scope  # noqa: E402
+
+PG = os.environ.get(
+    "TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+FAMILY = "meta-llama/Llama-3.1-8B"
+
+HUB = """
+import sys
+from tests.fakes.hf_hub import FakeHub
+from tests.fakes.hf_population import Population
+population = Population(int(sys.argv[1]))
+with FakeHub(population=population) as hub:
+    print(hub.url, len(population.family(0)), flush=True)
+    for line in sys.stdin:
+        n = int(line)
+        population.touch(range(11, len(population), len(population) // n)[:n])
+        print("touched", n, flush=True)
+"""
+
+
+def run_sweep(url: str, endpoint: str, *extra: str) -> tuple[dict, float, int]:
+    """One `tracker sweep` subprocess: its JSON report, wall seconds, its own peak RSS (MB)."""
+    env = {**os.environ, "HF_ENDPOINT": endpoint, "PYTHONPATH": str(ROOT)}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        began = time.perf_counter()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tracker",
+                "--database",
+                url,
+                "sweep",
+                "--format",
+                "json",
+                *extra,
+            ],
+            stdout=out,
+            stderr=err,
+            env=env,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage
+        wall = time.perf_counter() - began
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"sweep failed ({proc.returncode}): {err.read()[-2000:]}")
+        return json.loads(out.read()), wall, usage.ru_maxrss // 1024
+
+
+def size(url: str) -> int:
+    """Bytes the database holds (SQLite: file + WAL; PostgreSQL: the sweep tables)."""
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    engine = open_database(url)
+    try:
+        with session_scope(engine) as s:
+            return store.table_bytes(s)
+    finally:
+        engine.dispose()
+
+
+def lineage_times(url: str, endpoint: str) -> dict[str, float]:
+    engine = open_database(url)
+    out: dict[str, float] = {}
+    try:
+        with session_scope(engine) as s:
+            store.analyze(s)
+        times = []
+        for _ in range(5):
+            with session_scope(engine) as s:
+                began = time.perf_counter()
+                rows = store.declared_descendants(s, "huggingface", FAMILY)
+                times.append(time.perf_counter() - began)
+        out["members"] = len(rows)
+        out["query_s"] = statistics.median(times)
+        if engine.dialect.name == "postgresql":
+            with session_scope(engine) as s:
+                began = time.perf_counter()
+                store.declared_descendants(s, "huggingface", FAMILY, force_plan=False)
+                out["query_default_planner_s"] = time.perf_counter() - began
+    finally:
+        engine.dispose()
+    env = {**os.environ, "HF_ENDPOINT": endpoint, "PYTHONPATH": str(ROOT)}
+    began = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "--database",
+            url,
+            "lineage",
+            FAMILY,
+            "--format",
+            "table",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    out["command_s"] = time.perf_counter() - began
+    return out
+
+
+def bench(name: str, url: str, endpoint: str, hub: subprocess.Popen, n: int) -> dict:
+    first, wall, peak = run_sweep(url, endpoint)
+    assert first["status"] == "complete" and first["models"] == n, first
+    result = {
+        "models": n,
+        "first_requests_per_1000": round(first["requests"] / n * 1000, 4),
+        "first_models_per_s": round(n / wall),
+        "first_seconds": round(wall, 1),
+        "first_peak_mb": peak,
+        "bytes_after_first": size(url),
+    }
+    hub.stdin.write("3200\n")
+    hub.stdin.flush()
+    hub.stdout.readline()
+    daily, _, _ = run_sweep(url, endpoint)
+    result["daily_requests_after_3200"] = daily["requests"]
+    result["daily_changed"] = daily["changed"]
+    before = size(url)
+    again, wall, _ = run_sweep(url, endpoint, "--full")
+    assert again["changed"] == 0 and again["new"] == 0, again
+    result["unchanged_full_resweep_growth_mb"] = round((size(url) - before) / 2**20, 2)
+    result["unchanged_full_resweep_seconds"] = round(wall, 1)
+    result.update(
+        {
+            f"lineage_{k}": (round(v, 4) if isinstance(v, float) else v)
+            for k, v in lineage_times(url, endpoint).items()
+        }
+    )
+    print(f"{name}: " + json.dumps(result), flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=1_000_000)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name in args.databases.split(","):
+        hub = subprocess.Popen(
+            [sys.executable, "-c", HUB, str(args.models)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        try:
+            endpoint, family = hub.stdout.readline().split()
+            print(f"hub: {args.models:,} models, family of {FAMILY}: {int(family):,}", flush=True)
+            with tempfile.TemporaryDirectory() as tmp:
+                if name == "sqlite":
+                    url = f"sqlite:///{tmp}/sweep.db"
+                else:
+                    url = _pg_schema()
+                bench(name, url, endpoint, hub, args.models)
+        finally:
+            hub.kill()
+            hub.wait()
+
+
+def _pg_schema() -> str:
+    from sqlalchemy import create_engine, text
+
+    schema = f"sweep_bench_{os.getpid()}"
+    engine = create_engine(PG)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in PG else "?"
+    return f"{PG}{sep}options=-csearch_path%3D{schema}"
+
+
+if __name__ == "__main__":
+    main()
