@@ -143,7 +143,9 @@ def sweep(config: Config, hub, full, fmt):
     with progress_observer() as observer:
         report = run_sweep(config, hub=hub, full=full, observer=observer)
     click.echo(dumps(report.to_dict()) if fmt == "json" else sweep_summary(report))
-    sys.exit(report.exit_code)
+    from tracker.errors import EXIT_OK, EXIT_PARTIAL
+
+    sys.exit(EXIT_OK if report.status == "complete" else EXIT_PARTIAL)
 
 
 @cli.command()

@@ -24,7 +24,6 @@ from crawlers.hf_sweep import first_page, parse_item
 from db import sweep as store
 from db.session import open_database, session_scope
 from tracker.config import Config
-from tracker.errors import EXIT_OK, EXIT_PARTIAL
 from tracker.pipeline import Observer, _Silent, default_crawler_factory, holder_name
 
 log = logging.getLogger("tracker.sweep")
@@ -52,10 +51,6 @@ class SweepReport:
     watermark: str | None = None
     error: str | None = None
     seconds: float = 0.0
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_OK if self.status == "complete" else EXIT_PARTIAL
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items()}

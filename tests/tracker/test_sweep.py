@@ -68,7 +68,7 @@ def test_whole_hub_sweep_stopped_by_a_504_resumes_then_sweeps_incrementally(db_u
         config = load_config(config_for(db_url, hub, tmp_path))
         hub.faults.add(NthListing(50), server_error(504))
         first = sweep(config)
-        assert (first.status, first.exit_code, first.pages) == ("interrupted", 3, 49)
+        assert (first.status, first.pages) == ("interrupted", 49)
         assert "504" in first.error
         assert stored(db_url)[0] == 49_000  # every page before the 504 is kept
 
