@@ -34,6 +34,7 @@ BASES = (
     ("google/gemma-2-9b", "Gemma2ForCausalLM", "gemma2", 9_240_000_000),
 )
 FAMILY, LOOKALIKE, UNDECLARED, TINY, NOISE, BASE = range(6)
+# picked by (i // 4) % 4: i % 4 already decides the family
 _RELATIONS = ("quantized", "finetune", "adapter", "finetune")
 NEWEST = datetime(2026, 11, 30, tzinfo=UTC).timestamp()
 
@@ -132,7 +133,7 @@ class Population:
         if k in (BASE, FAMILY):
             _, arch, mtype, total = BASES[self.family_of[i]]
             config = {"architectures": [arch], "model_type": mtype}
-            relation = "merge" if len(self.parents[i]) > 1 else _RELATIONS[i % 4]
+            relation = "merge" if len(self.parents[i]) > 1 else _RELATIONS[(i // 4) % 4]
             if relation == "quantized":
                 config, gguf = {}, {"architecture": mtype, "total": total}
             for p in self.parents[i]:
@@ -206,7 +207,7 @@ class Population:
         out = set()
         for i, parents in enumerate(self.parents):
             if parents:
-                relation = "merge" if len(parents) > 1 else _RELATIONS[i % 4]
+                relation = "merge" if len(parents) > 1 else _RELATIONS[(i // 4) % 4]
                 for p in parents:
                     out.add((self.repo_id(i).lower(), self.repo_id(p).lower(), words[relation]))
         return out
