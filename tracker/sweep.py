@@ -112,20 +112,21 @@ def sweep(
 
 
 def _pages(engine, crawler, hub, path, stop_at, report, observer, clock) -> None:
-    """Fetch page n+1 while page n is written; stop after the page that reaches `stop_at`."""
+    """Fetch and parse page n+1 while page n is written (SQLite and the network release the
+    GIL); stop after the page that reaches `stop_at`."""
     counted = 0
 
     def fetch(p: str):
-        return crawler.get_page(p)
+        items, next_path = crawler.get_page(p)
+        return [parse_item(item) for item in items], next_path
 
     with ThreadPoolExecutor(1, thread_name_prefix="sweep-fetch") as pool:
         future = pool.submit(fetch, path)
         while True:
-            items, next_path = future.result()
+            parsed, next_path = future.result()
             models = []
             done = next_path is None
-            for item in items:
-                m = parse_item(item)
+            for m in parsed:
                 if m is None:
                     report.skipped += 1
                 elif stop_at and m.last_modified and m.last_modified < stop_at:
@@ -150,6 +151,6 @@ def _pages(engine, crawler, hub, path, stop_at, report, observer, clock) -> None
             report.models += len(models)
             report.new += new
             report.changed += changed
-            observer.advance(len(items))
+            observer.advance(len(parsed))
             if done:
                 return
