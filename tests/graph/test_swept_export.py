@@ -1,0 +1,55 @@
+"""The declared family of a swept model exports with every attribute of SPEC's schema, and
+the GraphML readers load it."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from db.session import open_database, session_scope
+from graph.export import export
+from graph.swept import declared_graph
+from tests.fakes.hf_hub import FakeHub
+from tests.fakes.hf_population import Population
+from tracker.config import load_config
+from tracker.sweep import sweep
+
+NODE_KEYS = {
+    "hub",
+    "repo_id",
+    "url",
+    "roots",
+    "is_root",
+    "license",
+    "license_issues",
+    "status",
+    "formats",
+    "parameters",
+    "downloads",
+    "likes",
+    "created_at",
+    "last_modified",
+    "first_seen",
+    "last_seen",
+    "aliases",
+}
+
+
+def test_a_swept_family_exports_to_graphml(tmp_path):
+    population = Population(2_500)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with FakeHub(population=population) as hub:
+        sweep(
+            load_config(None, overrides={"database.url": url, "hubs.huggingface.endpoint": hub.url})
+        )
+    engine = open_database(url)
+    with session_scope(engine) as session:
+        graph = declared_graph(session, "huggingface", "google/gemma-2-9b", "https://hf.co")
+        assert declared_graph(session, "huggingface", "nobody/nothing", "https://hf.co") is None
+    engine.dispose()
+    export(graph, "graphml", tmp_path / "g.graphml")
+    loaded = nx.read_graphml(tmp_path / "g.graphml")
+    assert {k.split(":", 1)[1] for k in loaded} == population.family(3)
+    for _, data in loaded.nodes(data=True):
+        assert NODE_KEYS <= set(data)
+    assert {d["source"] for *_, d in loaded.edges(data=True)} == {"declared"}
+    assert loaded.nodes["huggingface:google/gemma-2-9b"]["is_root"] is True
