@@ -46,7 +46,7 @@ with FakeHub(population=population) as hub:
     print(hub.url, len(population.family(0)), flush=True)
     for line in sys.stdin:
         n = int(line)
-        population.touch(range(11, len(population), len(population) // n)[:n])
+        population.touch(range(11, len(population), max(1, len(population) // n))[:n])
         print("touched", n, flush=True)
 """
 

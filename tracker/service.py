@@ -19,7 +19,7 @@ from db.lineage import ancestors, descendants
 from db.session import open_database, session_scope
 from graph.build import build_graph
 from graph.export import export as write
-from graph.swept import declared_lineage
+from graph.swept import declared_graph, declared_lineage
 from tracker.config import Config
 from tracker.errors import UnknownNode
 
@@ -148,7 +148,17 @@ def export(
     if root is not None and root not in config.roots:
         raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
     with store(config) as session:
-        found = resolve_target(session, config, node) if node else None
+        try:
+            found = resolve_target(session, config, node) if node else None
+        except UnknownNode:  # any swept model: its declared family, as the sweep saw it
+            rid = swept_target(node or "")
+            endpoint = config.hubs["huggingface"].endpoint
+            graph = declared_graph(session, "huggingface", rid, endpoint) if rid else None
+            if graph is None:
+                raise
+            write(graph, fmt, output, notes={"at": "", "focus": f"huggingface:{rid}",
+                                             "issues": {}})
+            return graph.number_of_nodes()
         focus = [n.key for n in repo.nodes_by_id(session, found.start_ids)] if found else []
         graph, issues = build_graph(
             session,

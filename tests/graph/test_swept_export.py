@@ -53,3 +53,26 @@ def test_a_swept_family_exports_to_graphml(tmp_path):
         assert NODE_KEYS <= set(data)
     assert {d["source"] for *_, d in loaded.edges(data=True)} == {"declared"}
     assert loaded.nodes["huggingface:google/gemma-2-9b"]["is_root"] is True
+
+
+def test_export_node_works_for_a_swept_model(tmp_path):
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    population = Population(1_200)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with FakeHub(population=population) as hub:
+        args = ["--database", url]
+        config = tmp_path / "config.toml"
+        config.write_text(f'[hubs.huggingface]\nendpoint = "{hub.url}"\n')
+        args = ["--config", str(config), *args]
+        assert CliRunner().invoke(cli, [*args, "sweep"]).exit_code == 0
+        out = tmp_path / "q.graphml"
+        result = CliRunner().invoke(
+            cli, [*args, "export", "--node", "Qwen/Qwen2.5-7B", "--output", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        assert {k.split(":", 1)[1] for k in nx.read_graphml(out)} == population.family(2)
+        result = CliRunner().invoke(cli, [*args, "export", "--node", "nobody/nothing"])
+        assert result.exit_code == 2
