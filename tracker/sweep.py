@@ -24,7 +24,8 @@ from crawlers.hf_sweep import first_page, parse_item
 from db import sweep as store
 from db.session import open_database, session_scope
 from tracker.config import Config
-from tracker.pipeline import Observer, _Silent, default_crawler_factory, holder_name
+from tracker.pipeline import default_crawler_factory, holder_name
+from tracker.report import Observer, Silent
 
 log = logging.getLogger("tracker.sweep")
 SWEEP_HUBS = ("huggingface",)
@@ -68,7 +69,7 @@ def sweep(
     """Run (or resume) one sweep of `hub`; every page read is committed before the next."""
     from db.lock import crawl_lock
 
-    observer = observer or _Silent()
+    observer = observer or Silent()
     engine = open_database(config.database_url)
     began = time.monotonic()
     try:
