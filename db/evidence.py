@@ -104,6 +104,8 @@ def node_summaries(session: Session) -> list[NodeSummary]:
     aliases: dict[int, list[str]] = {}
     for key, node_id in session.execute(select(Alias.key, Alias.node_id).order_by(Alias.key)):
         aliases.setdefault(node_id, []).append(key.partition(":")[2])
+    # the role alone, read inside the database: a node's kept signals hold its card body
+    role = Node.signals["role"].as_string()
     return [
         NodeSummary(
             row.id,
@@ -111,12 +113,12 @@ def node_summaries(session: Session) -> list[NodeSummary]:
             row.hub,
             row.repo_id,
             row.created_at,
-            str((row.signals or {}).get("role") or "unknown"),
+            row.role or "unknown",
             tuple(aliases.get(row.id, ())),
         )
         for row in session.execute(
             select(
-                Node.id, Node.key, Node.hub, Node.repo_id, Node.created_at, Node.signals
+                Node.id, Node.key, Node.hub, Node.repo_id, Node.created_at, role.label("role")
             ).order_by(Node.key)
         )
     ]
@@ -428,6 +430,7 @@ def _edge_history(existing, wanted, keys, *, now, run_id) -> list[dict[str, Any]
             )
     for p, c in wanted:
         new_parents.setdefault(c, set()).add(p)
+
     def described(pairs: Mapping, parents: set[int], child: int) -> str:
         texts = []
         for p in parents:
