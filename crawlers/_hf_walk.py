@@ -57,6 +57,7 @@ class Expansion:
 
     files: list[FileRecord] | None = None  # None: not listed (sha unchanged)
     card_text: str | None = None
+    card_complete: bool = True  # False: the card is longer than the read limit
     gone: bool = False  # 404 between the listing and now
     unread: bool = False  # the file list could not be read: keep the stored sha and files
     moved_to: str | None = None  # renamed between the listing and now
@@ -73,11 +74,25 @@ class Walk:
         self._done: set[int] = set()  # id() of nodes whose record was yielded
         self._edges: set[tuple[str, str]] = set()
         self._declared: dict[str, tuple[str, list[Node]]] = {}  # lower parent -> (as written,)
+        self._members: set[int] = set()  # id() of every node added
 
     def find(self, repo_id: str) -> Node | None:
         return self._nodes.get(repo_id.lower())
 
+    def admits(self, depth: int) -> bool:
+        """Whether a member at `depth` fits the crawl's limits; says so once when not."""
+        if depth > self.ctx.max_depth:
+            self.ctx.limit_reached(f"declared chain deeper than crawl.max_depth = "
+                                   f"{self.ctx.max_depth}: cut there")
+            return False
+        if len(self._members) >= self.ctx.max_members:
+            self.ctx.limit_reached(f"family larger than crawl.max_members = "
+                                   f"{self.ctx.max_members}: cut there")
+            return False
+        return True
+
     def add(self, node: Node) -> None:
+        self._members.add(id(node))
         known = self.ctx.members.get(node.key)
         for alias in known.aliases if known is not None else ():
             # Children may still declare a former id (the Hub keeps their tags): list it too.
@@ -114,6 +129,7 @@ class Walk:
             changes["files"] = tuple(out.files)
         if out.card_text is not None:
             changes["card_text"] = out.card_text
+            changes["card_complete"] = out.card_complete
         if out.moved_to:
             node.renamed_from = node.renamed_from or node.repo_id
             node.aliases.append(node.repo_id)
@@ -158,6 +174,8 @@ class Walk:
                 continue
             child = self.find(listed.repo_id)
             if child is None:
+                if not self.admits(node.depth + 1):
+                    continue
                 child = Node(listed, depth=node.depth + 1)
                 child.via = (node.key, listed.relation_to(listed_under)[0])
                 self.add(child)

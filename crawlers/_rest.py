@@ -74,6 +74,7 @@ class Answer:
     cached: bool = False  # 304: the body came from the ETag store
     redirected: bool = False
     bad_body: str | None = None  # why the body could not be used
+    truncated: bool = False  # raw text longer than we keep: `body` is its head only
     headers: Mapping[str, str] | None = None
 
     @property
@@ -309,6 +310,14 @@ class RestClient:
         status = resp.status_code
         url = resp.url or ""
         redirected = bool(resp.history)
+        hops = [*(r.url or "" for r in resp.history), url]
+        if any(_origin(hop) != self._origin for hop in hops):
+            # requests dropped the token on the way, but the answer is still another host's
+            # word: not data about a repo on this hub (issue 17)
+            off = next(hop for hop in hops if _origin(hop) != self._origin)
+            where = "://".join(_origin(off))
+            return Answer(status, None, url, redirected=True,
+                          bad_body=f"redirected to another host ({where}): not used")
         if status == 304 and cached is not None:
             payload = cached[1]
             nxt = payload.get("next")
@@ -336,8 +345,11 @@ class RestClient:
             return Answer(status, None, url, redirected=redirected, headers=resp.headers)
         if content is None:
             raise _BadBody(f"answer from {_path(url)} larger than {MAX_BODY} bytes")
+        truncated = False
         if raw:
-            body: Any = content.decode(resp.encoding or "utf-8", errors="replace")[:_MAX_TEXT]
+            body: Any = content.decode(resp.encoding or "utf-8", errors="replace")
+            truncated = len(body) > _MAX_TEXT
+            body = body[:_MAX_TEXT]
         else:
             try:
                 body = json.loads(content)
@@ -345,7 +357,8 @@ class RestClient:
                 raise _BadBody(f"malformed JSON from {_path(url)}") from exc
         if project is not None:
             body = project(body)
-        return Answer(status, body, url, nxt, redirected=redirected, headers=resp.headers)
+        return Answer(status, body, url, nxt, redirected=redirected, headers=resp.headers,
+                      truncated=truncated)
 
     def _rate_limit(self, resp: requests.Response, content: bytes) -> Retry | None:
         """A rate-limit answer, with how long the hub asks us to wait (None: back off)."""

@@ -106,6 +106,9 @@ class RepoRecord:
     gguf: Mapping[str, object] | None = None
     safetensors: Mapping[str, object] | None = None
     card_text: str | None = None  # the README body, when the crawler read it
+    # False: `card_text` is only the head of a card longer than the read limit, so what it
+    # lacks (a "Powered by xAI" further down) is not checked, not absent (issue 17)
+    card_complete: bool = True
     extra: Mapping[str, object] = field(default_factory=dict)  # hub-specific (stars, pushed_at)
     renamed_from: str | None = None  # the id we asked for, when the hub redirected
     files: tuple[FileRecord, ...] | None = None
@@ -191,6 +194,17 @@ class CrawlContext:
     # architecture at its scale, whatever their name (tracker sweep): discovery weighs them
     # with the candidates of its own searches. Empty without a sweep.
     extra_candidates: Sequence[Mapping[str, Any]] = ()
+    # Limits a hub's content cannot push past (issue 17): edges from the root, and members on
+    # this hub. A crawler that reaches one stops there and says so in `cut`, and the run is
+    # partial: the family is known to be incomplete.
+    max_depth: int = 10_000
+    max_members: int = 200_000
+    cut: list[str] = field(default_factory=list)
+
+    def limit_reached(self, message: str) -> None:
+        """Say once that a limit cut the family short."""
+        if message not in self.cut:
+            self.cut.append(message)
 
 
 class HubError(Exception):

@@ -10,7 +10,6 @@ safely: YAML only through `yaml.safe_load`, never into objects.
 
 from __future__ import annotations
 
-import json
 import re
 import struct
 from collections.abc import Iterable, Mapping
@@ -19,6 +18,7 @@ from functools import lru_cache
 from typing import Literal
 
 from crawlers.base import FileRecord, RepoRecord
+from crawlers.bounded import load_json, load_yaml
 
 FileKind = Literal["weights", "adapter", "tokenizer", "config", "code", "doc", "other"]
 
@@ -321,12 +321,11 @@ _MAX_TEXT = 1_000_000
 
 
 def safe_yaml(text: str) -> object:
-    """Parse YAML into plain data (dicts, lists, scalars) only; None on any error."""
-    import yaml  # PyYAML; safe_load never constructs Python objects
-
+    """Parse YAML into plain data (dicts, lists, scalars) only, within crawlers/bounded.py's
+    limits (aliases, depth, nodes); None on any error or a document over a limit."""
     try:
-        return yaml.safe_load(text[:_MAX_TEXT])
-    except Exception:  # yaml.YAMLError, RecursionError on hostile nesting
+        return load_yaml(text[:_MAX_TEXT])
+    except Exception:  # yaml.YAMLError, TooLarge, RecursionError on hostile nesting
         return None
 
 
@@ -343,7 +342,7 @@ def parse_card(text: str) -> tuple[dict[str, object], str]:
 def parse_json_object(raw: bytes | str) -> dict[str, object] | None:
     """A small JSON config as a dict, or None if it is not one."""
     try:
-        data = json.loads(raw[:_MAX_TEXT])
+        data = load_json(raw[:_MAX_TEXT])
     except (ValueError, TypeError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
@@ -352,6 +351,9 @@ def parse_json_object(raw: bytes | str) -> dict[str, object] | None:
 # GGUF value types (ggml's gguf.h); only what general.* keys use is decoded, the rest skipped.
 _GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?"}
 _GGUF_SCALARS.update({10: "<Q", 11: "<q", 12: "<d"})
+
+
+_GGUF_MAX_NESTING = 4
 
 
 def parse_gguf_header(data: bytes, *, max_keys: int = 4096) -> dict[str, object]:
@@ -372,7 +374,7 @@ def parse_gguf_header(data: bytes, *, max_keys: int = 4096) -> dict[str, object]
             raise ValueError("string out of range")
         return data[p + 8 : p + 8 + n].decode("utf-8", "replace"), p + 8 + n
 
-    def read_value(t: int, p: int) -> tuple[object, int]:
+    def read_value(t: int, p: int, depth: int = 0) -> tuple[object, int]:
         if t in _GGUF_SCALARS:
             fmt = _GGUF_SCALARS[t]
             return struct.unpack_from(fmt, data, p)[0], p + struct.calcsize(fmt)
@@ -381,9 +383,12 @@ def parse_gguf_header(data: bytes, *, max_keys: int = 4096) -> dict[str, object]
         if t == 9:
             (et, count) = struct.unpack_from("<IQ", data, p)
             p += 12
+            # arrays of arrays: a hostile header nests them past any stack (issue 17)
+            if depth >= _GGUF_MAX_NESTING or count > len(data):
+                raise ValueError("GGUF array out of range")
             items: list[object] = []
             for _ in range(count):
-                v, p = read_value(et, p)
+                v, p = read_value(et, p, depth + 1)
                 if len(items) < 16:  # keep small arrays only; tokenizer vocabularies are huge
                     items.append(v)
             return items, p

@@ -383,8 +383,12 @@ class Discovery:
             rec = replace(rec, files=self._tree(rec))
             self._trees.add(rec.repo_id)
         elif need == "readme":
-            text = self._file_text(rec, _README) if _listed(rec, _README) else ""
-            rec = replace(rec, card_text=text or "")
+            listed = _listed(rec, _README)
+            data = self._file_bytes(rec, _README, limit=MAX_SMALL_FILE) if listed else b""
+            text = data.decode("utf-8", "replace") if data is not None else ""
+            # a card over the read limit: what its unread rest shows is not checked (issue 17)
+            complete = data is None or len(data) < MAX_SMALL_FILE
+            rec = replace(rec, card_text=text, card_complete=complete)
         elif need.startswith("gguf:"):
             path = need[5:]
             head = self._file_bytes(rec, path, limit=GGUF_HEAD) if _listed(rec, path) else None

@@ -23,6 +23,7 @@ pushed dates; `files` is None: GitHub code is not matched by file hash) and a me
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -54,7 +55,7 @@ API_URL = "https://api.github.com"
 WEB_URL = "https://github.com"
 _JSON = "application/vnd.github+json"
 _RAW = "application/vnd.github.raw+json"
-_MAX_FORK_PAGES = 2_000  # 200,000 forks of one repo: far beyond any real network
+_MAX_FORK_PAGES = 1_000  # 100,000 forks of one repo: beyond any real network; crawl.max_pages
 _GONE = (404, 410, 451)  # 451: blocked for legal reasons (DMCA); gone from the public
 
 
@@ -75,6 +76,7 @@ class GitHubCrawler(Crawler):
         etag_cache: ETagStore | None = None,
         search: bool = True,
         search_pages: int = 1,
+        max_pages: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
@@ -83,6 +85,7 @@ class GitHubCrawler(Crawler):
         self.endpoint = (endpoint or API_URL).rstrip("/")
         self.search = search
         self.search_pages = max(0, int(search_pages))
+        self.max_pages = max(1, int(max_pages or _MAX_FORK_PAGES))
         # Without a store from the caller, validators still last for this crawler's life.
         self.etags: ETagStore = etag_cache if etag_cache is not None else {}
         self.client = RestClient(
@@ -110,6 +113,7 @@ class GitHubCrawler(Crawler):
         # read for grok-1 is not asked again for grok-2.
         self._searched: dict[str, tuple[list[object], list[CrawlWarning]]] = {}
         self._readmes: dict[str, str | None] = {}
+        self._cut_readmes: set[str] = set()  # longer than the read limit: head only
         self._forks_looked_up: dict[str, tuple[RepoRecord | None, list[CrawlWarning]]] = {}
         self._rejected: dict[str, dict[str, str]] = {}
 
@@ -190,15 +194,29 @@ class GitHubCrawler(Crawler):
                     f"GitHub fork parent: {parent_id}",
                 )
                 self._remember(ctx, record, parent_key, depth + 1, "fork")
+                if len(seen) >= ctx.max_members:
+                    ctx.limit_reached(f"fork network larger than crawl.max_members = "
+                                      f"{ctx.max_members}: cut there")
+                    return
                 if record.extra.get("forks_count"):
+                    if depth + 1 >= ctx.max_depth:
+                        ctx.limit_reached(f"forks of forks deeper than crawl.max_depth = "
+                                          f"{ctx.max_depth}: cut there")
+                        continue
                     queue.append((record.repo_id, depth + 1))
 
     def _fork_pages(self, repo_id: str) -> Iterator[object]:
-        """Every fork object of one repo, page by page; warnings for what is unreadable."""
+        """Every fork object of one repo, page by page; warnings for what is unreadable.
+
+        A `Link` header is not trusted to end (issue 17): a next link already followed, or a
+        page equal to one already read (a loop with a changing parameter), ends the listing
+        with a warning, and so does the page budget (`crawl.max_pages`)."""
         where = node_key(self.hub, repo_id)
         url: str | None = f"/repos/{repo_id}/forks"
         params: dict[str, object] | None = {"per_page": 100, "sort": "oldest"}
-        for _ in range(_MAX_FORK_PAGES):
+        seen_urls: set[str] = set()
+        seen_pages: set[str] = set()
+        for _ in range(self.max_pages):
             if url is None:
                 return
             answer = self.client.get(url, kind="forks", params=params, project=project_list)
@@ -209,9 +227,23 @@ class GitHubCrawler(Crawler):
             if not isinstance(answer.body, list):
                 yield CrawlWarning(f"fork listing of {repo_id}: not a list", where)
                 return
+            page = json.dumps(answer.body, sort_keys=True)
+            if page in seen_pages:
+                yield CrawlWarning(f"fork listing of {repo_id}: a page came again; ended", where)
+                return
+            seen_pages.add(page)
+            seen_urls.add(answer.url)
             yield from answer.body
             url = answer.next_url
-        yield CrawlWarning(f"fork listing of {repo_id}: stopped after {_MAX_FORK_PAGES} pages")
+            if url is not None and url in seen_urls:
+                yield CrawlWarning(f"fork listing of {repo_id}: next link loops; ended", where)
+                return
+        if url is not None:
+            yield CrawlWarning(
+                f"fork listing of {repo_id}: stopped after {self.max_pages} pages "
+                "(crawl.max_pages)",
+                where,
+            )
 
     # --- search ------------------------------------------------------------------------------
 
@@ -283,7 +315,9 @@ class GitHubCrawler(Crawler):
         readme = self._readme(record.repo_id)
         if readme is None:
             return None
-        with_card = replace(record, card_text=readme)
+        with_card = replace(
+            record, card_text=readme, card_complete=record.repo_id not in self._cut_readmes
+        )
         mentions = member_mentions(
             with_card, family, prefer=("github", "huggingface", "modelscope")
         )
@@ -325,6 +359,8 @@ class GitHubCrawler(Crawler):
             return self._readmes[repo_id]
         answer = self.client.get(f"/repos/{repo_id}/readme", kind="readme", raw=True, accept=_RAW)
         body = answer.body if answer.ok and isinstance(answer.body, str) else None
+        if answer.truncated:
+            self._cut_readmes.add(repo_id)
         self._readmes[repo_id] = body
         return body
 

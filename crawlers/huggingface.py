@@ -9,7 +9,7 @@ for roots whose terms require a notice in it (`RootSpec.read_cards`, e.g. "Power
 grok-2), only when the sha changed, and once per distinct README blob.
 
 huggingface_hub is the transport: its shared httpx2 client, headers and `X-Error-Code`
-mapping, and `HfApi.model_info`. Listings and trees are paged here (same `Link` protocol as its
+mapping. Listings, model_info and trees are paged here (same `Link` protocol as its
 `paginate`) so every page gets our timeout, our retries (crawlers/_http.py; its own retries
 sleep on the wall clock without a ceiling), an exact request count, and rename detection.
 Work runs on a few threads; records are yielded in breadth-first order, deterministically.
@@ -17,6 +17,8 @@ Work runs on a few threads; records are yielded in breadth-first order, determin
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import random
 import threading
@@ -33,7 +35,6 @@ from urllib.parse import quote, urlsplit
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import httpx2  # noqa: E402
-from huggingface_hub import HfApi  # noqa: E402
 from huggingface_hub.errors import (  # noqa: E402
     DisabledRepoError,
     GatedRepoError,
@@ -61,12 +62,14 @@ from crawlers.base import (  # noqa: E402
     TokenRejected,
     is_valid_repo_id,
 )
+from crawlers.bounded import load_json  # noqa: E402
 from crawlers.discovery import Discovery  # noqa: E402
 
 HUB_URL = "https://huggingface.co"
 LIBRARY = "grok-lineage-tracker"
-_CARD_LIMIT = 1 << 20  # bytes of README read; enough for any real card
-_MAX_PAGES = 100_000
+_CARD_LIMIT = 8 << 20  # bytes of README read: any real card, in full (more: "not checked")
+_MAX_PAGES = 1_000  # a listing of 1,000,000 items; crawl.max_pages
+_MAX_JSON = 64 << 20  # bytes of one JSON answer (a full listing page is a few MB)
 _GONE = (RepositoryNotFoundError, DisabledRepoError)  # GatedRepoError is caught before these
 
 
@@ -101,6 +104,7 @@ class HuggingFaceCrawler(Crawler):
         prefetch: int | None = None,
         read_cards: bool | None = None,
         discover: bool = True,
+        max_pages: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
@@ -123,12 +127,13 @@ class HuggingFaceCrawler(Crawler):
             jitter=jitter,
         )
         # token=False: never fall back to a token saved on this machine; only the configured one.
-        self.api = HfApi(endpoint=self.endpoint, token=self.token or False, library_name=LIBRARY)
         self._headers = build_hf_headers(token=self.token or False, library_name=LIBRARY)
         self._session = session
         self._lock = threading.Lock()
+        self.max_pages = max(1, int(max_pages or _MAX_PAGES))
+        self._notes: list[CrawlWarning] = []  # from worker threads, yielded by crawl()
         self._stop = threading.Event()
-        self._cards: dict[str, str] = {}  # README blob id -> card body
+        self._cards: dict[str, tuple[str, bool]] = {}  # README blob id -> (body, complete)
         # undeclared derivatives (crawlers/discovery.py); one Discovery serves every root of
         # this crawler, so the candidate listings and reads are shared between roots
         self.discover = discover
@@ -153,11 +158,13 @@ class HuggingFaceCrawler(Crawler):
                         inflight.append((node, pool.submit(self._expand, node, ctx, read_cards)))
                     node, future = inflight.pop(0)
                     yield from walk.consume(node, future.result())
+                    yield from self._drain_notes()
                 # then the members that declare nothing; their declared children are walked
                 # in the next round, until a round finds nobody new
                 if not self.discover or not (yield from self._discover(walk, ctx, read_cards)):
                     break
             yield from self._external_parents(walk)
+            yield from self._drain_notes()
         finally:
             self._stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
@@ -221,7 +228,9 @@ class HuggingFaceCrawler(Crawler):
                 if bad:
                     out.warnings.append(f"{bad} unreadable entries in the file list skipped")
                 if read_cards:
-                    out.card_text = self._card(out.moved_to or record.repo_id, out.files)
+                    out.card_text, out.card_complete = self._card(
+                        out.moved_to or record.repo_id, out.files
+                    )
             except GatedRepoError:
                 out.warnings.append("the hub refused the file list (gated repo)")
             except _GONE:
@@ -261,8 +270,10 @@ class HuggingFaceCrawler(Crawler):
             yield item
             if isinstance(item, RepoRecord) and walk.find(item.repo_id) is None:
                 member = ctx.members.get(item.key)
-                walk.add_found(item, claims.get(item.key, []), member.depth if member else 1)
-                added += 1
+                depth = member.depth if member else 1
+                if walk.admits(depth):
+                    walk.add_found(item, claims.get(item.key, []), depth)
+                    added += 1
         return added
 
     def rejections(self, root: str) -> dict[str, str]:
@@ -365,25 +376,12 @@ class HuggingFaceCrawler(Crawler):
     # --- hub calls -------------------------------------------------------------------------
 
     def _info(self, repo_id: str) -> Listed:
-        """model_info with our expand list; raises the huggingface_hub errors that are data."""
+        """model_info with our expand list; raises the huggingface_hub errors that are data.
 
-        def call() -> Any:
-            self._check_stop()
-            return _info_json(
-                self.api.model_info(repo_id, expand=list(EXPAND), timeout=self.timeout)
-            )
-
-        try:
-            data = self.policy.call(
-                call,
-                what=f"model_info {repo_id}",
-                classify=self._classify,
-                on_attempt=lambda: self._count("model_info"),
-            )
-        except (KeyError, TypeError, ValueError):
-            # huggingface_hub's ModelInfo choked on the JSON: read it raw, defensively.
-            url = f"{self.endpoint}/api/models/{repo_id}"
-            data, _ = self._get_json("model_info", f"model_info {repo_id}", url, _expand())
+        Read raw (not through `HfApi.model_info`) so the answer's host is checked like every
+        other JSON answer: a redirect to another host is not data about this repo (issue 17)."""
+        url = f"{self.endpoint}/api/models/{repo_id}"
+        data, _ = self._get_json("model_info", f"model_info {repo_id}", url, _expand())
         return parse_repo(data, hub_url=self.endpoint)
 
     def _children(self, parent_id: str) -> list[object]:
@@ -410,30 +408,32 @@ class HuggingFaceCrawler(Crawler):
             bad += unreadable
         return files, moved, bad
 
-    def _card(self, repo_id: str, files: list[Any] | None) -> str | None:
+    def _card(self, repo_id: str, files: list[Any] | None) -> tuple[str | None, bool]:
+        """The card body, and whether it was read to its end (False: over the read limit)."""
         readme = next((f for f in files or () if f.path == "README.md"), None)
         if readme is None:
-            return ""  # no card at all: it shows nothing
+            return "", True  # no card at all: it shows nothing
         with self._lock:
             if readme.blob_id and readme.blob_id in self._cards:
                 return self._cards[readme.blob_id]
         url = f"{self.endpoint}/{repo_id}/resolve/main/README.md"
         try:
             body = self.policy.call(
-                lambda: self._read_capped(url),
+                lambda: self._read_capped(url, _CARD_LIMIT),
                 what=f"reading the card of {repo_id}",
                 classify=self._classify,
                 on_attempt=lambda: self._count("file"),
             )
         except RemoteEntryNotFoundError:
-            return ""
+            return "", True
         except GatedRepoError:
-            return None  # unknown, not empty: the stored card stays
+            return None, True  # unknown, not empty: the stored card stays
         text = card_body(body.decode("utf-8", errors="replace"))
+        read = (text, len(body) < _CARD_LIMIT)
         if readme.blob_id:
             with self._lock:
-                self._cards[readme.blob_id] = text
-        return text
+                self._cards[readme.blob_id] = read
+        return read
 
     def _read_capped(self, url: str, limit: int = _CARD_LIMIT) -> bytes:
         self._check_stop()
@@ -458,22 +458,36 @@ class HuggingFaceCrawler(Crawler):
     def _pages(
         self, kind: str, what: str, url: str, params: Any
     ) -> Iterator[tuple[list[object], httpx2.Response]]:
-        """Follow `Link: <...>; rel="next"` like huggingface_hub's paginate, page by page."""
-        seen: set[str] = set()
+        """Follow `Link: <...>; rel="next"` like huggingface_hub's paginate, page by page.
+
+        A hub's Link header is not trusted to end (issue 17): a next link already followed, or
+        a page whose items equal one already read (a loop with a changing parameter), ends the
+        listing with a warning, and so does the page budget (`crawl.max_pages`)."""
+        seen_urls: set[str] = {url}
+        seen_pages: set[bytes] = set()
         next_url: str | None = url
-        for _ in range(_MAX_PAGES):
-            if next_url is None:
+        pages = 0
+        while next_url is not None:
+            if pages >= self.max_pages:
+                self._note(f"{what}: stopped after {self.max_pages} pages (crawl.max_pages)")
                 return
             data, response = self._get_json(kind, what, next_url, params)
+            pages += 1
             if not isinstance(data, list):
                 raise _Unreadable(f"{what}: expected a JSON list", hub=self.hub)
+            fingerprint = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).digest()
+            if fingerprint in seen_pages:
+                self._note(f"{what}: the hub served page {pages} again; listing ended there")
+                return
+            seen_pages.add(fingerprint)
             yield data, response
             link = response.links.get("next", {}).get("url")
             next_url, params = (self._on_endpoint(link) if link else None), None
-            if next_url in seen:
+            if next_url is not None and next_url in seen_urls:
+                self._note(f"{what}: the next-page link loops back; listing ended there")
                 return
-            if next_url:
-                seen.add(next_url)
+            if next_url is not None:
+                seen_urls.add(next_url)
 
     def _get_json(
         self, kind: str, what: str, url: str, params: Any
@@ -481,18 +495,33 @@ class HuggingFaceCrawler(Crawler):
         def call() -> tuple[object, httpx2.Response]:
             self._check_stop()
             session = self._session or get_session()
-            response = session.get(
+            with session.stream(
+                "GET",
                 url,
                 params=params,
                 headers=self._headers,
                 timeout=self.timeout,
                 follow_redirects=True,  # a renamed repo answers 307 (and a given session may not)
-            )
-            if response.history:  # each redirect was a request too
-                self._count(kind, len(response.history))
-            hf_raise_for_status(response)
+            ) as response:
+                if response.history:  # each redirect was a request too
+                    self._count(kind, len(response.history))
+                off = self._off_host(response)
+                if off is not None:
+                    raise _Unreadable(
+                        f"{what}: redirected to another host ({off}); its answer is not data "
+                        f"about {self.endpoint}",
+                        hub=self.hub,
+                    )
+                if response.status_code >= 400:
+                    response.read()
+                    hf_raise_for_status(response)
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > _MAX_JSON:
+                        raise _Unreadable(f"{what}: answer over {_MAX_JSON} bytes", hub=self.hub)
             try:
-                return response.json(), response
+                return load_json(bytes(body), max_size=_MAX_JSON, max_nodes=_MAX_JSON), response
             except ValueError as exc:
                 raise _BadJSON(f"unreadable JSON ({exc})") from exc
 
@@ -504,6 +533,15 @@ class HuggingFaceCrawler(Crawler):
             if isinstance(exc.__cause__, _BadJSON):  # answered every time, never readably
                 raise _Unreadable(str(exc), hub=self.hub) from exc
             raise
+
+    def _off_host(self, response: httpx2.Response) -> str | None:
+        """The other host an answer came from after redirects, or None when it is ours."""
+        ours = urlsplit(self.endpoint)
+        for hop in (*response.history, response):
+            where = hop.url
+            if (where.scheme, where.netloc.decode()) != (ours.scheme, ours.netloc):
+                return f"{where.scheme}://{where.netloc.decode()}"
+        return None
 
     def _classify(self, exc: BaseException) -> Retry | None:
         """Which failures are transient; the rest are data (None) or our errors (raised)."""
@@ -532,6 +570,16 @@ class HuggingFaceCrawler(Crawler):
         raise HubError(f"HTTP {status} from {self.endpoint} {message}".strip(), hub=self.hub)
 
     # --- small helpers ---------------------------------------------------------------------
+
+    def _note(self, message: str) -> None:
+        """A warning from inside a hub call (a listing cut short), for crawl() to yield."""
+        with self._lock:
+            self._notes.append(CrawlWarning(message))
+
+    def _drain_notes(self) -> Iterator[CrawlWarning]:
+        with self._lock:
+            notes, self._notes = self._notes, []
+        yield from notes
 
     def _count(self, kind: str, n: int = 1) -> None:
         with self._lock:
@@ -576,38 +624,3 @@ def _moved_to(response: httpx2.Response, repo_id: str) -> str | None:
     if is_valid_repo_id(new_id) and new_id.lower() != repo_id.lower():
         return new_id
     return None
-
-
-def _info_json(info: Any) -> dict[str, Any]:
-    """huggingface_hub's ModelInfo back into the Hub's JSON names (one mapping: _hf_parse)."""
-    card = info.card_data
-    if card is not None and hasattr(card, "to_dict"):
-        card = card.to_dict()
-    safetensors = info.safetensors
-    return {
-        "id": info.id,
-        "author": info.author,
-        "sha": info.sha,
-        "createdAt": info.created_at,
-        "lastModified": info.last_modified,
-        "gated": info.gated,
-        "disabled": info.disabled,
-        "downloads": info.downloads,
-        "likes": info.likes,
-        "library_name": info.library_name,
-        "pipeline_tag": info.pipeline_tag,
-        "tags": info.tags,
-        "cardData": card,
-        "config": info.config,
-        "gguf": info.gguf,
-        "safetensors": (
-            {"parameters": safetensors.parameters, "total": safetensors.total}
-            if safetensors is not None
-            else None
-        ),
-        "siblings": (
-            [{"rfilename": s.rfilename} for s in info.siblings]
-            if info.siblings is not None
-            else None
-        ),
-    }

@@ -152,13 +152,28 @@ def _descendants(key: str, children: Mapping[str, list[str]]) -> set[str]:
 
 
 def _fix_depths(members: dict[str, MemberFacts]) -> None:
-    def depth(k: str, seen: frozenset[str] = frozenset()) -> int:
-        m = members[k]
-        if not m.parent or m.parent not in members or k in seen:
-            return 0
-        return depth(m.parent, seen | {k}) + 1
-
-    for k in list(members):
-        d = depth(k)
+    """Each member's depth along its parent chain; iterative and memoized, because a hub's
+    content can declare a chain thousands deep (issue 17: a recursive walk crashed the crawl)."""
+    depth: dict[str, int] = {}
+    for start in members:
+        chain: list[str] = []
+        on_chain: set[str] = set()
+        k = start
+        while k not in depth:
+            parent = members[k].parent
+            if not parent or parent not in members or k in on_chain:  # a root, or a cycle
+                depth[k] = 0
+                break
+            chain.append(k)
+            on_chain.add(k)
+            k = parent
+        base = depth[k]
+        for c in reversed(chain):
+            if c in depth:  # where a cycle closed
+                base = depth[c]
+                continue
+            base += 1
+            depth[c] = base
+    for k, d in depth.items():
         if members[k].depth != d:
             members[k] = replace(members[k], depth=d)

@@ -84,6 +84,7 @@ class ModelScopeCrawler(Crawler):
         timeout: float | None = 30.0,
         etag_cache: ETagStore | None = None,
         search_pages: int = 4,
+        max_pages: int | None = None,  # listings here are numbered pages, capped below
         revision: str = "master",
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -109,6 +110,7 @@ class ModelScopeCrawler(Crawler):
             jitter=jitter,
         )
         self._listed: dict[str, tuple[list[object], list[CrawlWarning]]] = {}
+        self._cut_readmes: set[str] = set()  # longer than the read limit: head only
         self._rejected: dict[str, dict[str, str]] = {}
         self._index: tuple[dict[str, Any], int, Family] | None = None
 
@@ -131,7 +133,9 @@ class ModelScopeCrawler(Crawler):
                 files, warns = self._files(record.repo_id)
                 yield from warns
                 card = self._readme(record.repo_id) if read_cards else None
-                record = _with_files(record, files, card)
+                record = _with_files(
+                    record, files, card, record.repo_id not in self._cut_readmes
+                )
             seen.update({rid.lower(), record.repo_id.lower()})
             yield record
             self._remember(ctx, record, None, None, 0)
@@ -231,7 +235,7 @@ class ModelScopeCrawler(Crawler):
         if files is None:
             files, warns = self._files(rid)
             yield from warns
-        record = _with_files(record, files, card)
+        record = _with_files(record, files, card, rid not in self._cut_readmes)
         if share is not None:
             parent, k, n = share
             evidence = f"shares {k}/{n} weight files with {parent}"
@@ -296,6 +300,8 @@ class ModelScopeCrawler(Crawler):
         )
         if not answer.ok or not isinstance(answer.body, str):
             return None
+        if answer.truncated:  # longer than the read limit: what it lacks is not checked
+            self._cut_readmes.add(rid)
         # a JSON envelope instead of the file: the hub's way of saying "no such file"
         stripped = answer.body.lstrip()
         if stripped.startswith("{") and '"Code"' in stripped[:200] and "Success" in stripped:
@@ -341,7 +347,8 @@ class ModelScopeCrawler(Crawler):
 
 
 def _with_files(
-    record: RepoRecord, files: tuple[FileRecord, ...] | None, card: str | None
+    record: RepoRecord, files: tuple[FileRecord, ...] | None, card: str | None,
+    complete: bool = True,
 ) -> RepoRecord:
     formats = content_of(files).weight_formats if files is not None else record.formats
     card_text = card or record.card_text
@@ -354,8 +361,10 @@ def _with_files(
                     if isinstance(front.get(k), str) and front[k].strip()}
         if declared:
             license_raw = declared
+    # a card cut at the read limit: what its unread rest shows is not checked (issue 17)
+    complete = complete if card else record.card_complete
     return replace(record, files=files, card_text=card_text, formats=formats,
-                   license_raw=license_raw)
+                   license_raw=license_raw, card_complete=complete)
 
 
 def _best_share(family: Family, ids: frozenset[str], own: str) -> tuple[str, int, int] | None:

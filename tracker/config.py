@@ -60,6 +60,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("crawl.retries", 5, "retries of a 5xx, timeout or dropped connection", None, int),
     Setting("crawl.timeout", 30.0, "seconds before a hub request times out", None, float),
     Setting("crawl.batch_size", 500, "records committed per transaction", None, int),
+    Setting("crawl.max_depth", 10_000, "edges from a root a crawl follows at most", None, int),
+    Setting("crawl.max_members", 200_000, "members of one family per hub at most", None, int),
+    Setting("crawl.max_pages", 1_000, "pages of one hub listing followed at most", None, int),
     Setting(
         "crawl.hubs",
         ",".join(HUBS),

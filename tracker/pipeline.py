@@ -72,6 +72,7 @@ def default_crawler_factory(hub: str, config: Config, etag_cache=None) -> Crawle
         retries=config.get("crawl.retries"),
         max_retry_wait=config.get("crawl.max_retry_wait"),
         timeout=config.get("crawl.timeout"),
+        max_pages=config.get("crawl.max_pages"),
         **options,
     )
 
@@ -382,11 +383,21 @@ class _Crawl:
                 known = repo.known_shas(session, hub)
                 rejected = repo.load_cache(session, hub, rejected_key).get(rejected_key) or {}
                 swept = swept_candidates(session, hub, spec.repo_ids)
-            ctx = CrawlContext(spec, known, members, rejected=rejected, extra_candidates=swept)
+            ctx = CrawlContext(
+                spec,
+                known,
+                members,
+                rejected=rejected,
+                extra_candidates=swept,
+                max_depth=self.config.get("crawl.max_depth"),
+                max_members=self.config.get("crawl.max_members"),
+            )
             self.observer.stage(f"{root_name} on {hub}")
             try:
                 crawler = crawlers.get(hub) or crawlers.setdefault(hub, self._make_crawler(hub))
                 self._consume(root_name, crawler.crawl(ctx))
+                for message in ctx.cut:  # a limit reached: the family is known incomplete
+                    self._limit_reached(root_name, hub, message)
                 if hasattr(crawler, "rejections"):  # don't read these lookalikes again
                     with session_scope(self.engine) as session:
                         repo.save_cache(session, hub, {rejected_key: crawler.rejections(root_name)},
@@ -412,6 +423,14 @@ class _Crawl:
         with session_scope(self.engine) as session:
             ids = repo.node_ids(session, root.nodes)
             repo.set_root_members(session, root_name, root.license, ids.values())
+
+    def _limit_reached(self, root_name: str, hub: str, message: str) -> None:
+        """A crawl limit cut the family short: a warning on the run, and the run partial (so
+        nothing past the limit is taken for removed)."""
+        text = f"{root_name} on {hub}: {message}"
+        self.errors.append(text)
+        self._flush(root_name, [], [], [CrawlWarning(message, None)])
+        log.warning("%s", text)
 
     def _make_crawler(self, hub: str) -> Crawler:
         """A crawler for `hub`; the default ones get the ETag store kept in the database."""

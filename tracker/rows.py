@@ -80,7 +80,9 @@ def node_row(record: RepoRecord) -> dict[str, Any]:
         "last_modified": record.last_modified,
     }
     if record.card_text is not None:
-        row["attribution"] = shows_attribution(record.card_text)
+        shown = shows_attribution(record.card_text)
+        # the unread rest of a card over the read limit may show it: not checked (issue 17)
+        row["attribution"] = None if shown is False and not record.card_complete else shown
     return row
 
 

@@ -193,9 +193,7 @@ CASES = {
     "connection reset, file read": ("file", [Reset()], backoffs(1)),
     "truncated JSON, listing page": (later_page("listing"), [Truncate(0.5)], backoffs(1)),
     "truncated JSON, tree": ("tree", [Truncate(0.3), Truncate(0.9)], backoffs(2)),
-    # huggingface_hub's ModelInfo cannot read the first: the crawler asks again at once for
-    # the raw JSON (tests/crawlers/test_huggingface.py), and backs off from the second on
-    "truncated JSON, model_info": ("model_info", [Truncate(0.5), Truncate(0.7)], backoffs(1)),
+    "truncated JSON, model_info": ("model_info", [Truncate(0.5), Truncate(0.7)], backoffs(2)),
     "connection ends early, listing": (
         first_page("listing"),
         [Truncate(0.5, honest_length=False)],

@@ -5,8 +5,13 @@ next fault whose matcher fits (a request kind such as "listing", an exact path, 
 regex searched in the path, or a predicate on `Request`). Faults: `Reply` (any status, headers
 and body: `rate_limited()`, `retry_after()`, `server_error()`), `Hang` (hold the request, then
 answer), `Pause` (hold it until the test says so, telling the test it got there: a kill lands
-at an exact request), `Reset` (TCP reset, no answer) and `Truncate` (the real body cut short,
-with an honest Content-Length for broken JSON or a lying one for a connection that ends early).
+at an exact request), `Reset` (TCP reset, no answer), `Truncate` (the real body cut short,
+with an honest Content-Length for broken JSON or a lying one for a connection that ends early)
+and `Relink` (the real answer with a `Link: rel="next"` pointing back at the page itself).
+
+Hostile mode (issue 17): `FaultQueue.storm(match, fault, every=2)` gives `fault` to every n-th
+matching request for as long as the test runs (a 429 storm), and `Relink` makes a listing loop,
+exactly or with a parameter that changes each time.
 """
 
 from __future__ import annotations
@@ -76,7 +81,17 @@ class Truncate:
     honest_length: bool = True
 
 
-Fault = Reply | Hang | Pause | Reset | Truncate
+@dataclass
+class Relink:
+    """Answer normally, but with `Link: <this very page>; rel="next"`: a loop. With
+    `changing`, the link carries a parameter that differs each time (`&_loop=N`), so no two
+    next links are equal while the page served is."""
+
+    changing: bool = False
+    served: int = 0
+
+
+Fault = Reply | Hang | Pause | Reset | Truncate | Relink
 Matcher = str | re.Pattern[str] | Callable[[Request], bool]
 
 
@@ -106,6 +121,7 @@ class FaultQueue:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._queues: list[tuple[Matcher, deque[Fault]]] = []
+        self._storms: list[tuple[Matcher, Fault, int, list[int]]] = []
 
     def add(self, match: Matcher, *faults: Fault) -> None:
         """Queue faults for requests matching a kind ("listing"), a path ("/api/models/a/b"),
@@ -113,9 +129,15 @@ class FaultQueue:
         with self._lock:
             self._queues.append((match, deque(faults)))
 
+    def storm(self, match: Matcher, fault: Fault, *, every: int = 2) -> None:
+        """`fault` for every `every`-th request `match` selects, without end (a 429 storm)."""
+        with self._lock:
+            self._storms.append((match, fault, max(1, every), [0]))
+
     def clear(self) -> None:
         with self._lock:
             self._queues.clear()
+            self._storms.clear()
 
     def pending(self) -> int:
         with self._lock:
@@ -126,6 +148,11 @@ class FaultQueue:
             for match, queue in self._queues:
                 if queue and _matches(match, request):
                     return queue.popleft()
+            for match, fault, every, seen in self._storms:
+                if _matches(match, request):
+                    seen[0] += 1
+                    if seen[0] % every == 0:
+                        return fault
         return None
 
 

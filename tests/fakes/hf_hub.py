@@ -21,8 +21,10 @@ Faults (tests/fakes/faults.py): `hub.faults.add(match, *faults)` queues canned m
 for the requests `match` selects (a kind, a path, a regex or a predicate); each matching
 request takes the next one. `Reply` (any status and headers: `rate_limited()`,
 `retry_after()`, `server_error()`), `Hang`, `Pause` (hold until released, for a kill at an
-exact request), `Reset` (connection reset) and `Truncate` (body cut, lying or honest
-Content-Length).
+exact request), `Reset` (connection reset), `Truncate` (body cut, lying or honest
+Content-Length) and `Relink` (a `Link` loop). `hub.faults.storm(match, fault, every=2)` repeats
+one without end. Hostile worlds (deep chains, YAML bombs, off-host redirects):
+tests/fakes/hostile.py.
 
 Use it as a context manager or with start()/stop(); `hub.url` is the endpoint. From another
 process: `python -m tests.fakes.hf_hub --family 10000` serves a synthetic family, and
@@ -48,6 +50,7 @@ from tests.fakes.faults import (  # noqa: F401 - re-exported for tests
     Hang,
     Matcher,
     Pause,
+    Relink,
     Reply,
     Request,
     Reset,
@@ -412,6 +415,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = self._auth_failure(request) or hub.handle(
                 request, f"http://{self.headers.get('Host') or hub.url[7:]}"
             )
+        if isinstance(fault, Relink):
+            response.headers["Link"] = _loop_link(self, request, fault)
         hub._record(request, response.status)
         self._write(response, fault if isinstance(fault, Truncate) else None)
 
@@ -459,6 +464,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.close()
         except OSError:
             pass
+
+
+def _loop_link(handler: _Handler, request: Request, fault: Relink) -> str:
+    """A next link back to the page just served (with a changing `_loop` parameter)."""
+    fault.served += 1
+    query = {k: v for k, v in request.query.items() if k != "_loop"}
+    if fault.changing:
+        query["_loop"] = [str(fault.served)]
+    host = handler.headers.get("Host") or handler.hub.url[7:]
+    return f'<http://{host}{request.path}?{urlencode(query, doseq=True)}>; rel="next"'
 
 
 def _kind(path: str) -> str:

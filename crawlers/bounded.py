@@ -1,0 +1,95 @@
+"""Parsing what a hub serves without letting it stop the crawl: YAML, JSON, bounded.
+
+Anyone who can upload to a hub chooses these bytes, and the tracker reads them for every
+candidate (issue 17, item 2: a 1.3 KB "billion laughs" mergekit config kept a crawl busy for
+good, because a walker expanded its aliases). So every parsed document is checked here, before
+anything walks it, against limits of size, nesting depth and node count, counting a node each
+time it is *reached* (an alias reached twice counts twice, which is what a walker pays). YAML
+goes through a loader that refuses more than a few aliases and deep nesting while composing,
+so a bomb is refused before it is built. A document over a limit is `TooLarge`, which callers
+treat like unreadable data: a warning, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+MAX_TEXT = 1_000_000  # characters of a config or card front matter parsed
+MAX_DEPTH = 64  # nesting of mappings and lists
+MAX_NODES = 100_000  # values reached by a full walk, aliases expanded
+MAX_ALIASES = 32  # real configs use a handful (`<<: *defaults`); bombs need hundreds
+
+
+class TooLarge(ValueError):
+    """A document beyond the size, depth, node or alias limits."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader (plain data only) that counts aliases and nesting as it composes."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise TooLarge(f"more than {MAX_ALIASES} YAML aliases")
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise TooLarge(f"YAML nested deeper than {MAX_DEPTH}")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def check_shape(data: object, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> None:
+    """Raise TooLarge when a full walk of `data` would go deeper than `max_depth` or reach more
+    than `max_nodes` values. Iterative, and stops as soon as a limit is passed."""
+    stack: list[tuple[object, int]] = [(data, 0)]
+    reached = 0
+    while stack:
+        value, depth = stack.pop()
+        reached += 1
+        if reached > max_nodes:
+            raise TooLarge(f"more than {max_nodes} values")
+        if isinstance(value, dict):
+            children: Any = [*value.keys(), *value.values()]
+        elif isinstance(value, list | tuple):
+            children = value
+        else:
+            continue
+        if depth >= max_depth and children:
+            raise TooLarge(f"nested deeper than {max_depth}")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def load_yaml(text: str) -> object:
+    """Plain data from YAML within the limits; raises yaml.YAMLError or TooLarge."""
+    if len(text) > MAX_TEXT:
+        raise TooLarge(f"YAML longer than {MAX_TEXT} characters")
+    loader = _BoundedLoader(text)
+    try:
+        data = loader.get_single_data()
+    finally:
+        loader.dispose()
+    check_shape(data)
+    return data
+
+
+def load_json(raw: bytes | str, *, max_size: int = MAX_TEXT, max_nodes: int = MAX_NODES) -> object:
+    """Plain data from JSON within the limits; raises ValueError (TooLarge included)."""
+    if len(raw) > max_size:
+        raise TooLarge(f"JSON larger than {max_size} bytes")
+    try:
+        data = json.loads(raw)
+    except RecursionError:  # the C scanner's own guard against deep nesting
+        raise TooLarge(f"JSON nested deeper than {MAX_DEPTH}") from None
+    check_shape(data, max_nodes=max_nodes)
+    return data
