@@ -342,6 +342,11 @@ class HuggingFaceCrawler(Crawler):
             )
         except (RemoteEntryNotFoundError, GatedRepoError, *_GONE):
             return None
+        except TokenRejected as exc:
+            # one file refused (a 401 without a gate code) is that file unread, not the end of
+            # the crawl: a token really rejected fails the listings too (issue 17)
+            self._note(f"{path} of {repo_id} not read: {exc}")
+            return None
 
     def _external_parents(self, walk: Walk) -> Iterator[CrawlItem]:
         """Declared parents outside the family: merges' other parents, and missing bases."""
@@ -428,6 +433,9 @@ class HuggingFaceCrawler(Crawler):
             return "", True
         except GatedRepoError:
             return None, True  # unknown, not empty: the stored card stays
+        except TokenRejected as exc:  # one file refused: unread (see read_file)
+            self._note(f"the card of {repo_id} not read: {exc}")
+            return None, True
         text = card_body(body.decode("utf-8", errors="replace"))
         read = (text, len(body) < _CARD_LIMIT)
         if readme.blob_id:

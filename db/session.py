@@ -93,7 +93,19 @@ def migrate(engine: Engine) -> None:
 
 
 def open_database(url: str) -> Engine:
-    """Connect, migrate, and return the engine; one clear `DatabaseError` if it cannot."""
+    """Connect, migrate, and return the engine; one clear `DatabaseError` if it cannot.
+
+    An SQLite URL without a file (`sqlite://`, `sqlite:///`, `:memory:`) is refused: the
+    tracker would crawl into memory and keep nothing (issue 17)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise DatabaseError(
+            f"database URL {url!r} names no file (an in-memory database keeps nothing); "
+            "give one like sqlite:///tracker.db"
+        )
     engine = make_engine(url)
     try:
         migrate(engine)

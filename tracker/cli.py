@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import traceback
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -68,6 +69,15 @@ def format_option(*choices: str, default: str):
 class TrackerGroup(click.Group):
     """Applies the error table once, for every command, under CliRunner as in a shell."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Bytes that are not UTF-8 reach us as lone surrogates (`tracker show $'\xff'`): no
+        # database, terminal or hub takes them, so they are a usage error here (issue 17).
+        for arg in args:
+            if any("\ud800" <= ch <= "\udfff" for ch in arg):
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                raise click.UsageError(f"argument {shown!r} is not valid UTF-8", ctx)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
         from tracker.cli_errors import describe
 
@@ -77,8 +87,10 @@ class TrackerGroup(click.Group):
             raise
         except Exception as exc:
             described = describe(exc)
-            if described is None or os.environ.get("TRACKER_DEBUG"):
+            if described is None:
                 raise
+            if os.environ.get("TRACKER_DEBUG"):  # the traceback too, and still the same code
+                traceback.print_exc()
             code, message = described
             click.echo(f"tracker: {message}", err=True)
             ctx.exit(code)
@@ -160,7 +172,8 @@ def schedule(config: Config, run_now):
 
 @cli.command()
 @click.argument("target", metavar="ROOT_OR_NODE")
-@click.option("--depth", type=click.IntRange(min=0), help="stop this many edges down")
+@click.option("--depth", type=click.IntRange(min=0, max=1_000_000),
+              help="stop this many edges down")
 @click.option("--relation", "relations", multiple=True,
               type=click.Choice(RELATIONS),
               help="only descendants with this relation (repeatable)")

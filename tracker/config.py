@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -32,6 +33,7 @@ class Setting:
     help: str
     env: str | None = None
     kind: type = str
+    maximum: float | None = None  # numbers: the largest value that makes sense
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -56,13 +58,19 @@ SETTINGS: tuple[Setting, ...] = (
         "longest wait (s) for a 429 before giving up",
         "TRACKER_MAX_RETRY_WAIT",
         float,
+        86_400,
     ),
-    Setting("crawl.retries", 5, "retries of a 5xx, timeout or dropped connection", None, int),
-    Setting("crawl.timeout", 30.0, "seconds before a hub request times out", None, float),
-    Setting("crawl.batch_size", 500, "records committed per transaction", None, int),
-    Setting("crawl.max_depth", 10_000, "edges from a root a crawl follows at most", None, int),
-    Setting("crawl.max_members", 200_000, "members of one family per hub at most", None, int),
-    Setting("crawl.max_pages", 1_000, "pages of one hub listing followed at most", None, int),
+    Setting("crawl.retries", 5, "retries of a 5xx, timeout or dropped connection", None, int,
+            100),
+    Setting("crawl.timeout", 30.0, "seconds before a hub request times out", None, float,
+            3600),
+    Setting("crawl.batch_size", 500, "records committed per transaction", None, int, 100_000),
+    Setting("crawl.max_depth", 10_000, "edges from a root a crawl follows at most", None, int,
+            1_000_000),
+    Setting("crawl.max_members", 200_000, "members of one family per hub at most", None, int,
+            10_000_000),
+    Setting("crawl.max_pages", 1_000, "pages of one hub listing followed at most", None, int,
+            1_000_000),
     Setting(
         "crawl.hubs",
         ",".join(HUBS),
@@ -177,16 +185,20 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
                 raise TypeError
             return value.strip()
         if setting.kind is int:
-            if isinstance(value, bool):
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise TypeError
             result = int(value)
         else:
             result = float(value)
-    except (TypeError, ValueError):
-        kind = {int: "a whole number", float: "a number"}.get(setting.kind, "a string")
+            if not math.isfinite(result):  # `inf` or `nan`: never a timeout or a wait
+                raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        kind = {int: "a whole number", float: "a finite number"}.get(setting.kind, "a string")
         raise ConfigError(f"{where} must be {kind}, got {value!r}") from None
     if result < 0:
         raise ConfigError(f"{where} must not be negative, got {value!r}")
+    if setting.maximum is not None and result > setting.maximum:
+        raise ConfigError(f"{where} must be at most {setting.maximum:g}, got {value!r}")
     return result
 
 
@@ -252,6 +264,10 @@ def load_config(
             raise ConfigError(f"{origin} is not valid TOML: {exc}") from None
         except OSError as exc:
             raise ConfigError(f"cannot read config file {origin}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:  # tomllib reads UTF-8 only
+            raise ConfigError(
+                f"{origin} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+            ) from None
         _reject_unknown(data, origin)
 
     values: dict[str, Any] = {}

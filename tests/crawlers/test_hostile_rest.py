@@ -23,8 +23,8 @@ def _loop_callback(changing: bool):
         link = f"{API}/repositories/9/forks?per_page=100&sort=oldest&page=2"
         if changing:
             link += f"&_loop={next(counter)}"
-        body = f'[{{"full_name": "alice/grok-1", "id": 7, "fork": true, "forks_count": 0, ' \
-               f'"html_url": "https://github.com/alice/grok-1"}}]'
+        body = '[{"full_name": "alice/grok-1", "id": 7, "fork": true, "forks_count": 0, ' \
+               '"html_url": "https://github.com/alice/grok-1"}]'
         return 200, {"Link": f'<{link}>; rel="next"', "Content-Type": "application/json"}, body
 
     return answer
@@ -73,7 +73,6 @@ def test_a_repo_lookup_redirected_to_another_host_is_not_our_repo():
 @responses.activate
 def test_a_readme_longer_than_the_read_limit_is_a_card_not_read_to_its_end():
     from crawlers._rest import _MAX_TEXT
-
     from tests.crawlers.test_github import crawler as gh
 
     port = "porter/grok-1-port"
