@@ -15,6 +15,7 @@ from collections.abc import Callable
 from crawlers.base import HubUnavailable, RateLimited, TokenRejected
 from db.lock import CrawlLocked
 from db.session import DatabaseError, DriverError, driver_reason
+from graph.export.target import ExportRefused, ExportTargetError
 from graph.license_audit import RulesError
 from tracker.errors import (
     EXIT_DATABASE,
@@ -34,6 +35,8 @@ from tracker.report import CrawlReport
 ERROR_TABLE: list[tuple[type[BaseException], int, Callable[[BaseException], str]]] = [
     (ConfigError, EXIT_USAGE, lambda e: f"config: {e}"),
     (RulesError, EXIT_USAGE, lambda e: f"config: {e}"),
+    (ExportRefused, EXIT_USAGE, str),
+    (ExportTargetError, EXIT_FAILED, str),
     (CrawlLocked, EXIT_LOCKED, str),
     (TrackerError, EXIT_FAILED, str),
     (

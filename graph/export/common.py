@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -29,6 +27,8 @@ from enum import Enum
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
+
+from graph.export.target import write_targets
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -347,18 +347,10 @@ class Exporter(Protocol):
 
 
 def atomic(targets: Mapping[Path, Callable[[BinaryIO], None]]) -> list[Path]:
-    """Write each file under a temporary name beside it, then rename them all into place."""
-    temps = {path: path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp") for path in targets}
-    try:
-        for path, write in targets.items():
-            with open(temps[path], "xb") as stream:  # plain open: the mode follows the umask
-                write(stream)
-        for path, tmp in temps.items():
-            os.replace(tmp, path)
-    finally:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
-    return list(targets)
+    """Write each file under a temporary name beside it, then rename them all into place; a
+    FIFO or device is streamed into, a symlink followed, a database refused (export/target.py).
+    """
+    return write_targets(targets)
 
 
 class SingleFile:
