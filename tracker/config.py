@@ -190,11 +190,11 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
             result = int(value)
         else:
             result = float(value)
-            if not math.isfinite(result):  # `inf` or `nan`: never a timeout or a wait
-                raise ValueError
     except (TypeError, ValueError, OverflowError):
-        kind = {int: "a whole number", float: "a finite number"}.get(setting.kind, "a string")
+        kind = {int: "a whole number", float: "a number"}.get(setting.kind, "a string")
         raise ConfigError(f"{where} must be {kind}, got {value!r}") from None
+    if not math.isfinite(result):  # `inf` or `nan`: never a timeout or a wait
+        raise ConfigError(f"{where} must be a finite number, got {value!r}")
     if result < 0:
         raise ConfigError(f"{where} must not be negative, got {value!r}")
     if setting.maximum is not None and result > setting.maximum:

@@ -23,7 +23,7 @@ from typing import BinaryIO
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class ExportTargetError(Exception):
+class ExportTargetError(OSError):
     """The export could not be written where asked (a full disk, no permission)."""
 
 
