@@ -42,6 +42,7 @@ class Node:
     depth: int = 0  # edges from the root, along the walk
     via: tuple[str, str] | None = None  # (parent key, relation) of the edge that found it
     found: bool = False  # yielded by discovery (crawlers/discovery.py): walk its children only
+    stale: bool = False  # its metadata was unreadable: keep what is stored, walk its children
 
     def __post_init__(self) -> None:
         self.repo_id = self.repo_id or self.listed.repo_id
@@ -63,6 +64,7 @@ class Expansion:
     moved_to: str | None = None  # renamed between the listing and now
     children: list[tuple[str, list[object]]] = field(default_factory=list)  # (listed under, raw)
     warnings: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)  # unread parts: the run is partial
 
 
 class Walk:
@@ -118,8 +120,10 @@ class Walk:
         self.add(node)
 
     def consume(self, node: Node, out: Expansion) -> Iterator[CrawlItem]:
-        if node.found:  # its record and claims came from discovery
+        if node.found or node.stale:  # its record came from discovery, or stays as stored
             self._done.add(id(node))
+            for message in out.incomplete:
+                yield CrawlWarning(message, repo=node.key, incomplete=True)
             for listed_under, items in out.children:
                 yield from self._children(node, listed_under, items)
             return
@@ -149,6 +153,8 @@ class Walk:
         self._remember(record, node)
         for message in (*node.listed.warnings, *out.warnings):
             yield CrawlWarning(message, repo=node.key)
+        for message in out.incomplete:
+            yield CrawlWarning(message, repo=node.key, incomplete=True)
         siblings = node.listed.siblings
         for claim in node.claims:
             claim = replace(claim, child=node.key) if claim.child != node.key else claim

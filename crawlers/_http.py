@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from crawlers.base import HubUnavailable, RateLimited
+from crawlers.base import Cancelled, HubUnavailable, RateLimited
 
 T = TypeVar("T")
 
@@ -80,9 +80,12 @@ def wait_from_headers(headers: Mapping[str, str], *, now: float | None = None) -
 class RetryPolicy:
     """How one crawler retries; shared by its worker threads.
 
-    `retries` bounds the retries of transient failures per call; `max_retry_wait` is the
-    longest single 429 wait accepted (longer: `RateLimited`, so a cron run ends instead of
-    sleeping for an hour); `rate_limit_retries` bounds the 429s waited out per call.
+    `retries` bounds the retries of transient failures per call. A 429 is waited out for
+    exactly the seconds the hub names, as often as it takes, as long as one call's waits add
+    up to at most `max_retry_wait` (issue 17: a fixed count of 10 waits gave up in a storm the
+    hub would have let through); a single wait longer than that is `RateLimited` at once, so a
+    cron run ends instead of sleeping for an hour. `cancel()` (a stop) wakes every wait and
+    makes each call raise `Cancelled` before its next request.
     """
 
     def __init__(
@@ -93,7 +96,6 @@ class RetryPolicy:
         base_delay: float = 1.0,
         max_delay: float = 30.0,
         max_retry_wait: float = 300.0,
-        rate_limit_retries: int = 10,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
@@ -103,12 +105,36 @@ class RetryPolicy:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.max_retry_wait = float(max_retry_wait)
-        self.rate_limit_retries = max(0, int(rate_limit_retries))
-        self.sleep = sleep
+        self._sleep = sleep
+        self._cancelled = threading.Event()
         self.clock = clock
         self.jitter = jitter
         self._lock = threading.Lock()
         self._resume_at = 0.0
+
+    def cancel(self) -> None:
+        """Stop: wake every wait, and let no call make another request."""
+        self._cancelled.set()
+
+    def reset(self) -> None:
+        """Allow calls again (a new crawl on the same crawler)."""
+        self._cancelled.clear()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait `seconds`, or less if cancelled (then raise `Cancelled`). The real clock's
+        sleep waits on the cancel event, so a stop is honoured at once, mid-wait."""
+        if self._cancelled.is_set():
+            raise Cancelled()
+        if self._sleep is time.sleep:
+            self._cancelled.wait(seconds)
+        else:
+            self._sleep(seconds)
+        if self._cancelled.is_set():
+            raise Cancelled()
 
     def backoff(self, attempt: int) -> float:
         """Equal-jitter exponential backoff for the n-th retry (1-based)."""
@@ -136,8 +162,11 @@ class RetryPolicy:
     ) -> T:
         """`fn()` until it succeeds, a non-transient error escapes, or the bounds are hit."""
         failures = limited = 0
+        waited = 0.0  # seconds this call has waited out 429s
         while True:
             self._wait_for_pause()
+            if self._cancelled.is_set():
+                raise Cancelled()
             if on_attempt is not None:
                 on_attempt()
             try:
@@ -156,12 +185,14 @@ class RetryPolicy:
                             hub=self.hub,
                             retry_after=wait,
                         ) from exc
-                    if limited > self.rate_limit_retries:
+                    if waited + wait > self.max_retry_wait:
                         raise RateLimited(
-                            f"{what}: still rate limited after {self.rate_limit_retries} waits",
+                            f"{what}: still rate limited after waiting {waited:.0f}s "
+                            f"(crawl.max_retry_wait = {self.max_retry_wait:.0f}s)",
                             hub=self.hub,
                             retry_after=wait,
                         ) from exc
+                    waited += wait
                     self.pause(wait)
                     continue
                 failures += 1

@@ -213,6 +213,8 @@ class RestClient:
         self._spent_until: dict[str, float] = {}  # bucket -> epoch of its reset
 
     def close(self) -> None:
+        """Stop: no further request, and a wait in progress ends now (a SIGTERM)."""
+        self.policy.cancel()
         if self._own_session:
             self.session.close()
 

@@ -133,10 +133,14 @@ class LineageClaim:
 
 @dataclass(frozen=True)
 class CrawlWarning:
-    """Something a crawler read but could not use; recorded on the run, never fatal."""
+    """Something a crawler read but could not use; recorded on the run, never fatal.
+
+    `incomplete`: the repo could not be read in full this time (its file list, its children,
+    its metadata); what the last good crawl knew of it stays, and the run is partial."""
 
     message: str
     repo: str | None = None  # node key it came from, when known
+    incomplete: bool = False
 
 
 CrawlItem = RepoRecord | LineageClaim | CrawlWarning
@@ -225,6 +229,10 @@ class RateLimited(HubError):
     def __init__(self, message: str, *, hub: str = "", retry_after: float | None = None):
         super().__init__(message, hub=hub)
         self.retry_after = retry_after
+
+
+class Cancelled(Exception):
+    """The crawl was stopped (SIGTERM, `close()`): no further request, no further wait."""
 
 
 class TokenRejected(HubError):

@@ -50,6 +50,7 @@ from crawlers._hf_reader import RepoGone  # noqa: E402
 from crawlers._hf_walk import Expansion, Node, Walk  # noqa: E402
 from crawlers._http import Retry, RetryPolicy, wait_from_headers  # noqa: E402
 from crawlers.base import (  # noqa: E402
+    Cancelled,
     CrawlContext,
     Crawler,
     CrawlItem,
@@ -58,9 +59,11 @@ from crawlers.base import (  # noqa: E402
     HubError,
     HubUnavailable,
     LineageClaim,
+    RateLimited,
     RepoRecord,
     TokenRejected,
     is_valid_repo_id,
+    node_key,
 )
 from crawlers.bounded import load_json  # noqa: E402
 from crawlers.discovery import Discovery  # noqa: E402
@@ -70,11 +73,8 @@ LIBRARY = "grok-lineage-tracker"
 _CARD_LIMIT = 8 << 20  # bytes of README read: any real card, in full (more: "not checked")
 _MAX_PAGES = 1_000  # a listing of 1,000,000 items; crawl.max_pages
 _MAX_JSON = 64 << 20  # bytes of one JSON answer (a full listing page is a few MB)
+_DOWN_AFTER = 3  # calls given up in a row, no answer between: the hub is down (see _call)
 _GONE = (RepositoryNotFoundError, DisabledRepoError)  # GatedRepoError is caught before these
-
-
-class _Cancelled(Exception):
-    """The crawl was closed; worker threads stop at their next request."""
 
 
 class _BadJSON(Exception):
@@ -132,6 +132,7 @@ class HuggingFaceCrawler(Crawler):
         self._lock = threading.Lock()
         self.max_pages = max(1, int(max_pages or _MAX_PAGES))
         self._notes: list[CrawlWarning] = []  # from worker threads, yielded by crawl()
+        self._give_ups = 0  # calls given up in a row (see _call)
         self._stop = threading.Event()
         self._cards: dict[str, tuple[str, bool]] = {}  # README blob id -> (body, complete)
         # undeclared derivatives (crawlers/discovery.py); one Discovery serves every root of
@@ -183,7 +184,9 @@ class HuggingFaceCrawler(Crawler):
         return _renamed(listed.record, repo_id)
 
     def close(self) -> None:
+        """Stop at once: every worker before its next request, every wait now (a SIGTERM)."""
         self._stop.set()
+        self.policy.cancel()
 
     # --- walk steps ------------------------------------------------------------------------
 
@@ -203,8 +206,12 @@ class HuggingFaceCrawler(Crawler):
                 yield CrawlWarning(f"root {repo_id} does not exist on {self.endpoint}", repo=key)
                 listed = Listed(RepoRecord(self.hub, repo_id, self._url(repo_id), "removed"))
             except (ValueError, _Unreadable) as exc:
-                yield CrawlWarning(f"root {repo_id}: unreadable metadata ({exc})", repo=key)
+                # what the last good crawl knew of the root stays (its license, its dates): no
+                # record for it this time, but its children are still walked (issue 17)
+                yield CrawlWarning(f"root {repo_id}: unreadable metadata ({exc})", key, True)
                 listed = Listed(RepoRecord(self.hub, repo_id, self._url(repo_id)))
+                walk.add(Node(listed, is_root=True, stale=True))
+                continue
             node = Node(listed, is_root=True)
             if listed.repo_id.lower() != repo_id.lower():
                 node.renamed_from = repo_id
@@ -217,6 +224,7 @@ class HuggingFaceCrawler(Crawler):
         out = Expansion()
         if (
             not node.found
+            and not node.stale
             and record.status != "removed"
             and (record.sha is None or ctx.known_shas.get(record.repo_id) != record.sha)
         ):
@@ -239,14 +247,14 @@ class HuggingFaceCrawler(Crawler):
                 # files unknown this time: keep the stored ones, and the stored sha, so the
                 # next crawl lists them again (tests/tracker/test_bad_data.py)
                 out.files, out.unread = None, True
-                out.warnings.append(f"file list skipped: {exc}")
+                out.incomplete.append(f"file list skipped: {exc}")
         # A member renamed since the listing keeps children that declare its former id.
         names = [out.moved_to or record.repo_id, record.repo_id, *node.aliases]
         for parent_id in dict.fromkeys(names):
             try:
                 out.children.append((parent_id, self._children(parent_id)))
             except _Unreadable as exc:
-                out.warnings.append(f"children listing skipped: {exc}")
+                out.incomplete.append(f"children listing skipped: {exc}")
         return out
 
     def _discover(
@@ -326,6 +334,8 @@ class HuggingFaceCrawler(Crawler):
         except (GatedRepoError, *_GONE) as exc:
             raise RepoGone(type(exc).__name__) from exc
         except _Unreadable as exc:
+            # not gone: unread this time, and the run must say so (issue 17)
+            self._note(f"file list skipped: {exc}", node_key(self.hub, repo_id), incomplete=True)
             raise RepoGone(str(exc)) from exc
         return files
 
@@ -334,18 +344,17 @@ class HuggingFaceCrawler(Crawler):
         rev = quote(revision or "main", safe="")
         url = f"{self.endpoint}/{repo_id}/resolve/{rev}/{quote(path)}"
         try:
-            return self.policy.call(
-                lambda: self._read_capped(url, limit),
-                what=f"reading {path} of {repo_id}",
-                classify=self._classify,
-                on_attempt=lambda: self._count("file"),
+            return self._call(
+                lambda: self._read_capped(url, limit), what=f"reading {path} of {repo_id}",
+                kind="file",
             )
         except (RemoteEntryNotFoundError, GatedRepoError, *_GONE):
             return None
-        except TokenRejected as exc:
-            # one file refused (a 401 without a gate code) is that file unread, not the end of
-            # the crawl: a token really rejected fails the listings too (issue 17)
-            self._note(f"{path} of {repo_id} not read: {exc}")
+        except (TokenRejected, _Unreadable) as exc:
+            # one file refused (a 401 without a gate code) or never answered whole is that
+            # file unread, not the end of the crawl: a token really rejected, or a hub really
+            # down, fails the listings too (issue 17)
+            self._note(f"{path} of {repo_id} not read: {exc}", node_key(self.hub, repo_id))
             return None
 
     def _external_parents(self, walk: Walk) -> Iterator[CrawlItem]:
@@ -361,7 +370,8 @@ class HuggingFaceCrawler(Crawler):
                     listed = Listed(RepoRecord(self.hub, written, self._url(written), "gated"))
                 except _Unreadable as exc:
                     for child in children:
-                        yield CrawlWarning(f"declared base model {written}: {exc}", child.key)
+                        yield CrawlWarning(f"declared base model {written}: {exc}", child.key,
+                                           True)
                     continue
                 except (*_GONE, ValueError):
                     for child in children:
@@ -423,18 +433,17 @@ class HuggingFaceCrawler(Crawler):
                 return self._cards[readme.blob_id]
         url = f"{self.endpoint}/{repo_id}/resolve/main/README.md"
         try:
-            body = self.policy.call(
+            body = self._call(
                 lambda: self._read_capped(url, _CARD_LIMIT),
                 what=f"reading the card of {repo_id}",
-                classify=self._classify,
-                on_attempt=lambda: self._count("file"),
+                kind="file",
             )
         except RemoteEntryNotFoundError:
             return "", True
         except GatedRepoError:
             return None, True  # unknown, not empty: the stored card stays
-        except TokenRejected as exc:  # one file refused: unread (see read_file)
-            self._note(f"the card of {repo_id} not read: {exc}")
+        except (TokenRejected, _Unreadable) as exc:  # unread (see read_file); the stored stays
+            self._note(f"card not read: {exc}", node_key(self.hub, repo_id), incomplete=True)
             return None, True
         text = card_body(body.decode("utf-8", errors="replace"))
         read = (text, len(body) < _CARD_LIMIT)
@@ -500,13 +509,17 @@ class HuggingFaceCrawler(Crawler):
     def _get_json(
         self, kind: str, what: str, url: str, params: Any
     ) -> tuple[object, httpx2.Response]:
+        # After a redirect (a renamed repo) retries go straight to where it led: a 429 storm
+        # must not cost the redirect again on every attempt (issue 17)
+        target: list[Any] = [url, params]
+
         def call() -> tuple[object, httpx2.Response]:
             self._check_stop()
             session = self._session or get_session()
             with session.stream(
                 "GET",
-                url,
-                params=params,
+                target[0],
+                params=target[1],
                 headers=self._headers,
                 timeout=self.timeout,
                 follow_redirects=True,  # a renamed repo answers 307 (and a given session may not)
@@ -514,6 +527,8 @@ class HuggingFaceCrawler(Crawler):
                 if response.history:  # each redirect was a request too
                     self._count(kind, len(response.history))
                 off = self._off_host(response)
+                if response.history and off is None:
+                    target[:] = [str(response.url), None]
                 if off is not None:
                     raise _Unreadable(
                         f"{what}: redirected to another host ({off}); its answer is not data "
@@ -533,14 +548,40 @@ class HuggingFaceCrawler(Crawler):
             except ValueError as exc:
                 raise _BadJSON(f"unreadable JSON ({exc})") from exc
 
+        return self._call(call, what=what, kind=kind)
+
+    def _call(self, fn: Callable[[], Any], *, what: str, kind: str) -> Any:
+        """One hub call through the retry policy, and what its giving up means.
+
+        A call that gives up (5xx, cut-off bodies, a 429 storm past crawl.max_retry_wait) while
+        other calls get answers is that one repo unread: `_Unreadable`, a warning on it and a
+        partial run, never the end of the hub (issue 17). The hub is down only when it cannot
+        be reached at all, when it asks to wait longer than crawl.max_retry_wait (its quota is
+        spent), or when `_DOWN_AFTER` calls in a row give up with no answer between."""
         try:
-            return self.policy.call(
-                call, what=what, classify=self._classify, on_attempt=lambda: self._count(kind)
+            result = self.policy.call(
+                fn, what=what, classify=self._classify, on_attempt=lambda: self._count(kind)
             )
         except HubUnavailable as exc:
-            if isinstance(exc.__cause__, _BadJSON):  # answered every time, never readably
+            cause = exc.__cause__
+            if isinstance(cause, _BadJSON):  # answered every time, never readably
                 raise _Unreadable(str(exc), hub=self.hub) from exc
-            raise
+            if isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout) or self._gave_up():
+                raise
+            raise _Unreadable(str(exc), hub=self.hub) from exc
+        except RateLimited as exc:
+            if (exc.retry_after or 0) > self.policy.max_retry_wait or self._gave_up():
+                raise
+            raise _Unreadable(str(exc), hub=self.hub) from exc
+        with self._lock:
+            self._give_ups = 0
+        return result
+
+    def _gave_up(self) -> bool:
+        """Count a call given up; True when so many in a row mean the hub is down."""
+        with self._lock:
+            self._give_ups += 1
+            return self._give_ups >= _DOWN_AFTER
 
     def _off_host(self, response: httpx2.Response) -> str | None:
         """The other host an answer came from after redirects, or None when it is ours."""
@@ -579,10 +620,10 @@ class HuggingFaceCrawler(Crawler):
 
     # --- small helpers ---------------------------------------------------------------------
 
-    def _note(self, message: str) -> None:
+    def _note(self, message: str, repo: str | None = None, *, incomplete: bool = False) -> None:
         """A warning from inside a hub call (a listing cut short), for crawl() to yield."""
         with self._lock:
-            self._notes.append(CrawlWarning(message))
+            self._notes.append(CrawlWarning(message, repo, incomplete))
 
     def _drain_notes(self) -> Iterator[CrawlWarning]:
         with self._lock:
@@ -594,8 +635,8 @@ class HuggingFaceCrawler(Crawler):
             self.requests[kind] += n
 
     def _check_stop(self) -> None:
-        if self._stop.is_set():
-            raise _Cancelled()
+        if self._stop.is_set() or self.policy.cancelled:
+            raise Cancelled()
 
     def _url(self, repo_id: str) -> str:
         return f"{self.endpoint}/{repo_id}"
@@ -620,9 +661,8 @@ def _renamed(record: RepoRecord, asked: str) -> RepoRecord:
 
 
 def _moved_to(response: httpx2.Response, repo_id: str) -> str | None:
-    """The current id when the hub redirected `/api/models/<old>/...` to a new id."""
-    if not response.history:
-        return None
+    """The current id when the hub redirected `/api/models/<old>/...` to a new id (on this
+    attempt, or on an earlier one whose target a retry went to directly)."""
     path = urlsplit(str(response.url)).path
     prefix = "/api/models/"
     if not path.startswith(prefix):

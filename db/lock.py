@@ -61,7 +61,12 @@ class CrawlLocked(Exception):
 
 
 class LockLost(CrawlLocked):
-    """The lock this crawl held was taken over, or the connection holding it dropped."""
+    """The lock this crawl held was taken over by another crawl."""
+
+
+class LockConnectionLost(DatabaseError):
+    """The database connection holding the lock dropped: a database error (exit 5), not
+    another crawl holding the lock (issue 17: it was reported as "lock lost", exit 4)."""
 
 
 # --- which process is this, and is that one still alive ---------------------------------
@@ -197,7 +202,7 @@ class HeldLock:
         self._conn = conn  # PostgreSQL: the session that holds the advisory lock
         self._mutex = threading.Lock()  # one statement at a time on `_conn`
         self._last_beat = acquired_at
-        self._lost: LockLost | None = None
+        self._lost: LockLost | LockConnectionLost | None = None
         self._released = False
         self._stop_beating = threading.Event()
         self._beater: threading.Thread | None = None
@@ -205,8 +210,8 @@ class HeldLock:
     def heartbeat(self) -> None:
         """Say this crawl is alive; call between batches.
 
-        Raises `LockLost` if another crawl took the lock over (this one was judged dead) or
-        the connection holding it dropped: the caller must stop writing.
+        Raises `LockLost` if another crawl took the lock over (this one was judged dead), or
+        `LockConnectionLost` if the connection holding it dropped: the caller must stop writing.
         """
         if self._lost is not None:
             raise self._lost
@@ -214,7 +219,7 @@ class HeldLock:
             return
         try:
             self._beat()
-        except LockLost:
+        except (LockLost, LockConnectionLost):
             raise
         except DBAPIError as exc:  # a busy SQLite file: one missed beat is harmless
             log.warning("crawl lock heartbeat failed, will retry: %s", exc)
@@ -234,8 +239,8 @@ class HeldLock:
                         self._conn.execute(insert(_TABLE).values(**self._row_values(now)))
                     self._conn.commit()
                 except DBAPIError as exc:
-                    self._lost = LockLost(
-                        "lost the crawl lock: the database connection holding it dropped "
+                    self._lost = LockConnectionLost(
+                        "database error: the connection holding the crawl lock dropped "
                         f"({str(exc.orig).strip().splitlines()[0] if exc.orig else exc})"
                     )
                     raise self._lost from exc
@@ -271,7 +276,7 @@ class HeldLock:
             while not self._stop_beating.wait(every):
                 try:
                     self._beat()
-                except LockLost as exc:
+                except (LockLost, LockConnectionLost) as exc:
                     log.error("%s", exc)
                     return
                 except Exception as exc:  # busy database, network blip: try again next time

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -80,16 +80,44 @@ def make_engine(url: str) -> Engine:
         raise DatabaseError(f"cannot use database URL {parsed!r}: {exc}") from exc
 
 
+# pg_advisory_xact_lock key of the migrations: any constant apart from the crawl lock's
+_MIGRATION_LOCK = 0x6772_6F6B_6D69_6772  # "grokmigr"
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (idempotent)."""
+    """Bring the schema to the newest Alembic revision, once, whoever asks at the same time.
+
+    Two crawls started together on a new database both found it empty and both created the
+    tables (issue 17: the loser failed with a duplicate-table error, an export started meanwhile
+    saw half a schema). A database already at head is only read. Otherwise the migration runs
+    in one transaction under a lock of its own, taken before the revision is read again:
+    PostgreSQL's `pg_advisory_xact_lock`, SQLite's `BEGIN EXCLUSIVE` (the other openers wait
+    out the busy timeout); the second opener then finds head and does nothing.
+    """
     from alembic import command
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+
+    def current(conn) -> set[str]:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+    with engine.connect() as conn:
+        if current(conn) == heads:
+            return
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        elif conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN EXCLUSIVE")
+        if current(conn) != heads:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        conn.commit()
 
 
 def open_database(url: str) -> Engine:

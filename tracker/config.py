@@ -55,7 +55,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "crawl.max_retry_wait",
         300.0,
-        "longest wait (s) for a 429 before giving up",
+        "seconds one hub call may wait out 429s, in all, before giving up",
         "TRACKER_MAX_RETRY_WAIT",
         float,
         86_400,

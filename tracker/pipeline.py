@@ -21,6 +21,7 @@ from typing import Any
 
 from crawlers import crawler_class
 from crawlers.base import (
+    Cancelled,
     CrawlContext,
     Crawler,
     CrawlWarning,
@@ -54,6 +55,7 @@ from tracker.rows import claim_rows, file_row, node_row, observation_row, warnin
 
 log = logging.getLogger("tracker.crawl")
 
+_UNREAD_SHOWN = 20  # unread repos named one by one in the run's errors; the rest counted
 
 
 def utcnow() -> datetime:
@@ -189,6 +191,7 @@ class _Crawl:
         self.claimed: set[int] = set()  # nodes a crawler judged again (made claims about)
         self.dirty = False  # stored a new or changed repo: the signals must run again
         self.resolved: ResolveReport | None = None
+        self.unread = 0  # repos a hub could not answer readably this run (see _unread)
 
     def run(self) -> CrawlReport:
         with session_scope(self.engine) as session:
@@ -213,6 +216,10 @@ class _Crawl:
             self._resolve(recompute=True)
         crawlers: dict[str, Crawler] = {}
         status = "failed"
+        finished = threading.Event()
+        threading.Thread(
+            target=self._close_on_stop, args=(crawlers, finished), name="crawl-stop", daemon=True
+        ).start()
         try:
             for root_name in self.roots:
                 if self.stop.is_set():
@@ -227,6 +234,7 @@ class _Crawl:
             self.errors.append(f"crashed: {type(exc).__name__}: {exc}")
             raise
         finally:
+            finished.set()
             for hub, crawler in crawlers.items():
                 # GitHub and ModelScope name their kinds like the Hub's; keep them apart
                 prefix = "" if hub == "huggingface" else f"{hub} "
@@ -271,6 +279,15 @@ class _Crawl:
             len(self.resolved.removed),
             len(self.resolved.relation_changed),
         )
+
+    def _close_on_stop(self, crawlers: dict[str, Crawler], finished: threading.Event) -> None:
+        """A stop (SIGTERM to `tracker schedule`) closes the crawlers at once: no request after
+        the ones in flight, and a 429 wait ends now, not when the hub said (issue 17)."""
+        while not self.stop.wait(0.2):
+            if finished.is_set():
+                return
+        for crawler in list(crawlers.values()):
+            crawler.close()
 
     def _status(self) -> str:
         if self.stop.is_set():
@@ -395,7 +412,7 @@ class _Crawl:
             self.observer.stage(f"{root_name} on {hub}")
             try:
                 crawler = crawlers.get(hub) or crawlers.setdefault(hub, self._make_crawler(hub))
-                self._consume(root_name, crawler.crawl(ctx))
+                self._consume(root_name, crawler.crawl(ctx), hub, crawler)
                 for message in ctx.cut:  # a limit reached: the family is known incomplete
                     self._limit_reached(root_name, hub, message)
                 if hasattr(crawler, "rejections"):  # don't read these lookalikes again
@@ -410,6 +427,9 @@ class _Crawl:
                             )
             except TokenRejected:
                 raise
+            except Cancelled:  # stopped: what was found is kept, the run says it stopped
+                self.failed.add((root_name, hub))
+                break
             except HubError as exc:
                 self.failed.add((root_name, hub))
                 if isinstance(exc, HubUnavailable | RateLimited):
@@ -480,10 +500,17 @@ class _Crawl:
                 )
         return facts
 
-    def _consume(self, root_name: str, items: Iterable[Any]) -> None:
+    def _consume(
+        self, root_name: str, items: Iterable[Any], hub: str = "", crawler: Crawler | None = None
+    ) -> None:
         records: list[RepoRecord] = []
         claims: list[LineageClaim] = []
         warnings: list[CrawlWarning] = []
+
+        def flush() -> None:
+            kept = self._keep_proven_removals(records, crawler, warnings)
+            self._flush(root_name, kept, claims, warnings)
+
         try:
             for item in items:
                 # A batch ends only before a record: a record and the claims yielded after it
@@ -491,7 +518,7 @@ class _Crawl:
                 # without its edges, and the next crawl, seeing it unchanged, would not read
                 # it again to find them (tests/system/test_crash.py).
                 if isinstance(item, RepoRecord) and len(records) + len(claims) >= self.batch_size:
-                    self._flush(root_name, records, claims, warnings)
+                    flush()
                     records, claims, warnings = [], [], []
                     if self.stop.is_set():
                         break
@@ -501,9 +528,53 @@ class _Crawl:
                     claims.append(item)
                 elif isinstance(item, CrawlWarning):
                     warnings.append(item)
+                    if item.incomplete:
+                        self._unread(root_name, hub, item)
         finally:
             # what a hub gave before it failed is kept (a partial run loses nothing)
-            self._flush(root_name, records, claims, warnings)
+            flush()
+
+    def _unread(self, root_name: str, hub: str, warning: CrawlWarning) -> None:
+        """One repo unread this time (its files, children or metadata): it keeps what the last
+        good crawl stored, and the run is partial and says which (issue 17)."""
+        self.unread += 1
+        if self.unread <= _UNREAD_SHOWN:
+            where = warning.repo or hub
+            self.errors.append(" ".join(f"{root_name} on {hub}: {where}: {warning.message}"
+                                        .split())[:500])
+        elif self.unread == _UNREAD_SHOWN + 1:
+            self.errors.append("more repos unread: see the run's warnings")
+
+    def _keep_proven_removals(
+        self, records: list[RepoRecord], crawler: Crawler | None, warnings: list[CrawlWarning]
+    ) -> list[RepoRecord]:
+        """Records of repos a direct lookup proved removed, listed again as if alive: a 404 on
+        a direct check outranks a stale listing (issue 17). Each is looked up again; while it
+        still answers 404 it stays removed."""
+        if not records or crawler is None:
+            return records
+        with session_scope(self.engine) as session:
+            ids = repo.node_ids(session, [r.key for r in records])
+            removed = {n.key for n in repo.nodes_by_id(session, ids.values())
+                       if n.status == "removed"}
+        if not removed:
+            return records
+        kept = []
+        for record in records:
+            if record.key in removed and record.status != "removed":
+                try:
+                    gone = crawler.check(record.repo_id).status == "removed"
+                except (HubError, NotImplementedError) as exc:
+                    gone, why = True, f"could not look it up ({exc})"
+                else:
+                    why = "a direct lookup still answers 404"
+                if gone:
+                    warnings.append(CrawlWarning(
+                        f"listed by the hub, but {why}: kept removed", record.key
+                    ))
+                    continue
+            kept.append(record)
+        return kept
 
     def _flush(
         self,

@@ -11,7 +11,6 @@ be backed off exponentially with jitter, and nothing may sleep on the wall clock
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -19,12 +18,9 @@ from email.utils import format_datetime
 import pytest
 from sqlalchemy import select
 
-from crawlers.huggingface import HuggingFaceCrawler
 from db.models import CrawlRun
 from db.session import make_engine, session_scope
-from tests.fakes import grok_world
 from tests.fakes.hf_hub import (
-    FakeHub,
     Hang,
     Reply,
     Request,
@@ -34,32 +30,17 @@ from tests.fakes.hf_hub import (
     retry_after,
     server_error,
 )
+from tests.helpers.faulty_crawl import (
+    JITTER,
+    FakeClock,
+    assert_same_graph,
+    config_for,
+    new_hub,
+    run_crawl,
+)
 from tests.helpers.snapshot import Snapshot, graph_snapshot
 from tracker.cli_errors import crawl_exit_code
-from tracker.config import load_config
 from tracker.errors import EXIT_HUB, EXIT_PARTIAL
-from tracker.pipeline import crawl
-
-PAGE, TREE_PAGE = 5, 8  # small pages: listings and trees take several requests
-TIMEOUT = 0.5  # seconds; a hanging answer is given up on this fast
-JITTER = 0.5  # equal jitter at 0.5: each backoff is 3/4 of 1 s, 2 s, 4 s, ...
-
-
-class FakeClock:
-    """sleep() advances the clock instead of waiting; every wait is recorded."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
 
 
 @pytest.fixture(autouse=True)
@@ -78,37 +59,6 @@ def no_wall_clock_sleep(monkeypatch):
     assert not long_sleeps, f"slept on the wall clock: {long_sleeps}"
 
 
-def new_hub() -> FakeHub:
-    return FakeHub(grok_world.fake_repos(), page_size=PAGE, tree_page_size=TREE_PAGE)
-
-
-def config_for(hub: FakeHub, url: str, **settings):
-    overrides = {"database.url": url, "crawl.timeout": TIMEOUT, "crawl.batch_size": 7}
-    overrides.update(settings)
-    return load_config(environ={"HF_ENDPOINT": hub.url}, overrides=overrides)
-
-
-def run_crawl(config, clock: FakeClock, *, workers: int = 1):
-    """The pipeline's crawl with the real HF crawler, as the default factory builds it, but
-    with the fake clock's sleep."""
-
-    def factory(hub_name, cfg):
-        hub = cfg.hubs[hub_name]
-        return HuggingFaceCrawler(
-            endpoint=hub.endpoint,
-            token=hub.token,
-            retries=cfg.get("crawl.retries"),
-            max_retry_wait=cfg.get("crawl.max_retry_wait"),
-            timeout=cfg.get("crawl.timeout"),
-            workers=workers,
-            sleep=clock.sleep,
-            clock=clock,
-            jitter=lambda: JITTER,
-        )
-
-    return crawl(config, hubs=["huggingface"], crawler_factory=factory)
-
-
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory) -> Snapshot:
     """The graph of a crawl that met no fault."""
@@ -125,11 +75,6 @@ def clean(tmp_path_factory) -> Snapshot:
 def hub():
     with new_hub() as hub:
         yield hub
-
-
-def assert_same_graph(url: str, hub: FakeHub, clean: Snapshot) -> None:
-    got = graph_snapshot(url, hub.url)
-    assert got == clean, got.diff(clean)
 
 
 def first_page(kind: str):

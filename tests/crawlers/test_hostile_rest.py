@@ -13,7 +13,7 @@ import itertools
 import responses
 
 from crawlers.base import CrawlWarning, MemberFacts, RepoRecord
-from tests.crawlers.test_github import API, ROOT, Clock, crawler, ctx, forks_url, q, repo
+from tests.fakes.github_api import API, ROOT, Clock, crawler, ctx, forks_url, q, repo
 
 
 def _loop_callback(changing: bool):
@@ -73,7 +73,6 @@ def test_a_repo_lookup_redirected_to_another_host_is_not_our_repo():
 @responses.activate
 def test_a_readme_longer_than_the_read_limit_is_a_card_not_read_to_its_end():
     from crawlers._rest import _MAX_TEXT
-    from tests.crawlers.test_github import crawler as gh
 
     port = "porter/grok-1-port"
     responses.get(
@@ -85,6 +84,6 @@ def test_a_readme_longer_than_the_read_limit_is_a_card_not_read_to_its_end():
     long_card = "Weights from https://huggingface.co/xai-org/grok-1.\n" + "x" * (_MAX_TEXT + 10)
     responses.get(f"{API}/repos/{port}/readme", body=long_card)
     hf = f"huggingface:{ROOT}"
-    items = list(gh(Clock(), search=True).crawl(ctx(ROOT, members={hf: MemberFacts(hf)})))
+    items = list(crawler(Clock(), search=True).crawl(ctx(ROOT, members={hf: MemberFacts(hf)})))
     found = [i for i in items if isinstance(i, RepoRecord) and i.repo_id == port]
     assert found and found[0].card_complete is False

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
-from crawlers._http import Retry, RetryPolicy, wait_from_headers
+from crawlers._http import Cancelled, Retry, RetryPolicy, wait_from_headers
 from crawlers.base import HubUnavailable, RateLimited
 
 
@@ -127,12 +130,30 @@ def test_a_rate_limit_beyond_the_ceiling_raises_rate_limited():
     assert clock.sleeps == []
 
 
-def test_endless_rate_limits_end():
+def test_endless_rate_limits_end_once_the_waits_add_up_to_the_ceiling():
     clock = Clock()
-    fn = Flaky(*[Limited(1)] * 20)
-    with pytest.raises(RateLimited, match="still rate limited"):
-        policy(clock, rate_limit_retries=3).call(fn, what="x", classify=classify)
-    assert fn.calls == 4
+    fn = Flaky(*[Limited(10)] * 20)
+    with pytest.raises(RateLimited, match="still rate limited after waiting 60s"):
+        policy(clock, max_retry_wait=65).call(fn, what="x", classify=classify)
+    assert fn.calls == 7 and sum(clock.sleeps) == 60
+
+
+def test_a_storm_of_short_rate_limits_is_waited_out_however_many():
+    # issue 17: a cap of 10 waits a call gave up in a storm the hub would have let through
+    clock = Clock()
+    fn = Flaky(*[Limited(1)] * 25)
+    assert policy(clock, max_retry_wait=300).call(fn, what="x", classify=classify) == "ok"
+    assert fn.calls == 26 and sum(clock.sleeps) == 25
+
+
+def test_a_cancelled_policy_wakes_from_its_wait_and_makes_no_request():
+    p = RetryPolicy(retries=3, max_retry_wait=300, jitter=lambda: 0.5)  # the real sleep
+    fn = Flaky(*[Limited(120)] * 3)
+    threading.Timer(0.2, p.cancel).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        p.call(fn, what="x", classify=classify)
+    assert time.monotonic() - started < 5 and fn.calls == 1
 
 
 def test_a_rate_limit_pauses_every_caller_of_the_policy():

@@ -195,10 +195,13 @@ def test_an_answer_from_another_host_is_not_data_about_our_repo(sqlite_url):
             asked = [f"huggingface:{ROOT}", "huggingface:intruder/grok-1-evil"]
             keys = set(repo.node_ids(s, asked))
             root = repo.resolve_key(s, f"huggingface:{ROOT}")
-            assert root is not None and root.license != "mit"
+            # unread this time, and never the other host's word (a first crawl has no record
+            # of it yet: the run is partial and says so)
+            assert root is None or root.license != "mit"
     finally:
         engine.dispose()
     assert "huggingface:intruder/grok-1-evil" not in keys
+    assert report.status == "partial" and any("another host" in e for e in report.errors)
     messages = [m for _, m in warnings_of(sqlite_url, report.run_id)]
     assert any("another host" in m for m in messages), messages
 

@@ -9,10 +9,24 @@ an infinite timeout, retries = 1e23, an SQLite URL without a file, TRACKER_DEBUG
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 from tests.fakes.hf_hub import FakeHub, Reply
 from tests.fakes.hf_world import FakeFile, FakeRepo, World
-from tests.tracker.test_exit_codes import one_line, tracker
+from tracker.cli import cli
+
+
+def tracker(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def one_line(result, code: int) -> str:
+    """The single `tracker:` line of a refused command (asserting how it was refused)."""
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("tracker: ")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
 
 
 def test_an_argument_that_is_not_utf8_is_a_usage_error(sqlite_url):
@@ -86,5 +100,6 @@ def test_a_401_on_one_file_is_that_file_unread_not_the_end_of_the_crawl(sqlite_u
             env={"HF_ENDPOINT": hub.url, "HF_TOKEN": "tok"},
         )
         assert hub.faults.pending() == 0
-    assert result.exit_code == 0, result.output
-    assert "SEEN" in result.stdout
+    # that card unread, visibly (a partial run naming it), not a rejected token (exit 7)
+    assert result.exit_code == 3, result.output
+    assert "fan/grok-2-ft: card not read" in result.output and "SEEN" in result.stdout
