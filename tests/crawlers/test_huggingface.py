@@ -467,11 +467,18 @@ def test_server_errors_are_retried_with_backoff(hub):
     assert hub.faults.pending() == 0
 
 
-def test_persistent_server_errors_end_as_hub_unavailable(hub):
+def test_persistent_server_errors_on_one_call_are_that_repo_unread(hub):
+    # issue 17: one call giving up while others are answered is not the hub down
     hub.faults.add("model_info", *[server_error(500)] * 10)
+    _, items = run(crawler(hub, retries=2))
+    unread = [i for i in items if isinstance(i, CrawlWarning) and i.incomplete]
+    assert any("HTTP 500" in w.message and ROOT in (w.repo or "") for w in unread), unread
+
+
+def test_persistent_server_errors_on_every_call_end_as_hub_unavailable(hub):
+    hub.faults.storm(lambda r: True, server_error(500), every=1)
     with pytest.raises(HubUnavailable, match="HTTP 500"):
         run(crawler(hub, retries=2))
-    assert hub.requests["model_info"] == 3
 
 
 def test_rate_limits_are_waited_out_exactly(hub):
