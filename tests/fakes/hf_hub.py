@@ -585,11 +585,19 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", type=int, default=10_000, help="declared descendants")
+    parser.add_argument("--fanout", type=int, default=20, help="children of each member")
+    parser.add_argument("--chain", type=int, default=0,
+                        help="serve a declared chain this deep instead (tests/fakes/hostile.py)")
     parser.add_argument("--unrelated", type=int, default=0)
     parser.add_argument("--grok-named", type=int, default=0)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
-    world = World(synthetic_family(args.family))
+    if args.chain:
+        from tests.fakes.hostile import declared_chain
+
+        world = World(declared_chain(args.chain))
+    else:
+        world = World(synthetic_family(args.family, fanout=args.fanout))
     world.add(*unrelated_models(args.unrelated, grok_named=args.grok_named))
     with FakeHub(world, port=args.port) as hub:
         print(hub.url, flush=True)
