@@ -1,9 +1,7 @@
-"""Evidence, kept signals, rejections and the resolver's edges: their reads and bulk writes.
+"""Evidence, kept signals and rejections: their reads and bulk writes.
 
 Evidence is never deleted: a signal that goes gets `retracted_at`, and comes back (un-retracted)
-if it is seen again. Edges are what the resolver chose last; an edge it no longer chooses is
-removed and the move is written to the child's history (`parent`: "conversion of X" ->
-"quantization of Y"), so `tracker changes` and `tracker explain` can tell what moved.
+if it is seen again. The edges the resolver chooses are written by `repository.apply_edges`.
 """
 
 from __future__ import annotations
@@ -13,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Alias, Edge, Evidence, File, Node, NodeHistory, Rejection
+from db.models import Alias, Evidence, File, Node, Rejection
+from db.repository.common import _chunks
 
-CHUNK = 500
-_EDGE_FIELDS = ("relation", "source", "confidence", "evidence", "declared_relation")
 _EVIDENCE_FIELDS = ("source", "relation", "declared_relation", "strength", "detail", "verdict")
 # plain rows, not ORM objects: a resolve reads every piece of evidence, and building tens of
 # thousands of tracked objects costs more than the decision itself
@@ -38,16 +35,6 @@ _EVIDENCE_ROW = (
     Evidence.run_id,
     Evidence.retracted_at,
 )
-_EDGE_ROW = (Edge.id, Edge.parent_id, Edge.child_id, *(getattr(Edge, f) for f in _EDGE_FIELDS))
-
-
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def relation_text(relation: str, parent_key: str) -> str:
-    return f"{relation} of {parent_key}"
 
 
 # --- what the resolver reads ------------------------------------------------------------------
@@ -344,115 +331,6 @@ def evidence_of(session: Session, node_id: int) -> list[Evidence]:
             )
         )
     )
-
-
-# --- the resolver's edges -------------------------------------------------------------------------
-
-
-@dataclass
-class EdgeChanges:
-    added: list[tuple[str, str]] = field(default_factory=list)
-    removed: list[tuple[str, str]] = field(default_factory=list)
-    changed: list[tuple[str, str]] = field(default_factory=list)
-
-
-def apply_edges(
-    session: Session,
-    rows: Sequence[Mapping[str, Any]],
-    keys: Mapping[int, str],
-    *,
-    now: datetime,
-    run_id: int | None,
-    seen: Iterable[int] = (),
-) -> EdgeChanges:
-    """Make the edges table equal `rows` (parent_id, child_id and the edge fields).
-
-    An edge kept keeps its `first_seen`; a new one starts now; one no longer chosen is removed.
-    Each child whose parents or relations moved gets one `parent` history row.
-    """
-    wanted = {(r["parent_id"], r["child_id"]): r for r in rows}
-    seen = set(seen)
-    existing = {(e.parent_id, e.child_id): e for e in session.execute(select(*_EDGE_ROW))}
-    out = EdgeChanges()
-    history = _edge_history(existing, wanted, keys, now=now, run_id=run_id)  # before writes
-    inserts, updates, gone = [], [], []
-    for pair, row in wanted.items():
-        old = existing.get(pair)
-        if old is None:
-            inserts.append({**row, "first_seen": now, "last_seen": now})
-            out.added.append((keys[pair[0]], keys[pair[1]]))
-            continue
-        changes = {f: row[f] for f in _EDGE_FIELDS if row[f] != getattr(old, f)}
-        if changes:
-            updates.append({"id": old.id, **changes})
-            if "relation" in changes:
-                out.changed.append((keys[pair[0]], keys[pair[1]]))
-    for pair, old in existing.items():
-        if pair not in wanted:
-            gone.append(old.id)
-            out.removed.append((keys.get(pair[0], str(pair[0])), keys.get(pair[1], str(pair[1]))))
-    if gone:
-        for chunk in _chunks(gone):
-            session.execute(delete(Edge).where(Edge.id.in_(chunk)))
-    if inserts:
-        for chunk in _chunks(inserts):
-            session.execute(insert(Edge), list(chunk))
-    if updates:
-        session.execute(update(Edge), updates)
-    kept = [old.id for pair, old in existing.items() if pair in wanted and pair[1] in seen]
-    for chunk in _chunks(kept):  # still chosen, its child seen by this run
-        session.execute(update(Edge).where(Edge.id.in_(chunk)).values(last_seen=now))
-    if history:
-        session.execute(insert(NodeHistory), history)
-    return out
-
-
-def _edge_history(existing, wanted, keys, *, now, run_id) -> list[dict[str, Any]]:
-    """A relation that changed on a kept edge is a `relation` row (as crawls always wrote);
-    a child whose set of parents changed gets one `parent` row, old set -> new set."""
-    history: list[dict[str, Any]] = []
-    old_parents: dict[int, set[int]] = {}
-    new_parents: dict[int, set[int]] = {}
-    for (p, c), e in existing.items():
-        old_parents.setdefault(c, set()).add(p)
-        row = wanted.get((p, c))
-        if row is not None and row["relation"] != e.relation:
-            parent = keys.get(p, str(p))
-            history.append(
-                {
-                    "node_id": c,
-                    "run_id": run_id,
-                    "changed_at": now,
-                    "field": "relation",
-                    "old": relation_text(e.relation, parent),
-                    "new": relation_text(row["relation"], parent),
-                }
-            )
-    for p, c in wanted:
-        new_parents.setdefault(c, set()).add(p)
-
-    def described(pairs: Mapping, parents: set[int], child: int) -> str:
-        texts = []
-        for p in parents:
-            e = pairs[(p, child)]
-            relation = e["relation"] if isinstance(e, Mapping) else e.relation
-            texts.append(relation_text(relation, keys.get(p, str(p))))
-        return "; ".join(sorted(texts))
-
-    for child in sorted(old_parents):
-        if old_parents[child] == new_parents.get(child, set()):
-            continue
-        history.append(
-            {
-                "node_id": child,
-                "run_id": run_id,
-                "changed_at": now,
-                "field": "parent",
-                "old": described(existing, old_parents[child], child),
-                "new": described(wanted, new_parents.get(child, set()), child) or None,
-            }
-        )
-    return history
 
 
 # --- candidates left out ----------------------------------------------------------------------

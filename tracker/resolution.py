@@ -200,7 +200,7 @@ def resolve_families(
                     detail=clean_text(o.detail, 1000),
                 )
     store.update_evidence(session, list(updates.values()))
-    changes = store.apply_edges(
+    changes = repo.apply_edges(
         session,
         [
             {

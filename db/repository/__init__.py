@@ -18,7 +18,14 @@ from db.repository.common import (
     fingerprint,
 )
 from db.repository.detail import node_detail
-from db.repository.edges import edges_into, parse_relation_text, relation_text, upsert_edges
+from db.repository.edges import (
+    EdgeChanges,
+    apply_edges,
+    edges_into,
+    parse_relation_text,
+    relation_text,
+    upsert_edges,
+)
 from db.repository.files import files_of, replace_files
 from db.repository.nodes import (
     NodeWrite,
@@ -46,6 +53,8 @@ from db.repository.runs import (
 
 __all__ = [
     "CHUNK",
+    "EdgeChanges",
+    "apply_edges",
     "CONTENT_FIELDS",
     "HISTORY_FIELDS",
     "STAT_FIELDS",

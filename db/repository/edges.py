@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Edge, Node, NodeHistory
@@ -94,3 +95,117 @@ def parse_relation_text(text: str | None) -> tuple[str, str] | None:
     """(relation, parent key) from `relation_text`; None for anything else."""
     relation, sep, parent = (text or "").partition(" of ")
     return (relation, parent) if sep and relation and parent else None
+
+
+# --- the resolver's edges (every edge, decided at once) -------------------------------
+
+
+_EDGE_FIELDS = ("relation", "source", "confidence", "evidence", "declared_relation")
+# plain rows, not ORM objects: a resolve reads every edge
+_EDGE_ROW = (Edge.id, Edge.parent_id, Edge.child_id, *(getattr(Edge, f) for f in _EDGE_FIELDS))
+
+
+@dataclass
+class EdgeChanges:
+    added: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    changed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def apply_edges(
+    session: Session,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Mapping[int, str],
+    *,
+    now: datetime,
+    run_id: int | None,
+    seen: Iterable[int] = (),
+) -> EdgeChanges:
+    """Make the edges table equal `rows` (parent_id, child_id and the edge fields).
+
+    An edge kept keeps its `first_seen`; a new one starts now; one no longer chosen is removed.
+    Each child whose parents or relations moved gets one `parent` history row.
+    """
+    wanted = {(r["parent_id"], r["child_id"]): r for r in rows}
+    seen = set(seen)
+    existing = {(e.parent_id, e.child_id): e for e in session.execute(select(*_EDGE_ROW))}
+    out = EdgeChanges()
+    history = _edge_history(existing, wanted, keys, now=now, run_id=run_id)  # before writes
+    inserts, updates, gone = [], [], []
+    for pair, row in wanted.items():
+        old = existing.get(pair)
+        if old is None:
+            inserts.append({**row, "first_seen": now, "last_seen": now})
+            out.added.append((keys[pair[0]], keys[pair[1]]))
+            continue
+        changes = {f: row[f] for f in _EDGE_FIELDS if row[f] != getattr(old, f)}
+        if changes:
+            updates.append({"id": old.id, **changes})
+            if "relation" in changes:
+                out.changed.append((keys[pair[0]], keys[pair[1]]))
+    for pair, old in existing.items():
+        if pair not in wanted:
+            gone.append(old.id)
+            out.removed.append((keys.get(pair[0], str(pair[0])), keys.get(pair[1], str(pair[1]))))
+    if gone:
+        for chunk in _chunks(gone):
+            session.execute(delete(Edge).where(Edge.id.in_(chunk)))
+    if inserts:
+        for chunk in _chunks(inserts):
+            session.execute(insert(Edge), list(chunk))
+    if updates:
+        session.execute(update(Edge), updates)
+    kept = [old.id for pair, old in existing.items() if pair in wanted and pair[1] in seen]
+    for chunk in _chunks(kept):  # still chosen, its child seen by this run
+        session.execute(update(Edge).where(Edge.id.in_(chunk)).values(last_seen=now))
+    if history:
+        session.execute(insert(NodeHistory), history)
+    return out
+
+
+def _edge_history(existing, wanted, keys, *, now, run_id) -> list[dict[str, Any]]:
+    """A relation that changed on a kept edge is a `relation` row (as crawls always wrote);
+    a child whose set of parents changed gets one `parent` row, old set -> new set."""
+    history: list[dict[str, Any]] = []
+    old_parents: dict[int, set[int]] = {}
+    new_parents: dict[int, set[int]] = {}
+    for (p, c), e in existing.items():
+        old_parents.setdefault(c, set()).add(p)
+        row = wanted.get((p, c))
+        if row is not None and row["relation"] != e.relation:
+            parent = keys.get(p, str(p))
+            history.append(
+                {
+                    "node_id": c,
+                    "run_id": run_id,
+                    "changed_at": now,
+                    "field": "relation",
+                    "old": relation_text(e.relation, parent),
+                    "new": relation_text(row["relation"], parent),
+                }
+            )
+    for p, c in wanted:
+        new_parents.setdefault(c, set()).add(p)
+
+    def described(pairs: Mapping, parents: set[int], child: int) -> str:
+        texts = []
+        for p in parents:
+            e = pairs[(p, child)]
+            relation = e["relation"] if isinstance(e, Mapping) else e.relation
+            texts.append(relation_text(relation, keys.get(p, str(p))))
+        return "; ".join(sorted(texts))
+
+    for child in sorted(old_parents):
+        if old_parents[child] == new_parents.get(child, set()):
+            continue
+        history.append(
+            {
+                "node_id": child,
+                "run_id": run_id,
+                "changed_at": now,
+                "field": "parent",
+                "old": described(existing, old_parents[child], child),
+                "new": described(wanted, new_parents.get(child, set()), child) or None,
+            }
+        )
+    return history
