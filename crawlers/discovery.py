@@ -188,6 +188,10 @@ class Discovery:
                 # unchanged since: the same verdict without the reads
                 self.rejected[rid] = "unchanged since a crawl where it did not join"
                 self.stats["rejected_from_listing"] += 1
+                if sha == ctx.rejected.get(rid):
+                    # carried into the set the caller saves, which replaces the old one: a
+                    # dropped entry was read again on every other crawl (issue 11, bug 1)
+                    self._rejections.setdefault(ctx.root.name, {})[rid] = sha
                 continue
             verdict = assess(rec, family)
             if self._worth_reading(rec, verdict, family, terms):
