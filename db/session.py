@@ -1,16 +1,25 @@
-"""Engines and transactions: `open_database(url)` migrates and hands back an engine.
+"""Engines and transactions: `open_database(url)` migrates and hands back an engine;
+`open_readonly(url)` is what read commands use.
 
-Every open runs the Alembic migrations up to head, so a new file and a file made by an older
-version of the tracker both come out current. SQLite gets WAL, foreign keys and a busy
-timeout (one writer, many readers); PostgreSQL is used as it is.
+A writer's open runs the Alembic migrations up to head, so a new file and a file made by an
+older version of the tracker both come out current; a schema revision this version does not
+know (a newer tracker, another Alembic application) is refused before anything is touched.
+SQLite gets WAL, foreign keys and a busy timeout (one writer, many readers); PostgreSQL is used
+as it is. A reader never creates, migrates or switches the journal mode: SQLite files open
+with `mode=ro` (so a database on a read-only mount can be read) and the schema revision is
+checked with one cheap query.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -20,11 +29,17 @@ from sqlalchemy.orm import Session, sessionmaker
 __all__ = [
     "DatabaseError",
     "DriverError",
+    "NoDatabase",
+    "SchemaMismatch",
     "Session",
     "driver_reason",
     "make_engine",
+    "masked_url",
     "migrate",
     "open_database",
+    "open_readonly",
+    "schema_head",
+    "schema_revisions",
     "session_scope",
 ]
 
@@ -46,6 +61,61 @@ def driver_reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+class NoDatabase(DatabaseError):
+    """A read command found no tracker database where the config points (nothing crawled)."""
+
+
+class SchemaMismatch(DatabaseError):
+    """The database's schema revision is not the one this version reads, or not ours at all."""
+
+
+@cache
+def schema_revisions() -> dict[str, str | None]:
+    """revision -> down_revision of every migration shipped, read from the files' text (no
+    Alembic import: a read command checks the revision at start-up, cheaply)."""
+    found: dict[str, str | None] = {}
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        rev = re.search(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)", text, re.M)
+        down = re.search(r"^down_revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)", text, re.M)
+        if rev:
+            found[rev.group(1)] = down.group(1) if down else None
+    return found
+
+
+def schema_head() -> str:
+    """The newest revision shipped (the one no other migration builds on)."""
+    revisions = schema_revisions()
+    below = set(revisions.values())
+    heads = sorted(r for r in revisions if r not in below)
+    return heads[-1] if heads else ""
+
+
+def _display(engine: Engine) -> str:
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        return url.database
+    return url.render_as_string(hide_password=True)
+
+
+def _stored_revision(conn) -> str | None:
+    """The revision recorded in the database, None when it has no alembic_version table."""
+    from sqlalchemy import inspect, text
+
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _refuse_unknown(where: str, revision: str | None) -> None:
+    if revision is not None and revision not in schema_revisions():
+        raise SchemaMismatch(
+            f"database {where} has schema revision {revision!r}, which this version "
+            "of the tracker does not know (made by a newer tracker or another application); "
+            "left untouched"
+        )
 
 
 def make_engine(url: str) -> Engine:
@@ -136,12 +206,84 @@ def open_database(url: str) -> Engine:
         )
     engine = make_engine(url)
     try:
+        with engine.connect() as conn:
+            _refuse_unknown(_display(engine), _stored_revision(conn))
         migrate(engine)
     except DBAPIError as exc:  # unreachable, refused, or a file that is not a database
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseError(
-            f"cannot open database {engine.url.render_as_string(hide_password=True)}: {reason}"
-        ) from exc
+        engine.dispose()
+        raise DatabaseError(f"cannot open database {_display(engine)}: {_first_line(exc)}") from exc
+    except DatabaseError:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+
+
+def _readonly_sqlite(path: Path) -> Engine:
+    """An engine whose connections cannot write, create or migrate the file."""
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+        try:
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.OperationalError:
+            # a WAL file on a read-only mount: its -shm cannot be made, and nobody can be
+            # writing there, so the file is read as immutable
+            conn.close()
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    return create_engine("sqlite://", creator=connect)
+
+
+def open_readonly(url: str) -> Engine:
+    """An engine for read commands: never creates, migrates or changes the database.
+
+    `NoDatabase` (nothing crawled there yet) or `SchemaMismatch` (older or unknown schema)
+    when it cannot be read as it is.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise NoDatabase(f"no database at {url}; run `tracker crawl` first")
+        path = Path(parsed.database).expanduser()
+        if path.is_dir():
+            raise DatabaseError(f"cannot open database {parsed.database}: it is a directory")
+        if not path.is_file():
+            raise NoDatabase(f"no database at {parsed.database}; run `tracker crawl` first")
+        engine = _readonly_sqlite(path)
+        where = parsed.database
+    else:
+        engine = make_engine(url)
+        where = parsed.render_as_string(hide_password=True)
+    try:
+        with engine.connect() as conn:
+            revision = _stored_revision(conn)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseError(f"cannot open database {where}: {_first_line(exc)}") from exc
+    if revision is None:
+        engine.dispose()
+        raise NoDatabase(f"no database at {where}; run `tracker crawl` first")
+    try:
+        _refuse_unknown(where, revision)
+    except SchemaMismatch:
+        engine.dispose()
+        raise
+    if revision != schema_head():
+        engine.dispose()
+        raise SchemaMismatch(
+            f"database {where} has schema revision {revision}, older than this version reads "
+            f"({schema_head()}); `tracker crawl` upgrades it (read commands never write)"
+        )
     return engine
 
 

@@ -11,6 +11,7 @@ and a bad flag answer without loading SQLAlchemy, NetworkX and the crawlers.
 from __future__ import annotations
 
 import functools
+import io
 import os
 import sys
 import traceback
@@ -86,14 +87,27 @@ class TrackerGroup(click.Group):
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise  # the reader went away (`| head`): click ends quietly
             described = describe(exc)
             if described is None:
                 raise
             if os.environ.get("TRACKER_DEBUG"):  # the traceback too, and still the same code
                 traceback.print_exc()
             code, message = described
+            if isinstance(exc, OSError) and exc.filename is None:
+                _discard_stdout()  # what stdout still buffers would fail again at exit
             click.echo(f"tracker: {message}", err=True)
             ctx.exit(code)
+
+
+def _discard_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass  # not a real file (CliRunner): nothing to flush at exit
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})

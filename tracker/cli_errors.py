@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from crawlers.base import HubUnavailable, RateLimited, TokenRejected
 from db.lock import CrawlLocked
-from db.session import DatabaseError, DriverError, driver_reason
+from db.session import DatabaseError, DriverError, NoDatabase, driver_reason
 from graph.export.target import ExportRefused, ExportTargetError
 from graph.license_audit import RulesError
 from tracker.errors import (
@@ -39,6 +39,7 @@ ERROR_TABLE: list[tuple[type[BaseException], int, Callable[[BaseException], str]
     (ExportTargetError, EXIT_FAILED, str),
     (CrawlLocked, EXIT_LOCKED, str),
     (TrackerError, EXIT_FAILED, str),
+    (NoDatabase, EXIT_USAGE, str),  # a read command before the first crawl
     (
         DatabaseError,
         EXIT_DATABASE,
@@ -59,7 +60,15 @@ ERROR_TABLE: list[tuple[type[BaseException], int, Callable[[BaseException], str]
     ),
     (RateLimited, EXIT_HUB, lambda e: f"{e}. Tip: try again later or set a token."),
     (HubUnavailable, EXIT_HUB, lambda e: f"{e}. Tip: check the endpoint (HF_ENDPOINT, config)."),
+    (OSError, EXIT_FAILED, lambda e: _os_error(e)),  # an output file or stdout we cannot write
 ]
+
+
+def _os_error(exc: OSError) -> str:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return f"cannot write to standard output: {reason}"
+    return f"cannot write {exc.filename}: {reason}"
 
 
 def describe(exc: BaseException) -> tuple[int, str] | None:

@@ -16,7 +16,7 @@ from typing import Any
 from crawlers.base import RELATIONS, is_valid_repo_id
 from db import repository as repo
 from db.lineage import ancestors, descendants
-from db.session import open_database, session_scope
+from db.session import open_readonly, session_scope
 from graph.build import build_graph
 from graph.export import export as write
 from graph.swept import declared_graph, declared_lineage
@@ -26,8 +26,8 @@ from tracker.errors import UnknownNode
 
 @contextmanager
 def store(config: Config):
-    """A session on the configured database (migrated on open), closed afterwards."""
-    engine = open_database(config.database_url)
+    """A session on the configured database, read as it is (never created or migrated)."""
+    engine = open_readonly(config.database_url)
     try:
         with session_scope(engine) as session:
             yield session

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 
 from tests.fakes import grok_world
 from tests.fakes.hf_hub import FakeHub
+from tracker.cli import cli
 from tracker.config import load_config
 from tracker.pipeline import crawl
 
@@ -28,3 +37,133 @@ def test_an_unchanged_hub_costs_the_same_every_day(hub, tmp_path):
         costs.append(sum(hub.requests.values()))
     assert costs[0] > costs[1]
     assert costs[1:] == [costs[1]] * 4, costs
+
+
+# --- shared: one crawled database of the offline world, copied per test ---------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def crawled(hub, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("crawled") / "tracker.db"
+    config = load_config(environ={"HF_ENDPOINT": hub.url},
+                         overrides={"database.url": f"sqlite:///{path}"})
+    assert crawl(config, hubs=["huggingface"]).status == "ok"
+    return path
+
+
+@pytest.fixture
+def db(crawled, tmp_path) -> Path:
+    path = tmp_path / "tracker.db"
+    shutil.copy(crawled, path)
+    return path
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def one_line(result, code: int) -> str:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tracker: "), result.stderr
+    return lines[0]
+
+
+def shell(command: str, cwd: Path, env: dict[str, str] | None = None):
+    """A real shell running the installed code: redirections as a user types them."""
+    full = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    tracker = f"{sys.executable} -m tracker"
+    return subprocess.run(command.replace("tracker ", tracker + " ", 1), shell=True, cwd=cwd,
+                          env=full, capture_output=True, text=True, timeout=120)
+
+
+# --- bug 2: tracebacks instead of one line ------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json", "csv"])
+def test_export_into_a_missing_folder_is_one_line(db, tmp_path, fmt):
+    result = run("--database", f"sqlite:///{db}", "export", "--format", fmt,
+                 "-o", str(tmp_path / "no" / "dir" / f"x.{fmt}"))
+    line = one_line(result, 1)
+    assert "No such file or directory" in line and str(tmp_path / "no" / "dir") in line
+
+
+def test_export_to_a_full_stdout_is_one_line(db, tmp_path):
+    proc = shell(f"tracker --database sqlite:///{db} export --format json > /dev/full", tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "tracker: cannot write to standard output: No space left on device"
+    ]
+
+
+def test_a_closed_pipe_ends_quietly(db, tmp_path):
+    proc = shell(f"tracker --database sqlite:///{db} lineage grok-1 | head -1", tmp_path)
+    assert proc.stdout.startswith("huggingface:xai-org/grok-1")
+    assert proc.stderr == ""
+
+
+def _stamp(path: Path, revision: str) -> bytes:
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    conn.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("command", [["crawl", "--hub", "huggingface"], ["lineage", "grok-1"]])
+def test_a_schema_this_version_does_not_know_is_refused_untouched(db, command):
+    before = _stamp(db, "ae1027a6acf")  # another Alembic application's revision
+    line = one_line(run("--database", f"sqlite:///{db}", *command,
+                        env={"HF_ENDPOINT": "http://127.0.0.1:1"}), 5)
+    assert "'ae1027a6acf'" in line and "does not know" in line
+    assert db.read_bytes() == before
+
+
+# --- bug 6: read commands never write -----------------------------------------------------
+
+
+READS = [["lineage", "grok-1"], ["show", "xai-org/grok-1"], ["licenses"], ["changes"],
+         ["export", "--format", "json"]]
+
+
+@pytest.mark.parametrize("command", READS, ids=lambda c: c[0])
+def test_read_commands_never_create_a_database(tmp_path, command):
+    path = tmp_path / "none.db"
+    line = one_line(run("--database", f"sqlite:///{path}", *command), 2)
+    assert line == f"tracker: no database at {path}; run `tracker crawl` first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "work"]
+
+
+@pytest.mark.parametrize("command", READS, ids=lambda c: c[0])
+def test_read_commands_leave_the_file_as_it_was(db, command):
+    before = db.read_bytes()
+    result = run("--database", f"sqlite:///{db}", *command)
+    assert result.exit_code == 0, result.output
+    assert db.read_bytes() == before
+
+
+def test_an_older_schema_is_named_and_left_alone(db):
+    before = _stamp(db, "0001")
+    line = one_line(run("--database", f"sqlite:///{db}", "lineage", "grok-1"), 5)
+    assert "schema revision 0001, older than this version reads" in line
+    assert db.read_bytes() == before
+
+
+def _unshare_works() -> bool:
+    try:
+        return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _unshare_works(), reason="needs a mount namespace (unshare -m)")
+def test_a_database_on_a_read_only_mount_can_be_read(db, tmp_path):
+    folder = db.parent
+    command = (f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder} && "
+               f"{sys.executable} -m tracker --database sqlite:///{db} lineage grok-2")
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", command], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("huggingface:xai-org/grok-2")

@@ -313,6 +313,10 @@ def test_changes_bad_arguments_exit_2_with_one_line(two_days):
 
 
 def test_changes_before_any_crawl_says_so(config):
+    result = invoke(config, "changes")  # no database yet: a read command creates none
+    assert result.exit_code == 2
+    assert "run `tracker crawl` first" in result.output
+    open_database(config.database_url).dispose()  # a database, no crawl of these roots yet
     result = invoke(config, "changes")
     assert result.exit_code == 0
     assert "grok-1: not crawled yet; run `tracker crawl --root grok-1`" in result.output
