@@ -63,7 +63,8 @@ def node_row(record: RepoRecord) -> dict[str, Any]:
         "hub": record.hub,
         "repo_id": record.repo_id,
         "url": clean_text(record.url or web_url(record.hub, record.repo_id)),
-        "status": record.status,
+        # a live renamed repo is `active` under its new id; the former id is an alias (SPEC)
+        "status": "active" if record.status == "renamed" else record.status,
         "sha": storable_text(record.sha, 64),
         "license": clean_text(license_.id, 100),
         "license_raw": _json_safe(dict(license_.raw)),

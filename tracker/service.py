@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from crawlers.base import RELATIONS, is_valid_repo_id
+from crawlers.base import HUBS, RELATIONS, is_valid_repo_id
 from db import repository as repo
 from db.lineage import ancestors, descendants
 from db.session import open_readonly, session_scope
@@ -55,10 +55,13 @@ def resolve_target(session, config: Config, target: str) -> Target:
         node = repo.resolve_key(session, target)
         if node is not None:
             return Target(node.key, [node.id], [])
+        hub, _, repo_id = target.partition(":")
+        nodes = repo.find_nodes_by_repo_id(session, repo_id, [hub.lower()])
     else:
-        nodes = repo.find_nodes_by_repo_id(session, target)
-        if nodes:
-            return Target(target, [n.id for n in nodes], [])
+        nodes = repo.find_nodes_by_repo_id(session, target, HUBS)
+    if nodes:
+        label = nodes[0].key if len(nodes) == 1 else target
+        return Target(label, [n.id for n in nodes], [])
     roots = ", ".join(config.roots)
     raise UnknownNode(
         f"{target!r} is neither a root ({roots}) nor a node in the database; "

@@ -55,13 +55,23 @@ def resolve_key(session: Session, key: str) -> Node | None:
     return session.get(Node, node_id) if node_id is not None else None
 
 
-def find_nodes_by_repo_id(session: Session, repo_id: str) -> list[Node]:
-    """Nodes whose repo id matches (any hub, case-insensitive): `xai-org/grok-1` as a shortcut."""
-    return list(
+def find_nodes_by_repo_id(session: Session, repo_id: str, hubs: Iterable[str]) -> list[Node]:
+    """Nodes on `hubs` whose repo id, or else a former id, matches without regard to case (as
+    the hubs match ids): `xai-org/grok-1` as a shortcut, `owner/old-name` for a renamed repo."""
+    hubs = list(hubs)
+    wanted = repo_id.lower()
+    nodes = list(
         session.scalars(
-            select(Node).where(func.lower(Node.repo_id) == repo_id.lower()).order_by(Node.key)
+            select(Node)
+            .where(func.lower(Node.repo_id) == wanted, Node.hub.in_(hubs))
+            .order_by(Node.key)
         )
     )
+    if nodes:
+        return nodes
+    former = [f"{hub}:{wanted}" for hub in hubs]
+    ids = session.scalars(select(Alias.node_id).where(func.lower(Alias.key).in_(former)))
+    return sorted(nodes_by_id(session, set(ids)), key=lambda n: n.key)
 
 
 def nodes_by_id(session: Session, ids: Iterable[int]) -> list[Node]:
@@ -121,10 +131,6 @@ def upsert_nodes(
         result.ids[key] = node.id
         merged = {c: getattr(node, c) for c in CONTENT_FIELDS}
         merged.update({k: v for k, v in row.items() if k in CONTENT_FIELDS})
-        if node.status == "renamed" and merged["status"] == "active":
-            # the listing shows a renamed repo under its new id without a redirect; it stays
-            # `renamed` (SPEC) until it is gated or removed, rather than flapping each run
-            merged["status"] = "renamed"
         new_fp = fingerprint(merged)
         if new_fp == node.fingerprint:
             continue

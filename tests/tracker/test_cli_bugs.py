@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -167,3 +168,67 @@ def test_a_database_on_a_read_only_mount_can_be_read(db, tmp_path):
                           text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("huggingface:xai-org/grok-2")
+
+
+# --- bugs 3 and 4: a renamed repo ---------------------------------------------------------
+
+
+@pytest.fixture
+def renamed(db_url):
+    """grok-1's family crawled, bob's chat model renamed on the hub, crawled again."""
+    from tests.tracker.test_history import DAY1, DAY2
+    from tests.tracker.test_history_hf import run_crawl, world
+
+    hub_world = world()
+    with FakeHub(hub_world) as fake:
+        config = load_config(
+            overrides={"database.url": db_url, "hubs.huggingface.endpoint": fake.url}
+        )
+        assert run_crawl(config, DAY1).status == "ok"
+        hub_world.rename("bob/grok-1-chat", "bob/grok-1-chat-v2")
+        assert run_crawl(config, DAY2).status == "ok"
+        yield config, lambda day: run_crawl(config, day)
+
+
+def test_a_live_renamed_repo_is_active_and_reported_once(renamed):
+    """Bug 4: it kept status `renamed` forever, and `changes` listed it twice (renamed, and
+    a status change active -> renamed)."""
+    from tests.tracker.test_history import DAY3
+
+    config, again = renamed
+    data = json.loads(run("--database", config.database_url, "show",
+                          "huggingface:bob/grok-1-chat-v2", "--format", "json").stdout)
+    assert data["status"] == "active"
+    assert data["aliases"] == ["huggingface:bob/grok-1-chat"]
+    g1 = json.loads(run("--database", config.database_url, "changes", "--format",
+                        "json").stdout)["roots"]["grok-1"]
+    assert [(r["old"], r["new"]) for r in g1["renamed"]] == [
+        ("huggingface:bob/grok-1-chat", "huggingface:bob/grok-1-chat-v2")
+    ]
+    assert g1["status_changes"] == []
+    assert again(DAY3).status == "ok"
+    data = json.loads(run("--database", config.database_url, "show",
+                          "huggingface:bob/grok-1-chat-v2", "--format", "json").stdout)
+    assert data["status"] == "active"
+    assert [h for h in data["history"] if h["field"] == "status"] == []
+
+
+@pytest.mark.parametrize("spelling", ["huggingface:bob/grok-1-chat", "bob/grok-1-chat",
+                                      "BOB/Grok-1-Chat", "huggingface:Bob/grok-1-CHAT-v2"])
+def test_every_form_of_a_former_id_is_found(renamed, spelling):
+    """Bug 3: `show owner/old-name` failed while `huggingface:owner/old-name` worked."""
+    config, _ = renamed
+    result = run("--database", config.database_url, "show", spelling)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("huggingface:bob/grok-1-chat-v2\n")
+
+
+def test_the_cheap_schema_head_is_alembics_head():
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from db.session import MIGRATIONS, schema_head
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert [schema_head()] == ScriptDirectory.from_config(cfg).get_heads()
