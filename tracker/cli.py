@@ -202,7 +202,9 @@ def lineage(config: Config, target, depth, relations, fmt):
     if fmt == "tree":
         click.echo(render.lineage_tree(result))
     elif fmt == "table":
-        click.echo(render.table(render.lineage_rows(result), render.LINEAGE_COLUMNS))
+        rows = [{**r, "parent": ", ".join(p["node"] for p in r["parents"])}
+                for r in render.lineage_rows(result)]
+        click.echo(render.table(rows, render.LINEAGE_COLUMNS))
     else:
         click.echo(render.dumps({"target": result.label, "nodes": render.lineage_rows(result)}))
 

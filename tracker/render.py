@@ -88,10 +88,16 @@ LINEAGE_COLUMNS = ("depth", "node", "relation", "source", "parent", "license", "
 
 
 def lineage_rows(result) -> list[dict[str, Any]]:
+    """One row per node; `parent` is the one it is shown under, `parents` every parent (a
+    merge has several)."""
     rows = []
     for node_id in result.order:
         node = result.nodes[node_id]
-        parent = result.nodes[node.parents[0][0]].key if node.parents else ""
+        parents = [
+            {"node": result.nodes[p].key, "relation": rel, "source": src, "confidence": conf}
+            for p, rel, src, conf in node.parents
+            if p in result.nodes
+        ]
         rows.append(
             {
                 "depth": node.depth,
@@ -100,7 +106,8 @@ def lineage_rows(result) -> list[dict[str, Any]]:
                 "relation": node.relation,
                 "source": node.parents[0][2] if node.parents else "",
                 "confidence": node.parents[0][3] if node.parents else 1.0,
-                "parent": parent,
+                "parent": parents[0]["node"] if parents else "",
+                "parents": parents,
                 "license": node.license,
                 "license_issues": node.license_issues,
                 "status": node.status,

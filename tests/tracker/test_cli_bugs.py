@@ -232,3 +232,33 @@ def test_the_cheap_schema_head_is_alembics_head():
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     assert [schema_head()] == ScriptDirectory.from_config(cfg).get_heads()
+
+
+# --- bugs 5 and 9: lineage output ---------------------------------------------------------
+
+
+def lineage_json(db: Path, target: str) -> list[dict]:
+    result = run("--database", f"sqlite:///{db}", "lineage", target, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["nodes"]
+
+
+@pytest.mark.parametrize("target", ["grok-1", "grok-2"])
+def test_every_lineage_json_field_keeps_one_type(db, target):
+    """Bug 5: `"formats": 0` on one node, strings on the others."""
+    nodes = lineage_json(db, target)
+    for field in nodes[0]:
+        kinds = {type(n[field]).__name__ for n in nodes}
+        assert len(kinds) == 1, (field, kinds)
+
+
+def test_a_merge_shows_every_parent(db):
+    """Bug 9: the JSON `parent` was one string and the table showed one parent."""
+    merge = "huggingface:mergers/grok-1-hf-instruct-slerp"
+    node = next(n for n in lineage_json(db, "grok-1") if n["node"] == merge)
+    parents = [p["node"] for p in node["parents"]]
+    assert len(parents) == 2 and node["parent"] == parents[0]
+    assert all(p["relation"] == "merge" for p in node["parents"])
+    table = run("--database", f"sqlite:///{db}", "lineage", "grok-1", "--format", "table").stdout
+    row = next(line for line in table.splitlines() if merge in line)
+    assert all(p in row for p in parents), row
