@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from crawlers.base import is_valid_repo_id, split_key
 from crawlers.hubs import HUB_TABLE, HUBS
-from graph.licenses import normalize_license_id
+from graph.licenses import is_known, license_components, normalize_license_id
 from tracker.cron import validate_cron
 from tracker.errors import ConfigError
 
@@ -94,6 +94,9 @@ DEFAULT_ROOTS: dict[str, dict[str, Any]] = {
     },
     "grok-2": {"nodes": ["huggingface:xai-org/grok-2"], "license": "grok-2"},
 }
+
+
+ROOT_KEYS = frozenset({"nodes", "license", "search_terms"})
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,10 @@ def _parse_roots(raw: Any, origin: str) -> dict[str, RootConfig]:
         key = f"roots.{name}"
         if not isinstance(body, Mapping):
             raise ConfigError(f"{origin}: {key} must be a table with nodes = [...]")
+        for unknown in sorted(set(body) - ROOT_KEYS):  # `licence = ...` must not pass silently
+            raise ConfigError(
+                f"{origin}: unknown key {key}.{unknown}; known: {', '.join(sorted(ROOT_KEYS))}"
+            )
         nodes = body.get("nodes")
         if not isinstance(nodes, list) or not nodes:
             raise ConfigError(
@@ -234,7 +241,14 @@ def _parse_roots(raw: Any, origin: str) -> dict[str, RootConfig]:
             raise ConfigError(f'{origin}: {key}.license must be a string like "apache-2.0"')
         if not isinstance(terms, list) or not all(isinstance(t, str) and t for t in terms):
             raise ConfigError(f'{origin}: {key}.search_terms must be a list of words like ["grok"]')
-        roots[name] = RootConfig(name, tuple(nodes), normalize_license_id(license_id), tuple(terms))
+        canonical = normalize_license_id(license_id)
+        unknown_ids = [c for c in license_components(canonical) if not is_known(c)]
+        if unknown_ids:
+            raise ConfigError(
+                f"{origin}: {key}.license has unknown license id {unknown_ids[0]!r}; use a Hub "
+                'or SPDX id such as "apache-2.0" or "grok-2"'
+            )
+        roots[name] = RootConfig(name, tuple(nodes), canonical, tuple(terms))
     return roots
 
 

@@ -262,3 +262,19 @@ def test_a_merge_shows_every_parent(db):
     table = run("--database", f"sqlite:///{db}", "lineage", "grok-1", "--format", "table").stdout
     row = next(line for line in table.splitlines() if merge in line)
     assert all(p in row for p in parents), row
+
+
+# --- bug 7: typos inside [roots.NAME] -----------------------------------------------------
+
+
+@pytest.mark.parametrize("body, says", [
+    ('licence = "apache-2.0"', "unknown key roots.grok-1.licence"),
+    ('license = "apache-2.0"\nsearch_term = ["grok"]', "unknown key roots.grok-1.search_term"),
+    ('license = "apache-two"', "roots.grok-1.license has unknown license id 'apache-two'"),
+    ('license = "mit OR made-up-1"', "unknown license id 'made-up-1'"),
+])
+def test_a_typo_inside_a_root_is_an_error_naming_the_key(tmp_path, body, says):
+    path = tmp_path / "config.toml"
+    path.write_text(f'[roots.grok-1]\nnodes = ["huggingface:xai-org/grok-1"]\n{body}\n')
+    line = one_line(run("--config", str(path), "crawl"), 2)
+    assert line.startswith(f"tracker: config: {path}: ") and says in line
