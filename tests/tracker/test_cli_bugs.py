@@ -278,3 +278,25 @@ def test_a_typo_inside_a_root_is_an_error_naming_the_key(tmp_path, body, says):
     path.write_text(f'[roots.grok-1]\nnodes = ["huggingface:xai-org/grok-1"]\n{body}\n')
     line = one_line(run("--config", str(path), "crawl"), 2)
     assert line.startswith(f"tracker: config: {path}: ") and says in line
+
+
+# --- bug 8: the README's JSON recipe ------------------------------------------------------
+
+
+def test_the_readme_json_recipe_loads_the_export(db, tmp_path):
+    """Bug 8: the recipe failed on the NetworkX versions pyproject allowed (before 3.4
+    `node_link_graph` took no `source=`; 3.4 and 3.5 read `links`, not `edges`)."""
+    import re
+    import tomllib
+
+    readme = (REPO / "README.md").read_text()
+    recipe = re.search(r'python -c "(import json, networkx.*?)"\n', readme).group(1)
+    requires = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert "networkx>=3.4" in [r.split("#")[0].strip() for r in requires]
+    out = tmp_path / "grok.json"
+    assert run("--database", f"sqlite:///{db}", "export", "--format", "json", "-o",
+               str(out)).exit_code == 0
+    # -W error: 3.4's FutureWarning about `links` would be a failure
+    proc = subprocess.run([sys.executable, "-W", "error", "-c", recipe],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.stdout == "DiGraph with 34 nodes and 34 edges\n", proc.stderr
