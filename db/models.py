@@ -161,7 +161,8 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10), default="running")  # running/ok/partial/failed
+    # running, ok, partial, interrupted, failed
+    status: Mapped[str] = mapped_column(String(20), default="running")
     roots: Mapped[JSONList] = mapped_column(JSON, default=list)
     hubs: Mapped[JSONList] = mapped_column(JSON, default=list)
     counts: Mapped[JSONMap] = mapped_column(JSON, default=dict)  # per root: new/changed/removed

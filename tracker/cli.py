@@ -86,6 +86,11 @@ class TrackerGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except KeyboardInterrupt:  # a second Ctrl-C: at once, one line
+            from tracker.errors import EXIT_INTERRUPTED
+
+            click.echo("tracker: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:
             if isinstance(exc, BrokenPipeError):
                 raise  # the reader went away (`| head`): click ends quietly
@@ -133,13 +138,21 @@ def crawl(config: Config, roots, hubs, fmt):
     Exit 0 ok, 1 failed, 3 partial (some hub or root failed; what was found is kept),
     4 another crawl holds the database.
     """
+    import threading
+
     from tracker.pipeline import crawl as run_crawl
     from tracker.progress import progress_observer
+    from tracker.signals import install_stop_handlers
 
-    with progress_observer() as observer:
-        report = run_crawl(config, roots=roots, hubs=hubs, observer=observer)
+    stop = threading.Event()
+    restore = install_stop_handlers(stop, [])  # Ctrl-C: stop after the current transaction
+    try:
+        with progress_observer() as observer:
+            report = run_crawl(config, roots=roots, hubs=hubs, observer=observer, stop=stop)
+    finally:
+        restore()
     from tracker.cli_errors import crawl_exit_code
-    from tracker.errors import EXIT_HUB
+    from tracker.errors import EXIT_HUB, EXIT_INTERRUPTED
     from tracker.render import crawl_summary, dumps
 
     click.echo(dumps(report.to_dict()) if fmt == "json" else crawl_summary(report))
@@ -147,6 +160,10 @@ def crawl(config: Config, roots, hubs, fmt):
     if exit_code == EXIT_HUB:  # nothing reached: say so in the one line cron mails
         click.echo(f"tracker: {report.errors[0]}. Tip: check the endpoint (HF_ENDPOINT, "
                    "config) and the network.", err=True)
+    elif exit_code == EXIT_INTERRUPTED:
+        click.echo(f"tracker: interrupted: run {report.run_id} stopped after its last "
+                   "transaction and is recorded as interrupted; what it found is kept",
+                   err=True)
     sys.exit(exit_code)
 
 

@@ -4,7 +4,7 @@ Like huggingface_hub's `cli/_errors.py` (CLI_ERROR_MAPPINGS) beside its `errors.
 code raises its own exceptions (tracker.errors, crawlers.base, db, graph) and reports what
 happened; only here do they become a message and an exit code. The CLI's group applies
 `describe()` once, so no command prints a traceback (set TRACKER_DEBUG=1 to see it), and
-`crawl_exit_code()` maps a crawl's report to the exit code of `tracker crawl` and of a
+`crawl_exit_code()` maps a crawl's report (ok, partial, interrupted, failed) to the exit code of `tracker crawl` and of a
 scheduled run.
 """
 
@@ -21,6 +21,7 @@ from tracker.errors import (
     EXIT_DATABASE,
     EXIT_FAILED,
     EXIT_HUB,
+    EXIT_INTERRUPTED,
     EXIT_LOCKED,
     EXIT_OK,
     EXIT_PARTIAL,
@@ -92,4 +93,6 @@ def crawl_exit_code(report: CrawlReport) -> int:
         return EXIT_OK
     if report.status == "partial":
         return EXIT_PARTIAL
+    if report.status == "interrupted":
+        return EXIT_INTERRUPTED
     return EXIT_HUB if report.hubs_down else EXIT_FAILED

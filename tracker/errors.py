@@ -14,6 +14,7 @@ EXIT_LOCKED = 4  # another crawl holds the database
 EXIT_DATABASE = 5  # database unreachable or unusable
 EXIT_HUB = 6  # hub endpoint unreachable or rate limit beyond our ceiling
 EXIT_TOKEN = 7  # a hub rejected the token
+EXIT_INTERRUPTED = 130  # SIGINT/SIGTERM: stopped after the current transaction (128 + SIGINT)
 
 
 class TrackerError(Exception):

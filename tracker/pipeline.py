@@ -230,6 +230,10 @@ class _Crawl:
             if status == "ok":
                 # Disappearance is proved, never assumed, and only after a complete run.
                 self._prove_disappearances(crawlers)
+        except KeyboardInterrupt:  # a second Ctrl-C: what is committed stays, and says so
+            self.errors.append("interrupted by a second signal")
+            status = "interrupted"
+            raise
         except BaseException as exc:
             self.errors.append(f"crashed: {type(exc).__name__}: {exc}")
             raise
@@ -291,7 +295,9 @@ class _Crawl:
 
     def _status(self) -> str:
         if self.stop.is_set():
+            # stopped after a committed transaction: what was found is kept, removals wait
             self.errors.append("stopped by signal before the run completed")
+            return "interrupted"
         return run_status(
             attempted=len(self.roots) * len(self.hubs),
             failed=len(self.failed),
@@ -415,7 +421,8 @@ class _Crawl:
                 self._consume(root_name, crawler.crawl(ctx), hub, crawler)
                 for message in ctx.cut:  # a limit reached: the family is known incomplete
                     self._limit_reached(root_name, hub, message)
-                if hasattr(crawler, "rejections"):  # don't read these lookalikes again
+                # don't read these lookalikes again (an interrupted walk's set is not whole)
+                if hasattr(crawler, "rejections") and not self.stop.is_set():
                     with session_scope(self.engine) as session:
                         repo.save_cache(session, hub, {rejected_key: crawler.rejections(root_name)},
                                         now=self.clock())
@@ -520,7 +527,7 @@ class _Crawl:
                 if isinstance(item, RepoRecord) and len(records) + len(claims) >= self.batch_size:
                     flush()
                     records, claims, warnings = [], [], []
-                    if self.stop.is_set():
+                    if self.stop.is_set():  # Ctrl-C, SIGTERM: end with this transaction
                         break
                 if isinstance(item, RepoRecord):
                     records.append(item)

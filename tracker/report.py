@@ -40,7 +40,7 @@ class RootCounts:
 @dataclass
 class CrawlReport:
     run_id: int
-    status: str  # ok, partial, failed
+    status: str  # ok, partial, interrupted, failed
     roots: dict[str, RootCounts] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)

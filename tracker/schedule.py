@@ -16,7 +16,6 @@ What a cron line means is `tracker.cron`'s business; this module only runs the j
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from tracker.config import Config
 from tracker.cron import cron_trigger, time_zone
 from tracker.errors import EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, ConfigError
 from tracker.pipeline import crawl
+from tracker.signals import install_stop_handlers as _install_signal_handlers
 
 log = logging.getLogger("tracker.schedule")
 
@@ -261,27 +261,3 @@ def run_scheduler(
         restore()
     log.info("scheduler stopped")
     return EXIT_OK
-
-
-def _install_signal_handlers(stop: threading.Event, received: list[str]) -> Callable[[], None]:
-    """SIGINT/SIGTERM set `stop` (and note their name in `received`); returns a function
-    that puts the old handlers back. The handler only sets flags: logging is left to a
-    thread, since a handler may interrupt the main thread inside a log call."""
-    if threading.current_thread() is not threading.main_thread():
-        log.debug("not the main thread: no signal handlers installed")
-        return lambda: None
-    signums = (signal.SIGINT, signal.SIGTERM)
-    previous = {signum: signal.getsignal(signum) for signum in signums}
-
-    def restore() -> None:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-    def on_signal(signum: int, _frame: object) -> None:
-        received.append(signal.Signals(signum).name)
-        stop.set()
-        restore()  # a second signal takes the default road: Ctrl-C twice interrupts at once
-
-    for signum in signums:
-        signal.signal(signum, on_signal)
-    return restore

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -300,3 +301,44 @@ def test_the_readme_json_recipe_loads_the_export(db, tmp_path):
     proc = subprocess.run([sys.executable, "-W", "error", "-c", recipe],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.stdout == "DiGraph with 34 nodes and 34 edges\n", proc.stderr
+
+
+# --- bug 10: Ctrl-C during a crawl --------------------------------------------------------
+
+
+def test_ctrl_c_stops_after_the_transaction_and_records_the_run_interrupted(tmp_path):
+    """Bug 10: Ctrl-C recorded the run as crashed and exited 1 with a traceback. The fake hub
+    holds the crawl at its 12th request; the test sends SIGINT there, then lets it go on."""
+    from tests.tracker.test_crash import WAIT, HoldFrom, runs, write_config
+
+    with FakeHub(grok_world.fake_repos(), page_size=5, tree_page_size=8) as fake:
+        url = f"sqlite:///{tmp_path / 'tracker.db'}"
+        config = write_config(tmp_path, url, fake)
+        hold = HoldFrom(12)
+        fake.faults.add(hold, hold.pause)
+        env = {**os.environ, "PYTHONPATH": str(REPO), "TRACKER_LOG_LEVEL": "WARNING"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "--config", str(config), "crawl"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        )
+        try:
+            assert hold.pause.reached.wait(WAIT)
+            proc.send_signal(signal.SIGINT)
+            hold.pause.release.set()
+            out, err = proc.communicate(timeout=WAIT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err
+        assert [line for line in err.splitlines() if line.startswith("tracker:")] == [
+            "tracker: interrupted: run 1 stopped after its last transaction and is recorded "
+            "as interrupted; what it found is kept"
+        ]
+        assert out.startswith("run 1: interrupted")
+        (run_id, status, errors), = runs(url)
+        assert status == "interrupted" and errors == [
+            "stopped by signal before the run completed"
+        ]
+        fake.faults.clear()
+        assert crawl(load_config(config)).status == "ok"  # the next crawl completes the work
