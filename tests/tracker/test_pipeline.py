@@ -122,7 +122,8 @@ def test_rename_keeps_one_node_and_the_old_id_resolves(config):
     assert len(result.nodes) == 2
 
 
-def test_renamed_status_does_not_flap_back_to_active_on_the_next_run(config):
+def test_a_renamed_repo_is_active_and_does_not_flap_on_the_next_run(config):
+    """SPEC: a live renamed repo is `active` under its new id (issue 11, bug 4)."""
     run(config, family())
     world = family()
     world["grok-1"][1] = rec("keyfan/grok-1-pt", renamed_from="keyfan/grok-1-hf",
@@ -133,7 +134,7 @@ def test_renamed_status_does_not_flap_back_to_active_on_the_next_run(config):
     report = run(config, world, clock=lambda: datetime(2026, 11, 22, tzinfo=UTC))
     assert report.roots["grok-1"].changed == 0
     node = lineage(config, "huggingface:keyfan/grok-1-hf").nodes
-    assert [n.status for n in node.values()][0] == "renamed"
+    assert [n.status for n in node.values()][0] == "active"
 
 
 def test_an_unreachable_hub_is_not_waited_on_again_for_later_roots(config):
