@@ -337,7 +337,7 @@ def test_quotes_and_sql_metacharacters_pass_through_intact(db_url, tmp_path):
     cfg.write_text(
         f"[database]\nurl = {db_url!r}\n\n"
         f'[roots.{json.dumps(NASTY)}]\nnodes = ["huggingface:{ROOT}"]\n'
-        "license = \"mit' OR '1'='1\"\n"
+        'license = "mit"\n'  # a root's license must be a known id (issue 11, bug 7)
     )
     with FakeHub(w) as hub:
         config = load_config(cfg, environ={"HF_ENDPOINT": hub.url})
