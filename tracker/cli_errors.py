@@ -4,8 +4,8 @@ Like huggingface_hub's `cli/_errors.py` (CLI_ERROR_MAPPINGS) beside its `errors.
 code raises its own exceptions (tracker.errors, crawlers.base, db, graph) and reports what
 happened; only here do they become a message and an exit code. The CLI's group applies
 `describe()` once, so no command prints a traceback (set TRACKER_DEBUG=1 to see it), and
-`crawl_exit_code()` maps a crawl's report (ok, partial, interrupted, failed) to the exit code of `tracker crawl` and of a
-scheduled run.
+`crawl_exit_code()` maps a crawl's report (ok, partial, interrupted, failed) to the exit
+code of `tracker crawl` and of a scheduled run.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from apscheduler.triggers.base import BaseTrigger
 from tracker.cli_errors import crawl_exit_code, describe
 from tracker.config import Config
 from tracker.cron import cron_trigger, time_zone
-from tracker.errors import EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, ConfigError
+from tracker.errors import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, ConfigError
 from tracker.pipeline import crawl
 from tracker.signals import install_stop_handlers as _install_signal_handlers
 
@@ -58,7 +58,7 @@ def _when(moment: datetime | None) -> str:
 class RunOutcome:
     started: datetime
     finished: datetime
-    status: str  # ok, partial, locked, failed
+    status: str  # ok, partial, locked, interrupted, failed
     exit_code: int
 
 
@@ -69,6 +69,8 @@ def status_of(exit_code: int) -> str:
         return "partial"
     if exit_code == EXIT_LOCKED:
         return "locked"
+    if exit_code == EXIT_INTERRUPTED:
+        return "interrupted"
     return "failed"
 
 
