@@ -34,7 +34,6 @@ __all__ = [
     "Session",
     "driver_reason",
     "make_engine",
-    "masked_url",
     "migrate",
     "open_database",
     "open_readonly",

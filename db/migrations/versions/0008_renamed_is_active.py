@@ -4,14 +4,14 @@ on the hub, only our word for it. A run's status may be `interrupted` (11 charac
 (issue 11)
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
