@@ -177,8 +177,11 @@ def test_a_database_on_a_read_only_mount_can_be_read(db, tmp_path):
 @pytest.fixture
 def renamed(db_url):
     """grok-1's family crawled, bob's chat model renamed on the hub, crawled again."""
-    from tests.tracker.test_history import DAY1, DAY2
-    from tests.tracker.test_history_hf import run_crawl, world
+    from tests.fakes.grok_history import world
+    from tests.helpers.clock import DAY1, DAY2, ticking
+
+    def run_crawl(config, start):
+        return crawl(config, roots=["grok-1"], hubs=["huggingface"], clock=ticking(start))
 
     hub_world = world()
     with FakeHub(hub_world) as fake:
@@ -194,7 +197,7 @@ def renamed(db_url):
 def test_a_live_renamed_repo_is_active_and_reported_once(renamed):
     """Bug 4: it kept status `renamed` forever, and `changes` listed it twice (renamed, and
     a status change active -> renamed)."""
-    from tests.tracker.test_history import DAY3
+    from tests.helpers.clock import DAY3
 
     config, again = renamed
     data = json.loads(run("--database", config.database_url, "show",
@@ -309,22 +312,30 @@ def test_the_readme_json_recipe_loads_the_export(db, tmp_path):
 def test_ctrl_c_stops_after_the_transaction_and_records_the_run_interrupted(tmp_path):
     """Bug 10: Ctrl-C recorded the run as crashed and exited 1 with a traceback. The fake hub
     holds the crawl at its 12th request; the test sends SIGINT there, then lets it go on."""
-    from tests.tracker.test_crash import WAIT, HoldFrom, runs, write_config
+    from tests.fakes.hf_hub import Pause
+    from tests.helpers.subproc import WAIT
+
+    pause, count = Pause(), [0]
+
+    def twelfth(request) -> bool:  # called under the fault queue's lock
+        count[0] += 1
+        return count[0] >= 12
 
     with FakeHub(grok_world.fake_repos(), page_size=5, tree_page_size=8) as fake:
         url = f"sqlite:///{tmp_path / 'tracker.db'}"
-        config = write_config(tmp_path, url, fake)
-        hold = HoldFrom(12)
-        fake.faults.add(hold, hold.pause)
+        config = tmp_path / "config.toml"
+        config.write_text(f'[database]\nurl = "{url}"\n[crawl]\nbatch_size = 3\n'
+                          f'hubs = "huggingface"\n[hubs.huggingface]\nendpoint = "{fake.url}"\n')
+        fake.faults.add(twelfth, pause)
         env = {**os.environ, "PYTHONPATH": str(REPO), "TRACKER_LOG_LEVEL": "WARNING"}
         proc = subprocess.Popen(
             [sys.executable, "-m", "tracker", "--config", str(config), "crawl"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
         )
         try:
-            assert hold.pause.reached.wait(WAIT)
+            assert pause.reached.wait(WAIT)
             proc.send_signal(signal.SIGINT)
-            hold.pause.release.set()
+            pause.release.set()
             out, err = proc.communicate(timeout=WAIT)
         finally:
             if proc.poll() is None:
@@ -336,9 +347,10 @@ def test_ctrl_c_stops_after_the_transaction_and_records_the_run_interrupted(tmp_
             "as interrupted; what it found is kept"
         ]
         assert out.startswith("run 1: interrupted")
-        (run_id, status, errors), = runs(url)
-        assert status == "interrupted" and errors == [
-            "stopped by signal before the run completed"
-        ]
+        with sqlite3.connect(tmp_path / "tracker.db") as conn:
+            (status, errors), = conn.execute("SELECT status, errors FROM crawl_runs").fetchall()
+        conn.close()
+        assert status == "interrupted"
+        assert json.loads(errors) == ["stopped by signal before the run completed"]
         fake.faults.clear()
         assert crawl(load_config(config)).status == "ok"  # the next crawl completes the work
