@@ -55,22 +55,24 @@ def resolve_key(session: Session, key: str) -> Node | None:
     return session.get(Node, node_id) if node_id is not None else None
 
 
-def find_nodes_by_repo_id(session: Session, repo_id: str, hubs: Iterable[str]) -> list[Node]:
-    """Nodes on `hubs` whose repo id, or else a former id, matches without regard to case (as
-    the hubs match ids): `xai-org/grok-1` as a shortcut, `owner/old-name` for a renamed repo."""
-    hubs = list(hubs)
+def find_nodes_by_repo_id(
+    session: Session, repo_id: str, hubs: Iterable[str] | None = None
+) -> list[Node]:
+    """Nodes (on `hubs`, default any) whose repo id, or else a former id, matches without
+    regard to case (as the hubs match ids): `xai-org/grok-1` as a shortcut, `owner/old-name`
+    for a renamed repo."""
     wanted = repo_id.lower()
-    nodes = list(
-        session.scalars(
-            select(Node)
-            .where(func.lower(Node.repo_id) == wanted, Node.hub.in_(hubs))
-            .order_by(Node.key)
-        )
-    )
+    query = select(Node).where(func.lower(Node.repo_id) == wanted)
+    if hubs is not None:
+        query = query.where(Node.hub.in_(list(hubs)))
+    nodes = list(session.scalars(query.order_by(Node.key)))
     if nodes:
         return nodes
-    former = [f"{hub}:{wanted}" for hub in hubs]
-    ids = session.scalars(select(Alias.node_id).where(func.lower(Alias.key).in_(former)))
+    former = func.lower(Alias.key).like("%:" + wanted.replace("%", "").replace("_", "\\_"),
+                                         escape="\\")
+    if hubs is not None:
+        former = func.lower(Alias.key).in_([f"{hub}:{wanted}" for hub in hubs])
+    ids = session.scalars(select(Alias.node_id).where(former))
     return sorted(nodes_by_id(session, set(ids)), key=lambda n: n.key)
 
 
