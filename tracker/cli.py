@@ -21,7 +21,7 @@ import click
 
 from crawlers.base import RELATIONS
 from crawlers.hubs import HUBS
-from graph.export import EXPORTERS
+from graph.export import EXPORTERS, format_for_path
 from tracker import __version__
 from tracker.config import Config, load_config
 
@@ -269,20 +269,25 @@ def changes(config: Config, since, root, fmt):
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(list(EXPORTERS)),
-              default="graphml", show_default=True, help=FORMAT_HELP)
+              help="output format [default: from the suffix of --output, else graphml]")
 @click.option("--root", help="only this root's family")
-@click.option("--node", help="only this node's ancestors and descendants")
+@click.option("--node", help="only this node's ancestors and descendants (cyclonedx: ancestors)")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="file to write (default: stdout)")
 @click.option("--at", "at", help="the graph as it stood on this date (2026-11-01)")
+@click.option("--min-confidence", type=click.FloatRange(0, 1),
+              help="cyclonedx: edges below this are variants, not ancestors [default: 0.75]")
 @pass_config
-def export(config: Config, fmt, root, node, output, at):
-    """The lineage graph: GraphML, GEXF, JSON, CSV; an html page; mermaid or dot pictures."""
+def export(config: Config, fmt, root, node, output, at, min_confidence):
+    """The lineage graph: GraphML, GEXF, JSON, CSV; an html page; mermaid or dot pictures;
+    a CycloneDX ML-BOM of a node's provenance or a family."""
     from tracker.service import export as write
 
+    fmt = fmt or (format_for_path(output) if output != "-" else None) or "graphml"
     target = sys.stdout.buffer if output == "-" else output
     at = _parse_date(at, "--at", end_of_day=True)
-    count = write(config, fmt, target, root=root, node=node, at=at)
+    count = write(config, fmt, target, root=root, node=node, at=at,
+                  min_confidence=min_confidence)
     if output != "-":
         click.echo(f"wrote {count} nodes to {output}", err=True)
 

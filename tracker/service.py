@@ -19,6 +19,7 @@ from db.lineage import ancestors, descendants
 from db.session import open_readonly, session_scope
 from graph.build import build_graph
 from graph.export import export as write
+from graph.provenance import MIN_CONFIDENCE, provenance
 from graph.swept import declared_graph, declared_lineage
 from tracker.config import Config
 from tracker.errors import UnknownNode
@@ -144,12 +145,15 @@ def export(
     root: str | None = None,
     node: str | None = None,
     at: datetime | None = None,
+    min_confidence: float | None = None,
 ) -> int:
     """Write the graph in `fmt` to `output` (path or binary stream); returns the node count.
     With `node`, only its ancestors and descendants (and itself); with `at`, the graph as it
-    stood at that instant (see graph/asof.py)."""
+    stood at that instant (see graph/asof.py). `cyclonedx` is the BOM of `node` (its
+    ancestry; edges below `min_confidence` as variants), or of the family without it."""
     if root is not None and root not in config.roots:
         raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
+    bom = fmt == "cyclonedx"
     with store(config) as session:
         try:
             found = resolve_target(session, config, node) if node else None
@@ -163,6 +167,8 @@ def export(
                                              "issues": {}})
             return graph.number_of_nodes()
         focus = [n.key for n in repo.nodes_by_id(session, found.start_ids)] if found else []
+        if bom and found is not None and (found.roots or len(focus) != 1):
+            raise UnknownNode(f"{node!r} is not one node; give its key (hub:owner/name)")
         graph, issues = build_graph(
             session,
             config.roots,
@@ -170,19 +176,27 @@ def export(
             rules_path=config.get("licenses.rules") or None,
             at=at,
         )
-    if found is not None:
-        graph = _around(graph, focus, node)
-    notes = {
-        "at": at.isoformat() if at else "",
-        "focus": found.label if found else "",
-        "issues": _explanations(issues, graph),
-    }
+        if found is not None:
+            graph = _around(graph, focus, node, descendants=not bom)
+        notes = {
+            "at": at.isoformat() if at else "",
+            "focus": found.label if found else "",
+            "issues": _explanations(issues, graph),
+        }
+        if bom:
+            notes |= provenance(
+                session,
+                graph,
+                config.roots,
+                subject=focus[0] if focus else None,
+                min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence,
+            )
     write(graph, fmt, output, notes=notes)
     return graph.number_of_nodes()
 
 
-def _around(graph, keys: Sequence[str], asked: str):
-    """The part of `graph` that `keys` descend from or lead to, the keys included."""
+def _around(graph, keys: Sequence[str], asked: str, *, descendants: bool = True):
+    """The part of `graph` that `keys` descend from (or lead to), the keys included."""
     import networkx as nx
 
     present = [key for key in keys if key in graph]
@@ -190,7 +204,9 @@ def _around(graph, keys: Sequence[str], asked: str):
         raise UnknownNode(f"{asked!r} is in no family of the exported roots")
     wanted = set(present)
     for key in present:
-        wanted |= nx.ancestors(graph, key) | nx.descendants(graph, key)
+        wanted |= nx.ancestors(graph, key)
+        if descendants:
+            wanted |= nx.descendants(graph, key)
     return graph.subgraph(wanted).copy()
 
 

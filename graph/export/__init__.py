@@ -32,6 +32,7 @@ from graph.export.common import (
     sanitize_key,
 )
 from graph.export.csv import CSVExporter
+from graph.export.cyclonedx import CycloneDXExporter
 from graph.export.dot import DotExporter
 from graph.export.gexf import GEXFExporter
 from graph.export.graphml import GraphMLExporter
@@ -70,17 +71,22 @@ EXPORTERS: dict[str, Exporter] = {
         HTMLExporter(),
         MermaidExporter(),
         DotExporter(),
+        CycloneDXExporter(),
     )
 }
 
 
 def format_for_path(path: str | os.PathLike[str]) -> str | None:
-    """The format whose file suffixes include `path`'s (case-insensitive), or None."""
-    suffix = Path(path).suffix.lower()
-    for name, exporter in EXPORTERS.items():
-        if suffix and suffix in exporter.suffixes:
-            return name
-    return None
+    """The format whose file suffixes end `path`'s name (case-insensitive), the longest
+    suffix first (`x.cdx.json` is CycloneDX, `x.json` node-link JSON), or None."""
+    name = Path(path).name.lower()
+    matches = [
+        (len(suffix), fmt)
+        for fmt, exporter in EXPORTERS.items()
+        for suffix in exporter.suffixes
+        if name.endswith(suffix) and len(name) > len(suffix)
+    ]
+    return max(matches)[1] if matches else None
 
 
 def export(

@@ -118,7 +118,7 @@ def test_the_token_is_used_but_never_shown_or_stored(db_url, tmp_path):
         ["licenses", "--format", "json"],
         ["changes", "--format", "json"],
     ]
-    for fmt in ("graphml", "gexf", "json", "csv"):
+    for fmt in ("graphml", "gexf", "json", "csv", "cyclonedx"):
         out = tmp_path / f"graph.{fmt}"
         commands.append(["export", "--format", fmt, "--output", str(out)])
     for args in commands:
