@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from db import repository as repo
+from db.session import Session
 from graph.export.cyclonedx import MIN_CONFIDENCE
 
 if TYPE_CHECKING:
     import networkx as nx
-    from sqlalchemy.orm import Session
 
 __all__ = ["MIN_CONFIDENCE", "provenance"]
 
