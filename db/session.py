@@ -189,6 +189,16 @@ def migrate(engine: Engine) -> None:
         conn.commit()
 
 
+def _refuse_memory(url: str, parsed) -> None:
+    """An SQLite URL without a file (`sqlite://`, `sqlite:///`, `:memory:`) is refused, by
+    every command alike: a crawl would keep nothing (issue 17), a read has nothing to read."""
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise DatabaseError(
+            f"database URL {url!r} names no file (an in-memory database keeps nothing); "
+            "give one like sqlite:///tracker.db"
+        )
+
+
 def open_database(url: str) -> Engine:
     """Connect, migrate, and return the engine; one clear `DatabaseError` if it cannot.
 
@@ -198,11 +208,7 @@ def open_database(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseError(f"not a database URL: {url!r}") from exc
-    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
-        raise DatabaseError(
-            f"database URL {url!r} names no file (an in-memory database keeps nothing); "
-            "give one like sqlite:///tracker.db"
-        )
+    _refuse_memory(url, parsed)
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
@@ -250,9 +256,8 @@ def open_readonly(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseError(f"not a database URL: {url!r}") from exc
+    _refuse_memory(url, parsed)
     if parsed.get_backend_name() == "sqlite":
-        if not parsed.database or parsed.database == ":memory:":
-            raise NoDatabase(f"no database at {url}; run `tracker crawl` first")
         path = Path(parsed.database).expanduser()
         if path.is_dir():
             raise DatabaseError(f"cannot open database {parsed.database}: it is a directory")
