@@ -85,6 +85,8 @@ def rewind(
             former_key[row.node_id] = row.old
         elif row.field == "relation":
             _undo_relation(session, graph, key, row.old, row.new)
+        elif row.field == "parent":
+            _undo_parents(session, graph, key, row.old, row.new)
 
     # 3. stamps as they stood then
     stale = [i for i, k in by_id.items() if _when(graph.nodes[k]["last_seen"]) > at]
@@ -140,3 +142,33 @@ def _undo_relation(
     parent = repo.resolve_key(session, parent_key)
     if parent is not None and graph.has_edge(parent.key, child):
         graph.edges[parent.key, child]["relation"] = relation
+
+
+def _parents(text: str | None) -> list[tuple[str, str]]:
+    """(relation, parent key) pairs of a `parent` history value ("a of X; b of Y")."""
+    parsed = (repo.parse_relation_text(part) for part in (text or "").split("; "))
+    return [p for p in parsed if p is not None]
+
+
+def _undo_parents(
+    session: Session, graph: nx.DiGraph, child: str, old: str | None, new: str | None
+) -> None:
+    """The resolver moved `child` after the instant: its parents then come back (the edge
+    rows of a retracted parent are gone; the history row keeps who it was)."""
+    for _, parent_key in _parents(new):
+        parent = repo.resolve_key(session, parent_key)
+        if parent is not None and graph.has_edge(parent.key, child):
+            graph.remove_edge(parent.key, child)
+    for relation, parent_key in _parents(old):
+        parent = repo.resolve_key(session, parent_key)
+        if parent is None or parent.key not in graph or graph.has_edge(parent.key, child):
+            continue
+        graph.add_edge(
+            parent.key,
+            child,
+            relation=relation,
+            source="inferred",
+            confidence=0.0,
+            evidence="the parent it had then (moved since: see tracker explain)",
+            first_seen="",
+        )

@@ -9,6 +9,7 @@ whatever order the Hub lists in, and `tracker resolve` / `tracker explain` tell 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import networkx as nx
 from click.testing import CliRunner
@@ -102,3 +103,21 @@ def test_a_closer_parent_found_later_moves_the_node_with_history(tmp_path):
         "quantization of huggingface:xai-org/grok-1",
         f"quantization of huggingface:{kw.CONV}",
     )]
+
+
+def test_a_past_graph_shows_the_parent_a_node_had_before_the_resolver_moved_it(tmp_path):
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    world = {r.repo_id: r for r in kw.kinds_world()}
+    quant = "aaa-quants/grok1-pytorch-Q4_K_M-GGUF"
+    day1 = [world["xai-org/grok-1"], world["xai-org/grok-2"], world[quant]]
+    _crawl(day1, db)
+    _crawl([*day1, world[kw.CONV]], db)
+    out = CliRunner().invoke(cli, ["--database", db, "changes", "--format", "json"])
+    moved = json.loads(out.stdout)["roots"]["grok-1"]["relation_changes"][0]["at"]
+    before = (datetime.fromisoformat(moved) - timedelta(microseconds=1)).isoformat()
+    out = CliRunner().invoke(cli, ["--database", db, "export", "--format", "json", "--at",
+                                   before])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    edges = {(e["parent"].split(":", 1)[1], e["child"].split(":", 1)[1]) for e in data["edges"]}
+    assert ("xai-org/grok-1", quant) in edges and (kw.CONV, quant) not in edges
