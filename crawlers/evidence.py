@@ -157,23 +157,34 @@ class Family:
         self, record: RepoRecord
     ) -> tuple[Literal["match", "conflict", "unknown"], str]:
         """Whether the repo's config/GGUF architecture is this family's, with what it showed."""
-        gguf_arch = (
-            (record.gguf or {}).get("architecture") if isinstance(record.gguf, Mapping) else None
+        return architecture_match(
+            record, self.architectures, self.model_types, self.gguf_architectures
         )
-        archs = set(record.architectures)
-        if archs & self.architectures:
-            return "match", f"config architecture {sorted(archs & self.architectures)[0]}"
-        if isinstance(gguf_arch, str) and gguf_arch in self.gguf_architectures:
-            return "match", f"GGUF architecture {gguf_arch}"
-        if record.model_type and record.model_type in self.model_types:
-            return "match", f"model_type {record.model_type}"
-        if archs:
-            return "conflict", f"config architectures {', '.join(sorted(archs))}"
-        if isinstance(gguf_arch, str) and gguf_arch:
-            return "conflict", f"GGUF architecture {gguf_arch}"
-        if record.model_type:
-            return "conflict", f"model_type {record.model_type}"
-        return "unknown", ""
+
+
+def architecture_match(
+    record: RepoRecord,
+    architectures: Collection[str],
+    model_types: Collection[str],
+    gguf_architectures: Collection[str],
+) -> tuple[Literal["match", "conflict", "unknown"], str]:
+    """Whether a repo's config or GGUF architecture is one of these (a family's): match,
+    conflict (it shows another) or unknown (it shows none), with what it showed."""
+    gguf_arch = record.gguf.get("architecture") if isinstance(record.gguf, Mapping) else None
+    archs = set(record.architectures)
+    if archs & set(architectures):
+        return "match", f"config architecture {sorted(archs & set(architectures))[0]}"
+    if isinstance(gguf_arch, str) and gguf_arch in gguf_architectures:
+        return "match", f"GGUF architecture {gguf_arch}"
+    if record.model_type and record.model_type in model_types:
+        return "match", f"model_type {record.model_type}"
+    if archs:
+        return "conflict", f"config architectures {', '.join(sorted(archs))}"
+    if isinstance(gguf_arch, str) and gguf_arch:
+        return "conflict", f"GGUF architecture {gguf_arch}"
+    if record.model_type:
+        return "conflict", f"model_type {record.model_type}"
+    return "unknown", ""
 
 
 def member_facts(

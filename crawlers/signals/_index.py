@@ -16,7 +16,7 @@ from typing import Literal
 
 from crawlers.base import LineageClaim, MemberFacts, RepoRecord
 from crawlers.content import content_of, effective_parameters, quantization_signals
-from crawlers.evidence import GROK, Markers, member_facts
+from crawlers.evidence import GROK, Markers, architecture_match, member_facts
 from crawlers.relation import TINY_FRACTION, classify, classify_declared
 
 # A file identity held by more repos than this is common property (a stock tokenizer copied
@@ -100,24 +100,10 @@ class Index:
         return list(self._by_id.get(repo_id.lower(), ()))
 
     def architecture(self, record: RepoRecord) -> tuple[str, str]:
-        """Whether the repo's config or GGUF architecture is a family's: match, conflict or
-        unknown, with what it showed."""
+        """Whether the repo's config or GGUF architecture is a family's (the markers'):
+        match, conflict or unknown, with what it showed."""
         m = self.markers
-        gguf = record.gguf.get("architecture") if isinstance(record.gguf, Mapping) else None
-        archs = set(record.architectures)
-        if archs & m.architectures:
-            return "match", f"config architecture {sorted(archs & m.architectures)[0]}"
-        if isinstance(gguf, str) and gguf in m.gguf_architectures:
-            return "match", f"GGUF architecture {gguf}"
-        if record.model_type and record.model_type in m.model_types:
-            return "match", f"model_type {record.model_type}"
-        if archs:
-            return "conflict", f"config architectures {', '.join(sorted(archs))}"
-        if isinstance(gguf, str) and gguf:
-            return "conflict", f"GGUF architecture {gguf}"
-        if record.model_type:
-            return "conflict", f"model_type {record.model_type}"
-        return "unknown", ""
+        return architecture_match(record, m.architectures, m.model_types, m.gguf_architectures)
 
     @cached_property
     def _full_by_name(self) -> dict[str, list[str]]:
