@@ -76,3 +76,13 @@ def _choices(command: str, param: str) -> list[str]:
     option = next(p for p in cli.commands[command].params if p.name == param)
     assert isinstance(option.type, Choice)
     return list(option.type.choices)
+
+
+def test_every_command_has_a_readme_section_and_a_summary():
+    """Each command of the `tracker` group (subcommands too) is named in a README heading,
+    and its --help gives a one-line summary."""
+    headings = re.findall(r"^#{2,4} .*?`tracker ([a-z]+)", README, flags=re.M)
+    missing = [name for name in cli.commands if name not in headings]
+    assert missing == []
+    for name, command in cli.commands.items():
+        assert command.get_short_help_str(limit=80).strip(), name

@@ -10,7 +10,6 @@ and a bad flag answer without loading SQLAlchemy, NetworkX and the crawlers.
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 import sys
@@ -23,9 +22,9 @@ from crawlers.base import RELATIONS
 from crawlers.hubs import HUBS
 from graph.export import EXPORTERS, format_for_path
 from tracker import __version__
-from tracker.config import Config, load_config
-
-FORMAT_HELP = "output format"
+from tracker.cli_inspect import register as add_inspect_commands
+from tracker.cli_options import format_option, pass_config
+from tracker.config import Config
 
 
 def _parse_date(value: str | None, name: str, *, end_of_day: bool = False) -> datetime | None:
@@ -43,28 +42,6 @@ def _parse_date(value: str | None, name: str, *, end_of_day: bool = False) -> da
     ):
         parsed += timedelta(days=1, microseconds=-1)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def pass_config(func):
-    """Load the one Config from --config/--database and the environment, lazily and once."""
-
-    @click.pass_context
-    @functools.wraps(func)
-    def wrapper(ctx, *args, **kwargs):
-        opts = ctx.find_root().params
-        config = load_config(opts.get("config_path"),
-                             overrides={"database.url": opts.get("database")})
-        from tracker.logsetup import setup_logging
-
-        setup_logging(config)
-        return func(config, *args, **kwargs)
-
-    return wrapper
-
-
-def format_option(*choices: str, default: str):
-    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
-                        show_default=True, help=FORMAT_HELP)
 
 
 class TrackerGroup(click.Group):
@@ -371,6 +348,9 @@ def explain(config: Config, node, fmt):
 
     data = why(config, node)
     click.echo(dumps(data) if fmt == "json" else explain_text(data))
+
+
+add_inspect_commands(cli)  # runs, stats, search, config, doctor: tracker/cli_inspect.py
 
 
 def main(argv: list[str] | None = None) -> None:

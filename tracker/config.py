@@ -166,6 +166,9 @@ class Config:
     source: str = "defaults"  # the file it came from, for messages
     webhooks: tuple[WebhookConfig, ...] = ()
     email: EmailConfig | None = None
+    # where each SETTINGS value came from: "command line", "environment VAR", the file, or
+    # "" for the built-in default (`tracker config` shows it)
+    origins: Mapping[str, str] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
         return self.values[key]
@@ -285,6 +288,7 @@ def load_config(
         _reject_unknown(data, origin)
 
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for setting in SETTINGS:
         value, where = setting.default, ""
         from_file = _lookup(data, setting.key)
@@ -295,6 +299,7 @@ def load_config(
         if overrides and overrides.get(setting.key) is not None:
             value, where = overrides[setting.key], "command line"
         values[setting.key] = _coerce(setting, value, where)
+        origins[setting.key] = where
 
     level = values["logging.level"].upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -336,7 +341,8 @@ def load_config(
     webhooks = _parse_webhooks(alerts.get("webhooks"), origin, roots, environ)
     email = _parse_email(alerts.get("email"), origin, roots, environ)
     return Config(
-        values["database.url"], roots, hubs, values, origin or "defaults", webhooks, email
+        values["database.url"], roots, hubs, values, origin or "defaults", webhooks, email,
+        origins,
     )
 
 

@@ -26,6 +26,7 @@ from db.repository.edges import (
     relation_text,
     upsert_edges,
 )
+from db.repository.families import family_counts, node_count, relation_counts, search_nodes
 from db.repository.files import files_of, replace_files
 from db.repository.nodes import (
     NodeWrite,
@@ -44,11 +45,15 @@ from db.repository.roots import root_licenses, root_members, set_root_members
 from db.repository.runs import (
     abandon_runs,
     add_warnings,
+    count_runs,
     finish_run,
     get_run,
+    last_crawls,
     latest_run,
+    list_runs,
     run_warnings,
     start_run,
+    sweep_runs,
 )
 
 __all__ = [
@@ -62,6 +67,14 @@ __all__ = [
     "abandon_runs",
     "add_warnings",
     "aliases_of_nodes",
+    "count_runs",
+    "family_counts",
+    "last_crawls",
+    "list_runs",
+    "node_count",
+    "relation_counts",
+    "search_nodes",
+    "sweep_runs",
     "edges_into",
     "files_of",
     "find_nodes_by_repo_id",

@@ -1,0 +1,35 @@
+"""What every command module of the CLI shares: the lazily loaded Config and the --format
+option (sqlite-utils' `output_options` habit), so tracker/cli.py and the modules that add
+commands to its group (tracker/cli_inspect.py) declare them once."""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from tracker.config import load_config
+
+FORMAT_HELP = "output format"
+
+
+def pass_config(func):
+    """Load the one Config from --config/--database and the environment, lazily and once."""
+
+    @click.pass_context
+    @functools.wraps(func)
+    def wrapper(ctx, *args, **kwargs):
+        opts = ctx.find_root().params
+        config = load_config(opts.get("config_path"),
+                             overrides={"database.url": opts.get("database")})
+        from tracker.logsetup import setup_logging
+
+        setup_logging(config)
+        return func(config, *args, **kwargs)
+
+    return wrapper
+
+
+def format_option(*choices: str, default: str):
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+                        show_default=True, help=FORMAT_HELP)
