@@ -38,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from crawlers.base import CrawlContext, RepoRecord, RootSpec
-    from crawlers.huggingface import HuggingFaceCrawler
+    from crawlers.huggingface.crawler import HuggingFaceCrawler
     from tests.fakes import grok_world
     from tests.fakes.hf_hub import FakeHub
     from tests.fakes.hf_world import World, synthetic_family, unrelated_models

@@ -35,7 +35,7 @@ def main() -> None:
     import httpx2
 
     from crawlers.base import CrawlContext, RepoRecord, RootSpec
-    from crawlers.huggingface import HuggingFaceCrawler
+    from crawlers.huggingface.crawler import HuggingFaceCrawler
 
     server = hub = None
     if args.in_process:

@@ -192,7 +192,8 @@ class CrawlContext:
     known_shas: Mapping[str, str | None] = field(default_factory=dict)
     members: dict[str, MemberFacts] = field(default_factory=dict)
     # Candidates this root rejected after reading them in an earlier crawl: repo id -> the sha
-    # they had. Not read again while unchanged (crawlers/discovery.py: `Discovery.rejections`).
+    # they had. Not read again while unchanged (crawlers/huggingface/discovery.py:
+    # `Discovery.rejections`).
     rejected: Mapping[str, str] = field(default_factory=dict)
     # Listing items (the Hub's JSON shape) of models a whole-hub sweep found with the family's
     # architecture at its scale, whatever their name (tracker sweep): discovery weighs them

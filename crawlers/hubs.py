@@ -35,7 +35,7 @@ HUB_TABLE: tuple[HubInfo, ...] = (
     HubInfo(
         name="huggingface",
         title="Hugging Face",
-        crawler="crawlers.huggingface:HuggingFaceCrawler",
+        crawler="crawlers.huggingface.crawler:HuggingFaceCrawler",
         endpoint="https://huggingface.co",
         endpoint_env="HF_ENDPOINT",
         endpoint_help="Hub API base",
@@ -45,7 +45,7 @@ HUB_TABLE: tuple[HubInfo, ...] = (
     HubInfo(
         name="modelscope",
         title="ModelScope",
-        crawler="crawlers.modelscope:ModelScopeCrawler",
+        crawler="crawlers.modelscope.crawler:ModelScopeCrawler",
         endpoint="https://modelscope.cn",
         endpoint_env="MODELSCOPE_ENDPOINT",
         endpoint_help="ModelScope base URL",
@@ -56,7 +56,7 @@ HUB_TABLE: tuple[HubInfo, ...] = (
     HubInfo(
         name="github",
         title="GitHub",
-        crawler="crawlers.github:GitHubCrawler",
+        crawler="crawlers.github.crawler:GitHubCrawler",
         endpoint="https://api.github.com",
         endpoint_env="GITHUB_API_URL",
         endpoint_help="GitHub API",

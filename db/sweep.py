@@ -114,8 +114,8 @@ def store_page(
     requests: int,
     now: datetime,
 ) -> tuple[int, int]:
-    """Store one page of `crawlers.hf_sweep.SweptModel`s and move the cursor, in the caller's
-    transaction. Returns (new, changed); unchanged models are not written."""
+    """Store one page of `crawlers.huggingface.sweep.SweptModel`s and move the cursor, in the
+    caller's transaction. Returns (new, changed); unchanged models are not written."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         # a crash may lose the last pages committed, never part of one: page and cursor are

@@ -141,3 +141,15 @@ def test_no_test_module_imports_another_test_module():
                 if n.startswith("tests.") and n.rpartition(".")[2].startswith("test_")
             ]
     assert found == []
+
+
+def test_each_hub_is_a_sub_package_that_holds_its_crawler():
+    """A new hub is one sub-package plus one row in the hub table (README, "Extending")."""
+    from crawlers import crawler_class
+    from crawlers.hubs import HUB_TABLE
+
+    for info in HUB_TABLE:
+        module, _, _ = info.crawler.partition(":")
+        assert module == f"crawlers.{info.name}.crawler", info.name
+        assert (REPO / "crawlers" / info.name / "__init__.py").is_file()
+        assert crawler_class(info.name).hub == info.name

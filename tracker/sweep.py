@@ -1,6 +1,6 @@
 """`tracker sweep`: list every model of a hub into the light tables, page by page, resumably.
 
-The listing is read newest change first (crawlers/hf_sweep.py). Each page is one transaction
+The listing is read newest change first (crawlers/huggingface/sweep). Each page is one transaction
 holding its light rows, their declared edges and the cursor of the next page (db/sweep.py), so
 a sweep killed, rate-limited beyond `crawl.max_retry_wait` or answered 5xx past the retries
 stops with everything before it kept, and the next `tracker sweep` resumes at that page. The
@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawlers.base import HubError, TokenRejected
-from crawlers.hf_sweep import first_page, parse_item
+from crawlers.huggingface.sweep import first_page, parse_item
 from db import sweep as store
 from db.session import open_database, session_scope
 from tracker.config import Config

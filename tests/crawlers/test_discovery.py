@@ -12,10 +12,10 @@ from collections import Counter
 
 import pytest
 
-from crawlers._hf_reader import HfApiReader
 from crawlers.base import CrawlContext, LineageClaim, RepoRecord, RootSpec
-from crawlers.discovery import Discovery, name_has_term
 from crawlers.evidence import member_facts
+from crawlers.huggingface.discovery import Discovery, name_has_term
+from crawlers.huggingface.reader import HfApiReader
 from tests.fakes import grok_world as w
 from tests.fakes.hf_hub import FakeHub
 

@@ -11,7 +11,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
 
 from crawlers.base import CrawlContext, RepoRecord, RootSpec
-from crawlers.huggingface import HuggingFaceCrawler
+from crawlers.huggingface.crawler import HuggingFaceCrawler
 from tests.fakes.hf_hub import FakeHub, Hang, Reply, Reset, Truncate
 from tests.fakes.hf_world import FakeFile, FakeRepo, World, synthetic_family
 

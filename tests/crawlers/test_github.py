@@ -24,7 +24,7 @@ from crawlers.base import (
     RepoRecord,
     TokenRejected,
 )
-from crawlers.github import GitHubCrawler
+from crawlers.github.crawler import GitHubCrawler
 from tests.fakes.github_api import (
     API,
     NOW,

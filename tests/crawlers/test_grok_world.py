@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 
 from crawlers.base import CrawlContext, LineageClaim, RepoRecord, RootSpec
-from crawlers.huggingface import HuggingFaceCrawler
+from crawlers.huggingface.crawler import HuggingFaceCrawler
 from tests.fakes import grok_world as w
 from tests.fakes.hf_hub import FakeHub
 from tests.fakes.hf_world import unrelated_models

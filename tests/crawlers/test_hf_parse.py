@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawlers._hf_parse import card_body, file_records, formats_of, parse_repo
+from crawlers.huggingface.parse import card_body, file_records, formats_of, parse_repo
 
 URL = "https://huggingface.co"
 

@@ -16,14 +16,14 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawlers._hf_parse import (
+from crawlers.base import RELATIONS, clean_text, is_valid_repo_id
+from crawlers.huggingface.parse import (
     card_body,
     file_records,
     formats_of,
     normalize_repo_ref,
     parse_repo,
 )
-from crawlers.base import RELATIONS, clean_text, is_valid_repo_id
 from tracker.rows import node_row
 
 URL = "https://huggingface.co"

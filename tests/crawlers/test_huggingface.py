@@ -24,7 +24,7 @@ from crawlers.base import (
     RootSpec,
     TokenRejected,
 )
-from crawlers.huggingface import HuggingFaceCrawler
+from crawlers.huggingface.crawler import HuggingFaceCrawler
 from tests.fakes.hf_hub import FakeHub, rate_limited, retry_after, server_error
 from tests.fakes.hf_world import FakeFile, FakeRepo, World
 

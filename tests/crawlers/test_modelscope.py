@@ -28,7 +28,7 @@ from crawlers.base import (
     RootSpec,
     TokenRejected,
 )
-from crawlers.modelscope import ModelScopeCrawler
+from crawlers.modelscope.crawler import ModelScopeCrawler
 from tests.fakes.modelscope_api import item
 
 EP = "https://modelscope.cn"

@@ -12,7 +12,7 @@ from crawlers.base import (
     RepoRecord,
     RootSpec,
 )
-from crawlers.github import GitHubCrawler
+from crawlers.github.crawler import GitHubCrawler
 
 API = "https://api.github.com"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from crawlers.huggingface import HuggingFaceCrawler
+from crawlers.huggingface.crawler import HuggingFaceCrawler
 from tests.fakes import grok_world
 from tests.fakes.hf_hub import FakeHub
 from tests.helpers.snapshot import Snapshot, graph_snapshot

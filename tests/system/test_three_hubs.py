@@ -27,9 +27,9 @@ import pytest
 import responses
 from click.testing import CliRunner
 
-from crawlers.github import GitHubCrawler
-from crawlers.huggingface import HuggingFaceCrawler
-from crawlers.modelscope import ModelScopeCrawler
+from crawlers.github.crawler import GitHubCrawler
+from crawlers.huggingface.crawler import HuggingFaceCrawler
+from crawlers.modelscope.crawler import ModelScopeCrawler
 from db import repository as repo
 from db.session import open_database, session_scope
 from tests.fakes import grok_world

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawlers.content import safe_yaml
-from crawlers.huggingface import HuggingFaceCrawler
+from crawlers.huggingface.crawler import HuggingFaceCrawler
 from db import repository as repo
 from db.session import make_engine, session_scope
 from tests.fakes.hf_hub import FakeHub, Relink
@@ -210,7 +210,7 @@ def test_an_answer_from_another_host_is_not_data_about_our_repo(sqlite_url):
 
 
 def test_a_card_longer_than_the_read_limit_is_not_checked_not_lacking(sqlite_url, monkeypatch):
-    monkeypatch.setattr("crawlers.huggingface._CARD_LIMIT", 4096)
+    monkeypatch.setattr("crawlers.huggingface.client._CARD_LIMIT", 4096)
     grok2 = {"license": "other", "license_name": "grok-2"}
     world = [
         FakeRepo("xai-org/grok-2", card=grok2, card_text="# Grok 2\n\nPowered by xAI\n",

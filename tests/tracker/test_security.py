@@ -25,10 +25,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import MetaData, select
 
-from crawlers._hf_parse import parse_repo
 from crawlers.base import HubError
 from crawlers.content import parse_card, safe_yaml
-from crawlers.huggingface import HuggingFaceCrawler
+from crawlers.huggingface.crawler import HuggingFaceCrawler
+from crawlers.huggingface.parse import parse_repo
 from db import repository as repo
 from db.models import Node, RootMember
 from db.session import make_engine, open_database, session_scope

@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from crawlers._hf_parse import Listed, parse_repo
 from crawlers.base import (
     CrawlContext,
     CrawlItem,
@@ -27,6 +26,7 @@ from crawlers.base import (
     node_key,
 )
 from crawlers.evidence import files_win, member_facts
+from crawlers.huggingface.parse import Listed, parse_repo
 
 
 @dataclass(eq=False)
@@ -41,7 +41,7 @@ class Node:
     repo_id: str = ""
     depth: int = 0  # edges from the root, along the walk
     via: tuple[str, str] | None = None  # (parent key, relation) of the edge that found it
-    found: bool = False  # yielded by discovery (crawlers/discovery.py): walk its children only
+    found: bool = False  # yielded by discovery (huggingface/discovery.py): walk its children only
     stale: bool = False  # its metadata was unreadable: keep what is stored, walk its children
 
     def __post_init__(self) -> None:
@@ -84,12 +84,14 @@ class Walk:
     def admits(self, depth: int) -> bool:
         """Whether a member at `depth` fits the crawl's limits; says so once when not."""
         if depth > self.ctx.max_depth:
-            self.ctx.limit_reached(f"declared chain deeper than crawl.max_depth = "
-                                   f"{self.ctx.max_depth}: cut there")
+            self.ctx.limit_reached(
+                f"declared chain deeper than crawl.max_depth = {self.ctx.max_depth}: cut there"
+            )
             return False
         if len(self._members) >= self.ctx.max_members:
-            self.ctx.limit_reached(f"family larger than crawl.max_members = "
-                                   f"{self.ctx.max_members}: cut there")
+            self.ctx.limit_reached(
+                f"family larger than crawl.max_members = {self.ctx.max_members}: cut there"
+            )
             return False
         return True
 

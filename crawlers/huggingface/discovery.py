@@ -27,8 +27,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from crawlers._hf_parse import EXPAND
-from crawlers._hf_reader import Reader, RepoGone, record_from_info
 from crawlers.base import (
     CrawlContext,
     CrawlItem,
@@ -58,9 +56,11 @@ from crawlers.evidence import (
     Verdict,
     assess,
 )
+from crawlers.huggingface.parse import EXPAND
+from crawlers.huggingface.reader import Reader, RepoGone, record_from_info
 from crawlers.joins import recheck, settle
 
-LISTING_EXPAND = list(EXPAND)  # one list of listing fields, the crawler's (crawlers/_hf_parse)
+LISTING_EXPAND = list(EXPAND)  # one list of listing fields, the crawler's (huggingface/parse)
 MAX_READS = 3
 MAX_SMALL_FILE = 1_000_000  # README, adapter_config.json, mergekit_config.yml
 GGUF_HEAD = 256 * 1024  # llama.cpp writes the general.* keys first

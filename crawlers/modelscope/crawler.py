@@ -36,14 +36,6 @@ from typing import Any
 import requests
 
 from crawlers._mentions import member_mentions
-from crawlers._ms_parse import (
-    failure,
-    listing_items,
-    parse_files,
-    parse_model,
-    says_not_found,
-    unwrap,
-)
 from crawlers._rest import Answer, ETagStore, RestClient, as_int
 from crawlers.base import (
     CrawlContext,
@@ -59,6 +51,14 @@ from crawlers.base import (
 )
 from crawlers.content import content_of, parse_card
 from crawlers.evidence import Family, member_facts
+from crawlers.modelscope.parse import (
+    failure,
+    listing_items,
+    parse_files,
+    parse_model,
+    says_not_found,
+    unwrap,
+)
 from crawlers.relation import classify
 
 log = logging.getLogger(__name__)
@@ -133,9 +133,7 @@ class ModelScopeCrawler(Crawler):
                 files, warns = self._files(record.repo_id)
                 yield from warns
                 card = self._readme(record.repo_id) if read_cards else None
-                record = _with_files(
-                    record, files, card, record.repo_id not in self._cut_readmes
-                )
+                record = _with_files(record, files, card, record.repo_id not in self._cut_readmes)
             seen.update({rid.lower(), record.repo_id.lower()})
             yield record
             self._remember(ctx, record, None, None, 0)
@@ -347,7 +345,9 @@ class ModelScopeCrawler(Crawler):
 
 
 def _with_files(
-    record: RepoRecord, files: tuple[FileRecord, ...] | None, card: str | None,
+    record: RepoRecord,
+    files: tuple[FileRecord, ...] | None,
+    card: str | None,
     complete: bool = True,
 ) -> RepoRecord:
     formats = content_of(files).weight_formats if files is not None else record.formats
@@ -357,14 +357,23 @@ def _with_files(
         # the card's YAML says the license as the Hub does (`license: other` +
         # `license_name: grok-2`); it wins over the API's coarse field, as on Hugging Face
         front = parse_card(card_text)[0]
-        declared = {k: front[k] for k in ("license", "license_name", "license_link")
-                    if isinstance(front.get(k), str) and front[k].strip()}
+        declared = {
+            k: front[k]
+            for k in ("license", "license_name", "license_link")
+            if isinstance(front.get(k), str) and front[k].strip()
+        }
         if declared:
             license_raw = declared
     # a card cut at the read limit: what its unread rest shows is not checked (issue 17)
     complete = complete if card else record.card_complete
-    return replace(record, files=files, card_text=card_text, formats=formats,
-                   license_raw=license_raw, card_complete=complete)
+    return replace(
+        record,
+        files=files,
+        card_text=card_text,
+        formats=formats,
+        license_raw=license_raw,
+        card_complete=complete,
+    )
 
 
 def _best_share(family: Family, ids: frozenset[str], own: str) -> tuple[str, int, int] | None:

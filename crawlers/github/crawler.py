@@ -33,7 +33,6 @@ from dataclasses import replace
 
 import requests
 
-from crawlers._gh_parse import parse_repo, port_relation, project_list, project_repo, project_search
 from crawlers._mentions import Mention, member_mentions
 from crawlers._rest import Answer, ETagStore, RestClient
 from crawlers.base import (
@@ -48,6 +47,13 @@ from crawlers.base import (
     node_key,
 )
 from crawlers.evidence import Family, member_facts
+from crawlers.github.parse import (
+    parse_repo,
+    port_relation,
+    project_list,
+    project_repo,
+    project_search,
+)
 
 log = logging.getLogger(__name__)
 
@@ -195,13 +201,16 @@ class GitHubCrawler(Crawler):
                 )
                 self._remember(ctx, record, parent_key, depth + 1, "fork")
                 if len(seen) >= ctx.max_members:
-                    ctx.limit_reached(f"fork network larger than crawl.max_members = "
-                                      f"{ctx.max_members}: cut there")
+                    ctx.limit_reached(
+                        f"fork network larger than crawl.max_members = {ctx.max_members}: cut there"
+                    )
                     return
                 if record.extra.get("forks_count"):
                     if depth + 1 >= ctx.max_depth:
-                        ctx.limit_reached(f"forks of forks deeper than crawl.max_depth = "
-                                          f"{ctx.max_depth}: cut there")
+                        ctx.limit_reached(
+                            f"forks of forks deeper than crawl.max_depth = "
+                            f"{ctx.max_depth}: cut there"
+                        )
                         continue
                     queue.append((record.repo_id, depth + 1))
 

@@ -1,9 +1,9 @@
 """The three Hub reads discovery needs, behind a small protocol (`Reader`).
 
-`crawlers.discovery` asks a reader for listing pages, a repo's file tree and the head of one
-file; the Hugging Face crawler implements it with its own paging, retries and counting, and
-`HfApiReader` implements it with plain huggingface_hub calls (for tests and scripts), and
-`record_from_info` maps its listing items (ModelInfo) to RepoRecords.
+`crawlers.huggingface.discovery` asks a reader for listing pages, a repo's file tree and the
+head of one file; the Hugging Face crawler implements it with its own paging, retries and
+counting, and `HfApiReader` implements it with plain huggingface_hub calls (for tests and
+scripts), and `record_from_info` maps its listing items (ModelInfo) to RepoRecords.
 """
 
 from __future__ import annotations
