@@ -128,7 +128,9 @@ def apply_edges(
     """
     wanted = {(r["parent_id"], r["child_id"]): r for r in rows}
     seen = set(seen)
-    existing = {(e.parent_id, e.child_id): e for e in session.execute(select(*_EDGE_ROW))}
+    existing = {
+        (e.parent_id, e.child_id): e for e in session.connection().execute(select(*_EDGE_ROW))
+    }
     out = EdgeChanges()
     history = _edge_history(existing, wanted, keys, now=now, run_id=run_id)  # before writes
     inserts, updates, gone = [], [], []
