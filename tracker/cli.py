@@ -24,6 +24,7 @@ from graph.export import EXPORTERS, format_for_path
 from tracker import __version__
 from tracker.cli_inspect import register as add_inspect_commands
 from tracker.cli_options import format_option, pass_config
+from tracker.completion import complete_node, complete_root, complete_target
 from tracker.config import Config
 
 
@@ -103,7 +104,8 @@ def cli(config_path, database):
 
 
 @cli.command()
-@click.option("--root", "roots", multiple=True, help="crawl only this root (repeatable)")
+@click.option("--root", "roots", multiple=True, help="crawl only this root (repeatable)",
+              shell_complete=complete_root)
 @click.option("--hub", "hubs", multiple=True,
               type=click.Choice(HUBS),
               help="crawl only this hub (repeatable)")
@@ -179,7 +181,7 @@ def schedule(config: Config, run_now):
 
 
 @cli.command()
-@click.argument("target", metavar="ROOT_OR_NODE")
+@click.argument("target", metavar="ROOT_OR_NODE", shell_complete=complete_target)
 @click.option("--depth", type=click.IntRange(min=0, max=1_000_000),
               help="stop this many edges down")
 @click.option("--relation", "relations", multiple=True,
@@ -204,7 +206,7 @@ def lineage(config: Config, target, depth, relations, fmt):
 
 
 @cli.command()
-@click.argument("node", metavar="NODE")
+@click.argument("node", metavar="NODE", shell_complete=complete_node)
 @format_option("text", "json", default="text")
 @pass_config
 def show(config: Config, node, fmt):
@@ -217,7 +219,7 @@ def show(config: Config, node, fmt):
 
 
 @cli.command()
-@click.argument("root", required=False)
+@click.argument("root", required=False, shell_complete=complete_root)
 @format_option("table", "json", default="table")
 @pass_config
 def licenses(config: Config, root, fmt):
@@ -232,7 +234,7 @@ def licenses(config: Config, root, fmt):
 
 @cli.command()
 @click.option("--since", help="a date (2026-11-01); default: the previous complete run")
-@click.option("--root", help="only this root")
+@click.option("--root", help="only this root", shell_complete=complete_root)
 @format_option("text", "json", default="text")
 @pass_config
 def changes(config: Config, since, root, fmt):
@@ -247,8 +249,9 @@ def changes(config: Config, since, root, fmt):
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(list(EXPORTERS)),
               help="output format [default: from the suffix of --output, else graphml]")
-@click.option("--root", help="only this root's family")
-@click.option("--node", help="only this node's ancestors and descendants (cyclonedx: ancestors)")
+@click.option("--root", help="only this root's family", shell_complete=complete_root)
+@click.option("--node", help="only this node's ancestors and descendants (cyclonedx: ancestors)",
+              shell_complete=complete_node)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="file to write (default: stdout)")
 @click.option("--at", "at", help="the graph as it stood on this date (2026-11-01)")
@@ -336,7 +339,7 @@ def resolve(config: Config, recompute, fmt):
 
 
 @cli.command()
-@click.argument("node", metavar="NODE")
+@click.argument("node", metavar="NODE", shell_complete=complete_node)
 @format_option("text", "json", default="text")
 @pass_config
 def explain(config: Config, node, fmt):

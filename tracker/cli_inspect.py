@@ -11,6 +11,7 @@ import click
 from crawlers.base import RELATIONS, Status
 from crawlers.hubs import HUBS
 from tracker.cli_options import format_option, pass_config
+from tracker.completion import complete_root
 
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
 
@@ -39,10 +40,11 @@ def _split(ctx, param, values):
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
-def _many(name: str, dest: str, help_text: str, choices=None):
+def _many(name: str, dest: str, help_text: str, choices=None, complete=None):
     kind = click.Choice(choices, case_sensitive=False) if isinstance(choices, tuple) else choices
     if kind is None:
-        return click.option(f"--{name}", dest, multiple=True, help=help_text, callback=_split)
+        return click.option(f"--{name}", dest, multiple=True, help=help_text, callback=_split,
+                            shell_complete=complete)
     return click.option(f"--{name}", dest, multiple=True, type=kind, help=help_text)
 
 
@@ -101,7 +103,8 @@ def stats(config, fmt):
 @_many("status", "statuses", "only nodes with this status (repeatable)", STATUSES)
 @_many("issue", "issues", "only nodes with this license issue (repeatable)",
        _LazyChoice(_issue_codes))
-@_many("root", "roots", "only members of this root's family (repeatable)")
+@_many("root", "roots", "only members of this root's family (repeatable)",
+       complete=complete_root)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True,
               help="matches shown at most")
 @format_option("table", "json", default="table")
@@ -129,7 +132,58 @@ def search(config, text, hubs, licenses, relations, statuses, issues, roots, lim
     click.echo(dumps(data) if fmt == "json" else search_text(data))
 
 
-COMMANDS = (runs, stats, search)
+@click.command("config")
+@format_option("toml", "json", default="toml")
+@pass_config
+def config_command(config, fmt):
+    """The effective settings and where each came from; secrets hidden.
+
+    Each value's origin: flag, environment (which variable), file (which) or default.
+    Tokens show as set or not set, webhook URLs as their host, passwords as ***. The TOML
+    loads back as a config file. Exit 0; 2 if the config is invalid.
+
+    \b
+    Example:
+      HF_ENDPOINT=http://127.0.0.1:8765 tracker config
+    """
+    from tracker.render import dumps
+    from tracker.settings_report import as_toml, effective
+
+    data = effective(config)
+    click.echo(dumps(data) if fmt == "json" else as_toml(data))
+
+
+@click.command()
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=300), default=10.0,
+              show_default=True, help="seconds each hub may take to answer")
+@format_option("text", "json", default="text")
+@pass_config
+def doctor(config, timeout, fmt):
+    """Check each hub endpoint, its token, the database and the locks.
+
+    One request per hub in crawl.hubs (no retry), the database opened read-only, the
+    locks read, never taken; one line each: ok, warn (works, with something to know) or
+    fail. Exit 0 when nothing fails, 1 when any check fails, 2 if the config is invalid.
+
+    \b
+    Example:
+      tracker doctor --timeout 5
+    """
+    from tracker.doctor import doctor as run_checks
+    from tracker.doctor import render_checks
+    from tracker.errors import EXIT_FAILED, EXIT_OK
+    from tracker.render import dumps
+
+    checks = run_checks(config, timeout=timeout)
+    failed = any(c.status == "fail" for c in checks)
+    if fmt == "json":
+        click.echo(dumps({"ok": not failed, "checks": [c.to_dict() for c in checks]}))
+    else:
+        click.echo(render_checks(checks))
+    raise SystemExit(EXIT_FAILED if failed else EXIT_OK)
+
+
+COMMANDS = (runs, stats, search, config_command, doctor)
 
 
 def register(group: click.Group) -> None:

@@ -26,8 +26,15 @@ from db.repository.edges import (
     relation_text,
     upsert_edges,
 )
-from db.repository.families import family_counts, node_count, relation_counts, search_nodes
+from db.repository.families import (
+    family_counts,
+    keys_starting,
+    node_count,
+    relation_counts,
+    search_nodes,
+)
 from db.repository.files import files_of, replace_files
+from db.repository.health import database_health
 from db.repository.nodes import (
     NodeWrite,
     aliases_of_nodes,
@@ -68,7 +75,9 @@ __all__ = [
     "add_warnings",
     "aliases_of_nodes",
     "count_runs",
+    "database_health",
     "family_counts",
+    "keys_starting",
     "last_crawls",
     "list_runs",
     "node_count",

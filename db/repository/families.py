@@ -163,3 +163,16 @@ def _described(session: Session, nodes: list[Node], text: str) -> list[dict[str,
         }
         for n in nodes
     ]
+
+
+def keys_starting(session: Session, prefix: str, *, limit: int = 100) -> list[str]:
+    """Node keys (and former keys) that begin with `prefix`, or whose repo id does, in any
+    case: what a shell completes a node argument with."""
+    pattern = _like(prefix)[1:]  # anchored at the start
+    current = select(Node.key).where(
+        or_(func.lower(Node.key).like(pattern, escape="!"),
+            func.lower(Node.repo_id).like(pattern, escape="!"))
+    )
+    former = select(Alias.key).where(func.lower(Alias.key).like(pattern, escape="!"))
+    query = union_all(current, former).order_by("key").limit(limit)
+    return list(session.scalars(query))
