@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import CTE, and_, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import CTE, String, cast, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from db.models import Alias, Edge, Node, RootMember
@@ -47,21 +47,30 @@ def family_counts(session: Session) -> list[dict[str, Any]]:
 
 def relation_counts(session: Session) -> list[dict[str, Any]]:
     """Members per (root, relation to a parent in the same family); `root` None: over all
-    families. A merge of two family members counts once."""
-    fam = _families()
-    parent = fam.alias("parent_fam")
-    per_root = (
-        select(fam.c.root, Edge.relation, func.count(func.distinct(Edge.child_id)).label("n"))
-        .join(Edge, Edge.child_id == fam.c.node_id)
-        .join(parent, and_(parent.c.root == fam.c.root, parent.c.node_id == Edge.parent_id))
-        .group_by(fam.c.root, Edge.relation)
+    families. A merge of two family members counts once.
+
+    The walk itself carries the relation of each edge it follows (so the parent is in the
+    family by construction): joining the family to itself instead took 90 s at 10,000
+    members on SQLite, which has no index on a CTE."""
+    # CAST: PostgreSQL wants the anchor's NULL typed like the recursive term's relation
+    anchor = select(RootMember.root.label("root"), RootMember.node_id.label("node_id"),
+                    cast(null(), String(20)).label("relation"))
+    walk = anchor.cte("fam_rel", recursive=True)
+    walk = walk.union(
+        select(walk.c.root, Edge.child_id, Edge.relation)
+        .join(walk, Edge.parent_id == walk.c.node_id)
     )
-    members = select(fam.c.node_id)
+    followed = walk.c.relation.is_not(None)
+    per_root = (
+        select(walk.c.root, walk.c.relation, func.count(func.distinct(walk.c.node_id)).label("n"))
+        .where(followed)
+        .group_by(walk.c.root, walk.c.relation)
+    )
     overall = (
-        select(null().label("root"), Edge.relation,
-               func.count(func.distinct(Edge.child_id)).label("n"))
-        .where(Edge.child_id.in_(members), Edge.parent_id.in_(members))
-        .group_by(Edge.relation)
+        select(null().label("root"), walk.c.relation,
+               func.count(func.distinct(walk.c.node_id)).label("n"))
+        .where(followed)
+        .group_by(walk.c.relation)
     )
     return [dict(row._mapping) for row in session.execute(union_all(per_root, overall))]
 
