@@ -12,6 +12,7 @@ estimates millions of rows per round on a big table and picks a hash join that s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from db.models import SweepState, SweptModel
 
-_FINGERPRINT = 16  # the fingerprint's place in a model row (see _MODELS)
 # SQL written out in full (tests/tracker/test_security.py: no SQL is built at run time).
 _MODELS = (
     "swept_models (hub, key, repo_id, sha, created_at, last_modified, library, pipeline, "
@@ -40,29 +40,20 @@ _UPDATE_MODELS = (
 _EDGES = "swept_edges (hub, child_key, parent_key, relation)"
 _INSERT_EDGES = "INSERT INTO " + _EDGES + " VALUES (?, ?, ?, ?)"
 _COPY_EDGES = "COPY " + _EDGES + " FROM STDIN"
-_STAGE = (
-    "swept_stage (hub, key, repo_id, sha, created_at, last_modified, library, pipeline, "
-    "license, architecture, architectures, model_type, gguf_arch, parameters, gated, tags, "
-    "fingerprint, sweep)"
+_COPY_MODELS = "COPY " + _MODELS + " FROM STDIN"
+_UPDATE_MODELS_PG = (
+    "UPDATE swept_models SET repo_id = %s, sha = %s, created_at = %s, last_modified = %s, "
+    "library = %s, pipeline = %s, license = %s, architecture = %s, architectures = %s, "
+    "model_type = %s, gguf_arch = %s, parameters = %s, gated = %s, tags = %s, "
+    "fingerprint = %s, sweep = %s WHERE hub = %s AND key = %s"
 )
-_CREATE_STAGE = (
-    "CREATE TEMP TABLE IF NOT EXISTS swept_stage (LIKE swept_models) ON COMMIT DELETE ROWS"
+_FINGERPRINTS = (
+    "SELECT key, fingerprint FROM swept_models "
+    "WHERE hub = ? AND key IN (SELECT value FROM json_each(?))"
 )
-_COPY_STAGE = "COPY " + _STAGE + " FROM STDIN"
-_UPSERT_FROM_STAGE = (
-    "INSERT INTO " + _MODELS + " SELECT hub, key, repo_id, sha, created_at, last_modified, "
-    "library, pipeline, license, architecture, architectures, model_type, gguf_arch, "
-    "parameters, gated, tags, fingerprint, sweep FROM swept_stage "
-    "ON CONFLICT (hub, key) DO UPDATE SET repo_id = excluded.repo_id, sha = excluded.sha, "
-    "created_at = excluded.created_at, last_modified = excluded.last_modified, "
-    "library = excluded.library, pipeline = excluded.pipeline, license = excluded.license, "
-    "architecture = excluded.architecture, architectures = excluded.architectures, "
-    "model_type = excluded.model_type, gguf_arch = excluded.gguf_arch, "
-    "parameters = excluded.parameters, gated = excluded.gated, tags = excluded.tags, "
-    "fingerprint = excluded.fingerprint, sweep = excluded.sweep "
-    "WHERE swept_models.fingerprint <> excluded.fingerprint "
-    "RETURNING key, (xmax = 0)"
-)
+_FINGERPRINTS_PG = "SELECT key, fingerprint FROM swept_models WHERE hub = %s AND key = ANY(%s)"
+_SQLITE_CACHE = "PRAGMA cache_size = -65536"  # KiB: 64 MB
+_SQLITE_CHECKPOINT = "PRAGMA wal_autocheckpoint = 16384"  # pages: 64 MB of WAL
 
 _COUNTERS = ("pages", "models", "new", "changed", "requests")
 BIG_LOAD = 50_000  # rows written by one sweep above which statistics are refreshed
@@ -117,29 +108,48 @@ def store_page(
     """Store one page of `crawlers.huggingface.sweep.SweptModel`s and move the cursor, in the
     caller's transaction. Returns (new, changed); unchanged models are not written."""
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
         # a crash may lose the last pages committed, never part of one: page and cursor are
         # one transaction, so the sweep resumes a page or two earlier. Saves a flush per page.
         conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    else:
+        # a million random keys: the key index must stay in memory, and a checkpoint every
+        # 4 MB of WAL (the default) rewrites the same index pages over and over
+        conn.exec_driver_sql(_SQLITE_CACHE)
+        conn.exec_driver_sql(_SQLITE_CHECKPOINT)
     state = session.get(SweepState, hub)
     assert state is not None, "begin_sweep first"
     by_key: dict[str, Any] = {}
     for m in models:
         by_key.setdefault(m.key, m)
-    rows = {key: _model_row(hub, key, m, m.fingerprint(), state.sweep) for key, m in by_key.items()}
-    if conn.dialect.name == "postgresql":
-        new_keys, changed_keys = _upsert_postgres(conn, list(rows.values()))
-    else:
-        new_keys, changed_keys = _upsert_sqlite(conn, hub, rows)
-    if changed_keys:
+    # one SELECT of the stored fingerprints; only what is new or differs is written
+    stored = _fingerprints(conn, hub, list(by_key), postgres)
+    new_rows, changed_rows = [], []
+    new_keys, changed_keys = [], []
+    for key, m in by_key.items():
+        fp = m.fingerprint()
+        old = stored.get(key)
+        if old is None:
+            new_keys.append(key)
+            new_rows.append(_model_row(hub, key, m, fp, state.sweep))
+        elif old != fp:
+            changed_keys.append(key)
+            changed_rows.append((*_model_row(hub, key, m, fp, state.sweep)[2:], hub, key))
+    if changed_rows:
+        conn.exec_driver_sql(_UPDATE_MODELS_PG if postgres else _UPDATE_MODELS, changed_rows)
         _delete_edges(conn, hub, changed_keys)
+    if new_rows and postgres:
+        _copy(conn, _COPY_MODELS, new_rows)
+    elif new_rows:
+        conn.exec_driver_sql(_INSERT_MODELS, new_rows)
     edge_rows = [
         (hub, key, parent.lower(), relation)
         for key in (*new_keys, *changed_keys)
         for parent, relation in by_key[key].parents
         if parent.lower() != key
     ]
-    if edge_rows and conn.dialect.name == "postgresql":
+    if edge_rows and postgres:
         _copy(conn, _COPY_EDGES, edge_rows)
     elif edge_rows:
         conn.exec_driver_sql(_INSERT_EDGES, edge_rows)
@@ -161,30 +171,6 @@ def store_page(
     return len(new_keys), len(changed_keys)
 
 
-def _upsert_sqlite(conn, hub: str, rows: dict[str, tuple]) -> tuple[list[str], list[str]]:
-    """One SELECT of the stored fingerprints, then INSERT the new and UPDATE the changed."""
-    stored = _fingerprints(conn, hub, list(rows))
-    new = [k for k in rows if k not in stored]
-    changed = [k for k in rows if k in stored and stored[k] != rows[k][_FINGERPRINT]]
-    if changed:
-        conn.exec_driver_sql(_UPDATE_MODELS, [(*rows[k][2:], hub, k) for k in changed])
-    if new:
-        conn.exec_driver_sql(_INSERT_MODELS, [rows[k] for k in new])
-    return new, changed
-
-
-def _upsert_postgres(conn, rows: list[tuple]) -> tuple[list[str], list[str]]:
-    """COPY the page into a temporary table, then one INSERT ... ON CONFLICT that writes only
-    new rows and rows whose fingerprint differs (no dead tuple for an unchanged model)."""
-    conn.exec_driver_sql(_CREATE_STAGE)
-    _copy(conn, _COPY_STAGE, rows)
-    result = conn.exec_driver_sql(_UPSERT_FROM_STAGE)
-    new, changed = [], []
-    for key, inserted in result:
-        (new if inserted else changed).append(key)
-    return new, changed
-
-
 def _delete_edges(conn, hub: str, keys: list[str]) -> None:
     stmt = text("DELETE FROM swept_edges WHERE hub = :hub AND child_key IN :keys").bindparams(
         bindparam("keys", expanding=True)
@@ -193,13 +179,13 @@ def _delete_edges(conn, hub: str, keys: list[str]) -> None:
         conn.execute(stmt, {"hub": hub, "keys": keys[i : i + 500]})
 
 
-def _fingerprints(conn, hub: str, keys: list[str]) -> dict[str, str]:
+def _fingerprints(conn, hub: str, keys: list[str], postgres: bool) -> dict[str, str]:
+    """Stored fingerprint by key, for the keys of one page: one statement, one parameter."""
     if not keys:
         return {}
-    stmt = select(SweptModel.key, SweptModel.fingerprint).where(
-        SweptModel.hub == hub, SweptModel.key.in_(keys)
-    )
-    return {k: f for k, f in conn.execute(stmt)}
+    if postgres:
+        return dict(conn.exec_driver_sql(_FINGERPRINTS_PG, (hub, keys)).all())
+    return dict(conn.exec_driver_sql(_FINGERPRINTS, (hub, json.dumps(keys))).all())
 
 
 def _model_row(hub: str, key: str, m: Any, fp: str, sweep: int) -> tuple:
