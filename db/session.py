@@ -140,6 +140,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(MMAP)
             cur.close()
 
         return engine
@@ -148,6 +149,12 @@ def make_engine(url: str) -> Engine:
     except Exception as exc:  # missing driver, bad options
         raise DatabaseError(f"cannot use database URL {parsed!r}: {exc}") from exc
 
+
+# Reads of a big file (a whole-Hub sweep: 0.5 GB a million models) map it instead of copying
+# each page through SQLite's 2 MB cache: a 75,000-member declared walk on a 1,000,000-model
+# file used 1.3 s of CPU mapped against 1.6 to 2.8 s (bench/sweep_bench.py). 2 GB: the most
+# SQLite maps unless built otherwise; a bigger file maps its first 2 GB.
+MMAP = "PRAGMA mmap_size = 2147418112"
 
 # pg_advisory_xact_lock key of the migrations: any constant apart from the crawl lock's
 _MIGRATION_LOCK = 0x6772_6F6B_6D69_6772  # "grokmigr"
@@ -241,6 +248,7 @@ def _readonly_sqlite(path: Path) -> Engine:
             conn.close()
             conn = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(MMAP)
         return conn
 
     return create_engine("sqlite://", creator=connect)

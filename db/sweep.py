@@ -257,49 +257,64 @@ def counts(session: Session, hub: str) -> dict[str, int]:
 
 # --- reads -------------------------------------------------------------------------------------
 
-_WALK = """
-WITH RECURSIVE walk(key, parent_key, relation) AS (
-    SELECT CAST(:start AS VARCHAR(250)), CAST(NULL AS VARCHAR(250)), CAST(NULL AS VARCHAR(20))
-    UNION
-    SELECT e.child_key, e.parent_key, e.relation
-    FROM swept_edges e JOIN walk w ON e.hub = :hub AND e.parent_key = w.key
+# The walk carries each edge's columns from the covering index ix_swept_edges_walk, then
+# joins each reached model once for what lineage and export show. Written twice: the driver's
+# own parameter style (sqlite3 `?`, psycopg `%s`), since the rows are read straight from the
+# driver's cursor (75,000 rows: SQLAlchemy's Row objects would cost more than the query).
+_WALK_COLUMNS = (
+    "SELECT w.key, w.parent_key, w.relation, m.repo_id, m.license, m.parameters, m.gated, "
+    "m.gguf_arch, m.library, m.created_at, m.last_modified "
 )
-SELECT w.key, w.parent_key, w.relation, m.repo_id, m.license, m.parameters, m.gated,
-       m.gguf_arch, m.library
-FROM walk w LEFT JOIN swept_models m ON m.hub = :hub AND m.key = w.key
-"""
+_WALK_SQLITE = (
+    "WITH RECURSIVE walk(key, parent_key, relation) AS ("
+    " SELECT ?, NULL, NULL"
+    " UNION"
+    " SELECT e.child_key, e.parent_key, e.relation"
+    " FROM swept_edges e JOIN walk w ON e.hub = ? AND e.parent_key = w.key) "
+    + _WALK_COLUMNS
+    + "FROM walk w LEFT JOIN swept_models m ON m.hub = ? AND m.key = w.key"
+)
+_WALK_PG = (
+    "WITH RECURSIVE walk(key, parent_key, relation) AS ("
+    " SELECT CAST(%s AS VARCHAR(250)), CAST(NULL AS VARCHAR(250)), CAST(NULL AS VARCHAR(20))"
+    " UNION"
+    " SELECT e.child_key, e.parent_key, e.relation"
+    " FROM swept_edges e JOIN walk w ON e.hub = %s AND e.parent_key = w.key) "
+    + _WALK_COLUMNS
+    + "FROM walk w LEFT JOIN swept_models m ON m.hub = %s AND m.key = w.key"
+)
+_NESTED_LOOPS = (
+    "SET LOCAL enable_hashjoin = off",
+    "SET LOCAL enable_mergejoin = off",
+    "SET LOCAL enable_seqscan = off",
+)
+_DEFAULT_PLAN = ("RESET enable_hashjoin", "RESET enable_mergejoin", "RESET enable_seqscan")
 
 
 def declared_descendants(
     session: Session, hub: str, repo_id: str, *, force_plan: bool = True
 ) -> list[tuple]:
-    """Every model reachable from `repo_id` down the declared edges, itself included: rows of
-    (key, parent key, relation, repo id, license, parameters, gated, gguf arch, library);
-    repo id and the rest are None for a parent that was never swept."""
+    """Every model reachable from `repo_id` down the declared edges, itself included: plain
+    tuples of (key, parent key, relation, repo id, license, parameters, gated, gguf arch,
+    library, created at, last modified); repo id and the rest are None for a parent that was
+    never swept. On PostgreSQL the walk runs with nested loops forced (`force_plan`)."""
     conn = session.connection()
-    force_plan = force_plan and conn.dialect.name == "postgresql"
-    if force_plan:
-        # nested loops over the covering index; the default plan hashes the whole edge table
-        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
-        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    rows = conn.execute(text(_WALK), {"hub": hub, "start": repo_id.lower()}).all()
-    if force_plan:
-        conn.exec_driver_sql("RESET enable_hashjoin")
-        conn.exec_driver_sql("RESET enable_mergejoin")
-        conn.exec_driver_sql("RESET enable_seqscan")
-    return [tuple(r) for r in rows]
-
-
-def find_swept(session: Session, hub: str, repo_id: str) -> SweptModel | None:
-    """The light row of one model, or None; a model named as a parent only is None too."""
-    return session.get(SweptModel, (hub, repo_id.lower()))
-
-
-def is_declared_parent(session: Session, hub: str, repo_id: str) -> bool:
-    """Whether some swept model declares `repo_id` as its parent."""
-    stmt = text("SELECT 1 FROM swept_edges WHERE hub = :hub AND parent_key = :key LIMIT 1")
-    return session.execute(stmt, {"hub": hub, "key": repo_id.lower()}).first() is not None
+    postgres = conn.dialect.name == "postgresql"
+    cursor = conn.connection.dbapi_connection.cursor()  # the session's own transaction
+    try:
+        if postgres and force_plan:
+            # nested loops over the covering index; the default plan hashes the edge table
+            for setting in _NESTED_LOOPS:
+                cursor.execute(setting)
+        params = (repo_id.lower(), hub, hub)
+        cursor.execute(_WALK_PG if postgres else _WALK_SQLITE, params)
+        rows = cursor.fetchall()
+        if postgres and force_plan:
+            for setting in _DEFAULT_PLAN:
+                cursor.execute(setting)
+    finally:
+        cursor.close()
+    return rows
 
 
 def candidates(

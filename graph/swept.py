@@ -9,8 +9,6 @@ export graph with every attribute SPEC's schema requires, the unknown ones empty
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import networkx as nx
 
 from db import sweep as store
@@ -20,26 +18,18 @@ from db.session import Session
 DECLARED_ONLY = "declared lineage only (from the Hub sweep's base_model tags; no evidence read)"
 
 
-@dataclass
-class _Row:
-    key: str
-    parent: str | None
-    relation: str | None
-    repo_id: str | None
-    license: str | None
-    parameters: int | None
-    gated: str | None
-    gguf_arch: str | None
-    library: str | None
+# the columns of a walk row (db.sweep.declared_descendants)
+_KEY, _PARENT, _RELATION, _REPO, _LICENSE, _PARAMS, _GATED, _GGUF, _LIB, _CREATED, _MODIFIED = (
+    range(11)
+)
 
 
-def _walk(session: Session, hub: str, repo_id: str) -> list[_Row] | None:
+def _walk(session: Session, hub: str, repo_id: str) -> list[tuple] | None:
     """The rows of the declared walk, or None when the hub's sweep knows nothing of it."""
-    if store.find_swept(session, hub, repo_id) is None and not store.is_declared_parent(
-        session, hub, repo_id
-    ):
+    rows = store.declared_descendants(session, hub, repo_id)
+    if len(rows) == 1 and rows[0][_REPO] is None:  # no row of its own, no child either
         return None
-    return [_Row(*r) for r in store.declared_descendants(session, hub, repo_id)]
+    return rows
 
 
 def declared_lineage(
@@ -49,28 +39,36 @@ def declared_lineage(
     rows = _walk(session, hub, repo_id)
     if rows is None:
         return None
+    return _lineage(hub, repo_id, rows, max_depth)
+
+
+def _lineage(hub: str, repo_id: str, rows: list[tuple], max_depth: int | None) -> Lineage:
     ids: dict[str, int] = {}
     nodes: dict[int, LineageNode] = {}
+    start_key = repo_id.lower()
     for r in rows:  # one node per model, however many edges reach it
-        if r.key not in ids:
-            i = ids[r.key] = len(ids) + 1
+        key = r[_KEY]
+        if key not in ids:
+            i = ids[key] = len(ids) + 1
+            shown = r[_REPO] or (repo_id if key == start_key else key)
             nodes[i] = LineageNode(
                 i,
-                f"{hub}:{r.repo_id or (repo_id if r.key == repo_id.lower() else r.key)}",
-                "gated" if r.gated else "active",
-                r.license or "",
-                "gguf" if r.gguf_arch else "",
-                int(r.parameters or 0),
+                f"{hub}:{shown}",
+                "gated" if r[_GATED] else "active",
+                r[_LICENSE] or "",
+                "gguf" if r[_GGUF] else "",
+                int(r[_PARAMS] or 0),
                 0,
                 "",
             )
     for r in rows:
-        if r.parent is not None and r.parent in ids:
-            node = nodes[ids[r.key]]
-            parent = ids[r.parent]
-            if all(p[0] != parent for p in node.parents):
-                node.parents.append((parent, r.relation or "other", "declared", 1.0))
-    start = [ids[repo_id.lower()]]
+        parent = r[_PARENT]
+        if parent is not None and parent in ids:
+            node = nodes[ids[r[_KEY]]]
+            pid = ids[parent]
+            if not node.parents or all(p[0] != pid for p in node.parents):
+                node.parents.append((pid, r[_RELATION] or "other", "declared", 1.0))
+    start = [ids[start_key]]
     order = _bfs(start, nodes, max_depth)
     result = Lineage(start, {i: nodes[i] for i in order}, order)
     result.note = DECLARED_ONLY  # type: ignore[attr-defined]
@@ -79,14 +77,14 @@ def declared_lineage(
 
 def declared_graph(session: Session, hub: str, repo_id: str, endpoint: str) -> nx.DiGraph | None:
     """The declared family of a swept model as an export graph (SPEC's attributes), or None."""
-    result = declared_lineage(session, hub, repo_id)
-    if result is None:
+    rows = _walk(session, hub, repo_id)
+    if rows is None:
         return None
+    result = _lineage(hub, repo_id, rows, None)
+    dates = {r[_KEY]: (r[_CREATED], r[_MODIFIED]) for r in rows}  # one walk, no query per node
     graph = nx.DiGraph(roots="", lineage=DECLARED_ONLY)
-    swept = {}
     for node in result.nodes.values():
-        row = store.find_swept(session, hub, node.repo_id)
-        swept[node.id] = row
+        created, modified = dates.get(node.repo_id.lower(), (None, None))
         graph.add_node(
             node.key,
             hub=hub,
@@ -101,8 +99,8 @@ def declared_graph(session: Session, hub: str, repo_id: str, endpoint: str) -> n
             parameters=node.parameters,
             downloads=0,
             likes=0,
-            created_at=_iso(row.created_at if row else None),
-            last_modified=_iso(row.last_modified if row else None),
+            created_at=_iso(created),
+            last_modified=_iso(modified),
             first_seen="",
             last_seen="",
             aliases="",

@@ -53,6 +53,15 @@ def test_a_swept_family_exports_to_graphml(tmp_path):
         assert NODE_KEYS <= set(data)
     assert {d["source"] for *_, d in loaded.edges(data=True)} == {"declared"}
     assert loaded.nodes["huggingface:google/gemma-2-9b"]["is_root"] is True
+    dated = population.item(3)  # each member's dates from its own row, not its neighbour's
+    assert loaded.nodes["huggingface:google/gemma-2-9b"]["last_modified"] == dated[
+        "lastModified"
+    ].replace("Z", "+00:00")
+    member = max(population.family(3))
+    index = next(i for i in range(2_500) if population.repo_id(i) == member)
+    assert loaded.nodes[f"huggingface:{member}"]["created_at"] == population.item(index)[
+        "createdAt"
+    ].replace("Z", "+00:00")
 
 
 def test_export_node_works_for_a_swept_model(tmp_path):

@@ -149,6 +149,11 @@ def test_sweep_command_prints_a_summary_and_json(tmp_path):
         )
         assert result.exit_code == 0, result.output
         assert '"full": true' in result.output and '"changed": 0' in result.output
+        engine = make_engine(url)
+        with engine.connect() as conn:  # no row rewritten: each still names the sweep 1 wrote
+            written = conn.execute(text("SELECT DISTINCT sweep FROM swept_models")).all()
+        engine.dispose()
+        assert written == [(1,)]
 
         # any swept model answers `tracker lineage`, from its declared edges alone
         result = CliRunner().invoke(cli, ["--config", str(config), "lineage",
