@@ -51,8 +51,9 @@ with FakeHub(population=population) as hub:
 """
 
 
-def run_sweep(url: str, endpoint: str, *extra: str) -> tuple[dict, float, int]:
-    """One `tracker sweep` subprocess: its JSON report, wall seconds, its own peak RSS (MB)."""
+def run_sweep(url: str, endpoint: str, *extra: str) -> tuple[dict, float, int, float]:
+    """One `tracker sweep` subprocess: its JSON report, wall seconds, its own peak RSS (MB)
+    and its own CPU seconds (on a loaded shared machine wall time is mostly waiting)."""
     env = {**os.environ, "HF_ENDPOINT": endpoint, "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         began = time.perf_counter()
@@ -79,7 +80,8 @@ def run_sweep(url: str, endpoint: str, *extra: str) -> tuple[dict, float, int]:
         err.seek(0)
         if proc.returncode != 0:
             raise SystemExit(f"sweep failed ({proc.returncode}): {err.read()[-2000:]}")
-        return json.loads(out.read()), wall, usage.ru_maxrss // 1024
+        cpu = usage.ru_utime + usage.ru_stime
+        return json.loads(out.read()), wall, usage.ru_maxrss // 1024, cpu
 
 
 def size(url: str) -> int:
@@ -99,8 +101,7 @@ def lineage_times(url: str, endpoint: str) -> dict[str, float]:
     engine = open_database(url)
     out: dict[str, float] = {}
     try:
-        with session_scope(engine) as s:
-            store.analyze(s)
+        store.analyze(engine)
         times, cpu = [], []
         for _ in range(5):
             with session_scope(engine) as s:
@@ -143,27 +144,31 @@ def lineage_times(url: str, endpoint: str) -> dict[str, float]:
 
 
 def bench(name: str, url: str, endpoint: str, hub: subprocess.Popen, n: int) -> dict:
-    first, wall, peak = run_sweep(url, endpoint)
+    first, wall, peak, cpu = run_sweep(url, endpoint)
     assert first["status"] == "complete" and first["models"] == n, first
     result = {
         "models": n,
         "first_requests_per_1000": round(first["requests"] / n * 1000, 4),
         "first_models_per_s": round(n / wall),
         "first_seconds": round(wall, 1),
+        "first_cpu_seconds": round(cpu, 1),
+        "first_models_per_cpu_s": round(n / cpu),
+        "load_average": round(os.getloadavg()[0], 1),
         "first_peak_mb": peak,
         "bytes_after_first": size(url),
     }
     hub.stdin.write("3200\n")
     hub.stdin.flush()
     hub.stdout.readline()
-    daily, _, _ = run_sweep(url, endpoint)
+    daily, *_ = run_sweep(url, endpoint)
     result["daily_requests_after_3200"] = daily["requests"]
     result["daily_changed"] = daily["changed"]
     before = size(url)
-    again, wall, _ = run_sweep(url, endpoint, "--full")
+    again, wall, _, cpu = run_sweep(url, endpoint, "--full")
     assert again["changed"] == 0 and again["new"] == 0, again
     result["unchanged_full_resweep_growth_mb"] = round((size(url) - before) / 2**20, 2)
     result["unchanged_full_resweep_seconds"] = round(wall, 1)
+    result["unchanged_full_resweep_cpu_seconds"] = round(cpu, 1)
     result.update(
         {
             f"lineage_{k}": (round(v, 4) if isinstance(v, float) else v)

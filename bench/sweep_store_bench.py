@@ -51,8 +51,7 @@ def one_sweep(engine, all_pages: list[list], *, full: bool) -> tuple[float, floa
                 requests=1, now=now,
             )
         new, changed = new + a, changed + b
-    with session_scope(engine) as s:
-        store.analyze(s)
+    store.analyze(engine)
     return time.perf_counter() - began, time.process_time() - cpu, new, changed
 
 

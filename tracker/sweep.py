@@ -100,9 +100,9 @@ def sweep(
             finally:
                 crawler.close()
                 report.requests = sum(crawler.requests.values())  # the failed one too
+            if report.new + report.changed >= store.BIG_LOAD or report.status == "complete":
+                store.analyze(engine)
             with session_scope(engine) as session:
-                if report.new + report.changed >= store.BIG_LOAD or report.status == "complete":
-                    store.analyze(session)
                 report.stored = store.counts(session, hub)
                 state = store.sweep_state(session, hub)
                 report.watermark = state.watermark if state else None

@@ -1,0 +1,116 @@
+"""Benchmark: declared lineage and export of a big swept family, on SQLite and PostgreSQL.
+
+Builds (once per size, kept in bench/out/ for SQLite; a schema of its own on PostgreSQL) a
+swept database of N generated models through the sweep's own store path (parse_item,
+db.sweep.store_page, ANALYZE), then times for the largest declared family (N * 7.5% members,
+meta-llama/Llama-3.1-8B):
+
+- the walk alone (`db.sweep.declared_descendants`, every row fetched): median of 5, wall and
+  this process's CPU; on PostgreSQL also with the default planner (no nested loops forced);
+- `tracker lineage` in a fresh process (start-up included), wall, median of 3;
+- `tracker export --node` of the family to GraphML in a fresh process, wall.
+
+    python bench/swept_lineage_bench.py [--models 1000000] [--databases sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.sweep_bench import _pg_schema  # noqa: E402
+from bench.sweep_store_bench import one_sweep, pages  # noqa: E402
+from db import sweep as store  # noqa: E402
+from db.session import open_database, session_scope  # noqa: E402
+from tests.fakes.hf_population import Population  # noqa: E402
+
+FAMILY = "meta-llama/Llama-3.1-8B"
+
+
+def build(url: str, n: int) -> None:
+    began = time.perf_counter()
+    engine = open_database(url)
+    try:
+        one_sweep(engine, pages(Population(n)), full=True)
+    finally:
+        engine.dispose()
+    print(f"built {n:,} swept models in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+
+
+def walk_times(url: str) -> dict[str, float]:
+    engine = open_database(url)
+    out: dict[str, float] = {}
+    try:
+        plans = [True, False] if engine.dialect.name == "postgresql" else [True]
+        for forced in plans:
+            wall, cpu = [], []
+            for _ in range(5):
+                with session_scope(engine) as s:
+                    began, began_cpu = time.perf_counter(), time.process_time()
+                    rows = store.declared_descendants(s, "huggingface", FAMILY, force_plan=forced)
+                    wall.append(time.perf_counter() - began)
+                    cpu.append(time.process_time() - began_cpu)
+            name = "walk" if forced else "walk_default_planner"
+            out["members"] = len({r[0] for r in rows})
+            out[f"{name}_s"] = statistics.median(wall)
+            out[f"{name}_cpu_s"] = statistics.median(cpu)
+    finally:
+        engine.dispose()
+    return out
+
+
+def command(url: str, *args: str) -> float:
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "tracker", "--database", url, *args],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - began
+
+
+def bench(name: str, url: str) -> None:
+    out = walk_times(url)
+    out["lineage_command_s"] = statistics.median(
+        command(url, "lineage", FAMILY, "--format", "table") for _ in range(3)
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        out["export_command_s"] = command(
+            url, "export", "--node", FAMILY, "--format", "graphml", "--output", f"{tmp}/f.graphml"
+        )
+    load = os.getloadavg()[0]
+    print(f"{name} (load average {load:.1f}): "
+          + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v:,}"
+                      for k, v in out.items()), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=1_000_000)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    args = parser.parse_args()
+    for name in args.databases.split(","):
+        if name == "sqlite":
+            path = ROOT / "bench" / "out" / f"swept-{args.models}.db"
+            path.parent.mkdir(exist_ok=True)
+            url = f"sqlite:///{path}"
+            if not path.exists():
+                build(url, args.models)
+        else:
+            url = _pg_schema()
+            build(url, args.models)
+        bench(name, url)
+
+
+if __name__ == "__main__":
+    main()
