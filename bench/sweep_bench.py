@@ -201,7 +201,11 @@ def main() -> None:
                     url = f"sqlite:///{tmp}/sweep.db"
                 else:
                     url = _pg_schema()
-                bench(name, url, endpoint, hub, args.models)
+                try:
+                    bench(name, url, endpoint, hub, args.models)
+                finally:
+                    if name != "sqlite":
+                        drop_pg_schema(url)
         finally:
             hub.kill()
             hub.wait()
@@ -218,6 +222,17 @@ def _pg_schema() -> str:
     engine.dispose()
     sep = "&" if "?" in PG else "?"
     return f"{PG}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_pg_schema(url: str) -> None:
+    """Drop the schema `_pg_schema` made for `url` (its search_path option)."""
+    from sqlalchemy import create_engine, text
+
+    schema = url.rsplit("%3D", 1)[1]
+    engine = create_engine(PG)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -87,9 +87,13 @@ def main() -> None:
             if name == "sqlite":
                 bench(name, f"sqlite:///{tmp}/sweep.db", args.models)
             else:
-                from bench.sweep_bench import _pg_schema
+                from bench.sweep_bench import _pg_schema, drop_pg_schema
 
-                bench(name, _pg_schema(), args.models)
+                url = _pg_schema()
+                try:
+                    bench(name, url, args.models)
+                finally:
+                    drop_pg_schema(url)
 
 
 if __name__ == "__main__":
