@@ -2,7 +2,7 @@
 `db.sweep.store_page`, into SQLite and PostgreSQL.
 
 Items come from the generated Hub of the tests (tests/fakes/hf_population.py) and are parsed
-up front (crawlers/hf_sweep.py), so the figures are the database's side of a sweep: a first
+up front (crawlers/huggingface/sweep.py), so the figures are the database's side of a sweep: a first
 sweep (every model new), an unchanged re-sweep (nothing written) and one where 3% changed.
 Prints models/s (wall) and the process's CPU seconds per phase.
 
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawlers.hf_sweep import parse_item  # noqa: E402
+from crawlers.huggingface.sweep import parse_item  # noqa: E402
 from db import sweep as store  # noqa: E402
 from db.session import open_database, session_scope  # noqa: E402
 from tests.fakes.hf_population import Population  # noqa: E402

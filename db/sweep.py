@@ -138,7 +138,10 @@ def store_page(
             changed_keys.append(key)
             changed_rows.append((*_model_row(hub, key, m, fp, state.sweep)[2:], hub, key))
     if changed_rows:
-        conn.exec_driver_sql(_UPDATE_MODELS_PG if postgres else _UPDATE_MODELS, changed_rows)
+        if postgres:
+            conn.exec_driver_sql(_UPDATE_MODELS_PG, changed_rows)
+        else:
+            conn.exec_driver_sql(_UPDATE_MODELS, changed_rows)
         _delete_edges(conn, hub, changed_keys)
     if new_rows and postgres:
         _copy(conn, _COPY_MODELS, new_rows)
