@@ -46,7 +46,7 @@ from db.lock import crawl_lock
 from db.session import open_database, session_scope
 from db.timeline import aliases_of
 from graph.license_audit import load_rules
-from tracker import alerts
+from tracker import alerts, rejections
 from tracker.config import Config
 from tracker.errors import ConfigError
 from tracker.report import CrawlReport, Observer, RootCounts, Silent, hubs_were_down, run_status
@@ -192,6 +192,7 @@ class _Crawl:
         self.dirty = False  # stored a new or changed repo: the signals must run again
         self.resolved: ResolveReport | None = None
         self.unread = 0  # repos a hub could not answer readably this run (see _unread)
+        self.judged: list[rejections.Verdicts] = []  # kept only if the run completes
 
     def run(self) -> CrawlReport:
         with session_scope(self.engine) as session:
@@ -228,8 +229,11 @@ class _Crawl:
             self._resolve()
             status = self._status()
             if status == "ok":
-                # Disappearance is proved, never assumed, and only after a complete run.
+                # Disappearance is proved, never assumed, and only after a complete run; a
+                # rejection is remembered only by one (judged against the whole family)
                 self._prove_disappearances(crawlers)
+                with session_scope(self.engine) as session:
+                    rejections.save(session, self.judged, now=self.clock(), run_id=self.run_id)
         except KeyboardInterrupt:  # a second Ctrl-C: what is committed stays, and says so
             self.errors.append("interrupted by a second signal")
             status = "interrupted"
@@ -401,10 +405,9 @@ class _Crawl:
                 continue
             spec = RootSpec(root_name, root.repo_ids(hub), root.search_terms,
                             read_cards=self._terms_need_cards(root.license))
-            rejected_key = f"rejected:{root_name}"
             with session_scope(self.engine) as session:
                 known = repo.known_shas(session, hub)
-                rejected = repo.load_cache(session, hub, rejected_key).get(rejected_key) or {}
+                rejected = rejections.load(session, hub, root_name, members)
                 swept = swept_candidates(session, hub, spec.repo_ids)
             ctx = CrawlContext(
                 spec,
@@ -421,17 +424,10 @@ class _Crawl:
                 self._consume(root_name, crawler.crawl(ctx), hub, crawler)
                 for message in ctx.cut:  # a limit reached: the family is known incomplete
                     self._limit_reached(root_name, hub, message)
-                # don't read these lookalikes again (an interrupted walk's set is not whole)
-                if hasattr(crawler, "rejections") and not self.stop.is_set():
-                    with session_scope(self.engine) as session:
-                        repo.save_cache(session, hub, {rejected_key: crawler.rejections(root_name)},
-                                        now=self.clock())
-                        reasons = getattr(crawler, "rejection_reasons", None)
-                        if reasons is not None:  # why they stay out, for `tracker explain`
-                            evidence.save_rejections(
-                                session, hub, root_name, reasons(root_name),
-                                now=self.clock(), run_id=self.run_id,
-                            )
+                # don't read these lookalikes again, if the run completes
+                verdicts = rejections.of_crawler(crawler, hub, root_name, members)
+                if verdicts is not None:
+                    self.judged.append(verdicts)
             except TokenRejected:
                 raise
             except Cancelled:  # stopped: what was found is kept, the run says it stopped
