@@ -11,10 +11,14 @@
   request on a certain 403;
 - conditional requests: with an `ETagStore` the client sends `If-None-Match` and a 304 is
   answered from the store (`Answer.cached`), counted as `<kind>_304`;
-- our errors at the boundary: 401 -> `TokenRejected`, unreachable after retries ->
-  `HubUnavailable`. A 404 or a non-rate-limit 403 is data (`Answer.status`), the caller decides.
-  A body that is not the JSON asked for is fetched once more, then given back as
-  `Answer.bad_body` for the caller to turn into a `CrawlWarning`.
+- our errors at the boundary: 401 -> `TokenRejected`; a hub that cannot be reached at all
+  (connection refused, nothing answered yet, `_DOWN_AFTER` calls in a row given up, a quota
+  spent past `max_retry_wait`) -> `HubUnavailable` or `RateLimited`. A 404 or a non-rate-limit
+  403 is data (`Answer.status`), the caller decides. One call that gives up while the hub
+  answers others (5xx or cut-off bodies past the retries, a 429 storm past `max_retry_wait`),
+  and a body that is not the JSON asked for (fetched once more), come back as
+  `Answer.bad_body`: that one repo unread, for the caller to turn into an incomplete
+  `CrawlWarning` (issue 17).
 
 The token goes into the `Authorization` header only: never into a URL, a cache key, a log
 line or an error message. Next-page links must stay on the endpoint, or the token would follow
@@ -36,13 +40,15 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from crawlers._http import Retry, RetryPolicy, wait_from_headers
-from crawlers.base import CrawlWarning, HubError, RateLimited, TokenRejected
+from crawlers.base import CrawlWarning, HubError, HubUnavailable, RateLimited, TokenRejected
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 4 << 20  # bytes of one answer we are willing to hold (a fork page is ~500 KB)
+_DOWN_AFTER = 3  # calls given up in a row, no answer between: the hub is down
 _MAX_TEXT = 1 << 20  # characters of a README kept
 
 
@@ -211,6 +217,8 @@ class RestClient:
         )
         self.rate_remaining: dict[str, int] = {}  # bucket -> what the hub last said is left
         self._spent_until: dict[str, float] = {}  # bucket -> epoch of its reset
+        self.answered = 0  # calls the hub answered (any status, readable or not)
+        self._give_ups = 0  # calls given up in a row
 
     def close(self) -> None:
         """Stop: no further request, and a wait in progress ends now (a SIGTERM)."""
@@ -277,7 +285,13 @@ class RestClient:
         try:
             answer = self.policy.call(once, what=f"{self.hub} {kind}", classify=classify)
         except _BadBody as exc:
+            self._answer_seen()
             return Answer(200, None, key, bad_body=str(exc))
+        except (HubUnavailable, RateLimited) as exc:
+            if self._down(exc):
+                raise
+            return Answer(0, None, key, bad_body=f"unread: {exc}")
+        self._answer_seen()
         if answer.ok and not answer.cached and self.etags is not None and conditional:
             etag = (answer.headers or {}).get("ETag") or (answer.headers or {}).get("etag")
             if etag and answer.body is not None:
@@ -285,6 +299,27 @@ class RestClient:
         return answer
 
     # --- pieces ------------------------------------------------------------------------------
+
+    def _answer_seen(self) -> None:
+        self.answered += 1
+        self._give_ups = 0
+
+    def _down(self, exc: HubError) -> bool:
+        """Whether a call given up means the hub is down, not one repo unread: it refuses
+        connections, it has answered nothing yet, `_DOWN_AFTER` calls in a row gave up, or
+        it asks to wait longer than we may (its quota is spent)."""
+        self._give_ups += 1
+        if isinstance(exc, RateLimited):
+            spent = (exc.retry_after or 0) > self.policy.max_retry_wait
+            return spent or self.answered == 0 or self._give_ups >= _DOWN_AFTER
+        cause = exc.__cause__
+        refused = isinstance(cause, requests.ConnectTimeout) or (
+            isinstance(cause, requests.ConnectionError)
+            and bool(cause.args)
+            and isinstance(getattr(cause.args[0], "reason", None), NewConnectionError)
+        )
+        return refused or self.answered == 0 or self._give_ups >= _DOWN_AFTER
+
 
     def _cached(self, key: str) -> tuple[str, dict[str, Any]] | None:
         try:

@@ -14,7 +14,12 @@ of 100) proposes candidates; none joins on its name. A hit joins when it is a fo
 (`GET /repos/{o}/{r}/readme`, raw) links or names a member: an inferred claim, relation
 `conversion` when the README says it converts weights, else `other` (a code port or kit).
 Hits rejected after reading, unchanged since (`pushed_at`), are not read again
-(`CrawlContext.rejected`, fed by `rejections(root)`).
+(`CrawlContext.rejected`, fed by `rejections(root)`). A hit whose README or repo page could
+not be read is "not checked": a warning, and read again next time, never rejected.
+
+One call that gives up (5xx or cut-off bodies past the retries, JSON that never parses) is
+that repo unread: an incomplete `CrawlWarning` naming it, and the run is partial; the hub is
+down only when it cannot be reached at all (crawlers/_rest.py, issue 17).
 
 Every fork and joined hit becomes a RepoRecord (license `spdx_id`, stars as likes, created and
 pushed dates; `files` is None: GitHub code is not matched by file hash) and a member in
@@ -63,6 +68,13 @@ _JSON = "application/vnd.github+json"
 _RAW = "application/vnd.github.raw+json"
 _MAX_FORK_PAGES = 1_000  # 100,000 forks of one repo: beyond any real network; crawl.max_pages
 _GONE = (404, 410, 451)  # 451: blocked for legal reasons (DMCA); gone from the public
+
+
+class _NotChecked(Exception):
+    """What a verdict needs could not be read this time (issue 17)."""
+
+
+_NOT_CHECKED = object()  # _judge's answer for a hit it could not check
 
 
 class GitHubCrawler(Crawler):
@@ -231,10 +243,11 @@ class GitHubCrawler(Crawler):
             answer = self.client.get(url, kind="forks", params=params, project=project_list)
             params = None  # the next link carries its own query
             if not answer.ok:
-                yield CrawlWarning(f"fork listing of {repo_id}: {_why(answer)}", where)
+                yield CrawlWarning(f"fork listing of {repo_id}: {_why(answer)}", where,
+                                   _unread(answer))
                 return
             if not isinstance(answer.body, list):
-                yield CrawlWarning(f"fork listing of {repo_id}: not a list", where)
+                yield CrawlWarning(f"fork listing of {repo_id}: not a list", where, True)
                 return
             page = json.dumps(answer.body, sort_keys=True)
             if page in seen_pages:
@@ -282,6 +295,8 @@ class GitHubCrawler(Crawler):
                 family, members_seen = Family(ctx.members), len(ctx.members)
             assert family is not None
             joined = yield from self._judge(ctx, record, hit, family)
+            if joined is _NOT_CHECKED:  # read again next time: not a rejection
+                continue
             if joined is None:
                 if marker:
                     rejected[rid] = marker
@@ -305,7 +320,8 @@ class GitHubCrawler(Crawler):
             body = answer.body
             if not answer.ok or not isinstance(body, Mapping):
                 why = _why(answer) if not answer.ok else "not an object"
-                warnings.append(CrawlWarning(f"search {term[:60]!r}: {why}"))
+                unread = _unread(answer) or answer.ok
+                warnings.append(CrawlWarning(f"search {term[:60]!r}: {why}", None, unread))
                 break
             hits.extend(body.get("items") or [])
             url = answer.next_url
@@ -316,14 +332,21 @@ class GitHubCrawler(Crawler):
         self, ctx: CrawlContext, record: RepoRecord, hit: object, family: Family
     ) -> Iterator[CrawlItem]:
         """Yield the hit and its claim when evidence ties it to a member; return the record
-        that joined (None: rejected)."""
+        that joined (None: rejected; _NOT_CHECKED: what it needs could not be read)."""
+        unread = False
         if isinstance(hit, Mapping) and hit.get("fork") is True:
             joined = yield from self._fork_of_member(ctx, record, family)
-            if joined is not None:
+            if joined is _NOT_CHECKED:
+                unread = True
+            elif joined is not None:
                 return joined
-        readme = self._readme(record.repo_id)
+        try:
+            readme = self._readme(record.repo_id)
+        except _NotChecked as exc:
+            yield CrawlWarning(f"not checked: {exc}", record.key, True)
+            return _NOT_CHECKED
         if readme is None:
-            return None
+            return _NOT_CHECKED if unread else None
         with_card = replace(
             record, card_text=readme, card_complete=record.repo_id not in self._cut_readmes
         )
@@ -350,6 +373,8 @@ class GitHubCrawler(Crawler):
             self._forks_looked_up[record.repo_id] = self._lookup(record.repo_id)
         full, warnings = self._forks_looked_up[record.repo_id]
         yield from warnings
+        if full is None and any(w.incomplete for w in warnings):
+            return _NOT_CHECKED
         if full is None or full.status == "removed":
             return None
         for rel, confidence in (("parent", 1.0), ("source", 0.9)):
@@ -367,6 +392,8 @@ class GitHubCrawler(Crawler):
         if repo_id in self._readmes:
             return self._readmes[repo_id]
         answer = self.client.get(f"/repos/{repo_id}/readme", kind="readme", raw=True, accept=_RAW)
+        if _unread(answer):  # not cached: the next root, or the next crawl, asks again
+            raise _NotChecked(f"README unread ({_why(answer)})")
         body = answer.body if answer.ok and isinstance(answer.body, str) else None
         if answer.truncated:
             self._cut_readmes.add(repo_id)
@@ -382,7 +409,7 @@ class GitHubCrawler(Crawler):
         if answer.status in _GONE:
             return RepoRecord(self.hub, asked, self._url(asked), status="removed"), []
         if not answer.ok:
-            return None, [CrawlWarning(f"{asked}: {_why(answer)}", key)]
+            return None, [CrawlWarning(f"{asked}: {_why(answer)}", key, _unread(answer))]
         return self._record(answer.body, asked=asked)
 
     def _record(
@@ -421,6 +448,12 @@ def _pick(mentions: list[Mention], relation: str) -> Mention:
             if m.linked == linked and m.key.startswith(want):
                 return m
     return mentions[0]
+
+
+def _unread(answer: Answer) -> bool:
+    """The hub did not answer readably (gave up, or a body that never parsed): the repo is
+    unread this time, not gone or forbidden."""
+    return answer.bad_body is not None
 
 
 def _why(answer: Answer) -> str:

@@ -45,7 +45,7 @@ from crawlers.base import (
 from crawlers.huggingface.client import GONE, HubCalls, Unreadable
 from crawlers.huggingface.discovery import Discovery
 from crawlers.huggingface.parse import Listed, parse_repo
-from crawlers.huggingface.reader import RepoGone
+from crawlers.huggingface.reader import RepoGone, Unread
 from crawlers.huggingface.walk import Expansion, Node, Walk
 
 
@@ -279,7 +279,8 @@ class HuggingFaceCrawler(HubCalls):
         return data, target.path + (f"?{target.query}" if target.query else "")
 
     def list_files(self, repo_id: str, revision: str | None) -> list[FileRecord]:
-        """A candidate's files with their hashes; RepoGone when it cannot be listed."""
+        """A candidate's files with their hashes; RepoGone when it is not there to list,
+        Unread when the hub could not answer (discovery says "not checked")."""
         try:
             try:
                 files, _, _ = self._tree(repo_id, revision)
@@ -287,10 +288,8 @@ class HuggingFaceCrawler(HubCalls):
                 files, _, _ = self._tree(repo_id, None)
         except (GatedRepoError, *GONE) as exc:
             raise RepoGone(type(exc).__name__) from exc
-        except Unreadable as exc:
-            # not gone: unread this time, and the run must say so (issue 17)
-            self._note(f"file list skipped: {exc}", node_key(self.hub, repo_id), incomplete=True)
-            raise RepoGone(str(exc)) from exc
+        except Unreadable as exc:  # not gone: unread this time (issue 17)
+            raise Unread(f"file list unread ({exc})") from exc
         return files
 
     def read_file(self, repo_id: str, revision: str | None, path: str, limit: int) -> bytes | None:
@@ -305,12 +304,14 @@ class HuggingFaceCrawler(HubCalls):
             )
         except (RemoteEntryNotFoundError, GatedRepoError, *GONE):
             return None
-        except (TokenRejected, Unreadable) as exc:
-            # one file refused (a 401 without a gate code) or never answered whole is that
-            # file unread, not the end of the crawl: a token really rejected, or a hub really
-            # down, fails the listings too (issue 17)
+        except TokenRejected as exc:
+            # one file refused (a 401 without a gate code) is that file unread, not the end of
+            # the crawl: a token really rejected fails the listings too (issue 17)
             self._note(f"{path} of {repo_id} not read: {exc}", node_key(self.hub, repo_id))
             return None
+        except Unreadable as exc:
+            # never answered whole: not a missing file, and what needs it is not checked
+            raise Unread(f"{path} unread ({exc})") from exc
 
     def _external_parents(self, walk: Walk) -> Iterator[CrawlItem]:
         """Declared parents outside the family: merges' other parents, and missing bases."""

@@ -57,7 +57,7 @@ from crawlers.evidence import (
     assess,
 )
 from crawlers.huggingface.parse import EXPAND
-from crawlers.huggingface.reader import Reader, RepoGone, record_from_info
+from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
 from crawlers.joins import recheck, settle
 
 LISTING_EXPAND = list(EXPAND)  # one list of listing fields, the crawler's (huggingface/parse)
@@ -328,12 +328,14 @@ class Discovery:
         read: Callable[[RepoRecord], RepoRecord],
         warnings: list[CrawlItem],
     ) -> None:
-        """Apply `read` to every record, a few at a time; drop (and warn about) the gone."""
+        """Apply `read` to every record, a few at a time; drop (and warn about) the gone, and
+        the unread: those are "not checked" this time, neither joined nor rejected, so the
+        next crawl reads them again (issue 17)."""
 
-        def one(key: str) -> tuple[str, RepoRecord | Gone]:
+        def one(key: str) -> tuple[str, RepoRecord | Gone | Unread]:
             try:
                 return key, read(records[key])
-            except Gone as exc:
+            except (Gone, Unread) as exc:
                 return key, exc
 
         keys = sorted(records)
@@ -343,7 +345,10 @@ class Discovery:
         else:
             results = [one(k) for k in keys]
         for key, result in results:
-            if isinstance(result, Gone):
+            if isinstance(result, Unread):
+                warnings.append(CrawlWarning(f"not checked: {result}", key, True))
+                del records[key]
+            elif isinstance(result, Gone):
                 warnings.append(CrawlWarning(str(result), key))
                 del records[key]
             else:

@@ -25,6 +25,11 @@ class RepoGone(Exception):
     """The repository is gone (404) or unreadable (gated) where its files were asked for."""
 
 
+class Unread(Exception):
+    """The hub gave no readable answer this time (5xx or cut-off bodies past the retries): the
+    repository is not gone, and whatever needed the read is not checked (issue 17)."""
+
+
 class Reader(Protocol):
     endpoint: str
 
@@ -33,11 +38,13 @@ class Reader(Protocol):
         ...
 
     def list_files(self, repo_id: str, revision: str | None) -> list[FileRecord]:
-        """Every file of a repo with its hashes; RepoGone if it is not there to list."""
+        """Every file of a repo with its hashes; RepoGone if it is not there to list, Unread
+        if the hub could not answer it this time."""
         ...
 
     def read_file(self, repo_id: str, revision: str | None, path: str, limit: int) -> bytes | None:
-        """At most `limit` bytes from the head of a file; None if missing or refused."""
+        """At most `limit` bytes from the head of a file; None if missing or refused, Unread
+        if the hub could not answer it this time."""
         ...
 
 

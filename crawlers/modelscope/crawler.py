@@ -21,7 +21,10 @@ own relation instead (crawlers/relation.py). A hit named "grok" with no evidence
 Requests are counted as `listing`, `model_info`, `tree` (file listings) and `file` (READMEs).
 ModelScope exposes no commit id in these routes, so `sha` stays None and the few candidates'
 files are listed on each crawl; a hit rejected after reading is not read again while its
-`last_modified` is unchanged (`CrawlContext.rejected`, fed by `rejections(root)`).
+`last_modified` is unchanged (`CrawlContext.rejected`, fed by `rejections(root)`). A hit whose
+files or card could not be read is "not checked": a warning, read again next time, never
+rejected. One call that gives up is that repo unread (an incomplete warning, a partial run),
+never the hub down (crawlers/_rest.py, issue 17).
 """
 
 from __future__ import annotations
@@ -66,6 +69,10 @@ log = logging.getLogger(__name__)
 ENDPOINT = "https://modelscope.cn"
 PAGE_SIZE = 50  # the OpenAPI listing's largest page (modelscope_hub compat)
 _LISTING_CAP = 3000  # page_number * page_size beyond this is refused
+
+
+class _NotChecked(Exception):
+    """A card that could not be read this time (issue 17)."""
 
 
 class ModelScopeCrawler(Crawler):
@@ -132,8 +139,15 @@ class ModelScopeCrawler(Crawler):
             else:
                 files, warns = self._files(record.repo_id)
                 yield from warns
-                card = self._readme(record.repo_id) if read_cards else None
-                record = _with_files(record, files, card, record.repo_id not in self._cut_readmes)
+                card = None
+                if read_cards:
+                    try:
+                        card = self._readme(record.repo_id)
+                    except _NotChecked as exc:  # the stored card stays
+                        yield CrawlWarning(f"card not read: {exc}", record.key, True)
+                record = _with_files(
+                    record, files, card, record.repo_id not in self._cut_readmes
+                )
             seen.update({rid.lower(), record.repo_id.lower()})
             yield record
             self._remember(ctx, record, None, None, 0)
@@ -180,6 +194,8 @@ class ModelScopeCrawler(Crawler):
                 continue
             yield from warns
             joined = yield from self._judge(ctx, record, read_cards)
+            if joined is None:  # not checked: read again next time, not a rejection
+                continue
             if joined:
                 rejected.pop(rid, None)
             elif marker:
@@ -200,7 +216,9 @@ class ModelScopeCrawler(Crawler):
             failed = failure(answer.body)
             if not answer.ok or failed or not isinstance(payload, Mapping | list):
                 why = _why(answer) if not answer.ok else (failed or "not a listing")
-                warnings.append(CrawlWarning(f"search {term[:60]!r} page {page}: {why}"))
+                unread = answer.bad_body is not None or (answer.ok and not failed)
+                warnings.append(CrawlWarning(f"search {term[:60]!r} page {page}: {why}", None,
+                                             unread))
                 break
             page_items = listing_items(payload)
             items.extend(page_items)
@@ -212,20 +230,30 @@ class ModelScopeCrawler(Crawler):
 
     def _judge(self, ctx: CrawlContext, hit: RepoRecord, read_cards: bool) -> Iterator[CrawlItem]:
         """Yield the hit and its claim when its files or card tie it to a member; return
-        whether it joined."""
+        whether it joined, or None when what it needs could not be read (not checked)."""
         family = self._family(ctx)
         rid = hit.repo_id
         files: tuple[FileRecord, ...] | None = None
         share: tuple[str, int, int] | None = None  # (member key, shared, of)
+        unread = False
         if family.has_hashes:
             files, warns = self._files(rid)
             yield from warns
+            unread = any(w.incomplete for w in warns)
             share = _best_share(family, content_of(files).ids("weights"), hit.key)
-        card = self._readme(rid) if (share is None or read_cards) else None
+        card = None
+        if share is None or read_cards:
+            try:
+                card = self._readme(rid)
+            except _NotChecked:
+                unread = True
         mentions = member_mentions(
             replace(hit, card_text=card), family, prefer=("huggingface", "modelscope", "github")
         )
         if share is None and not mentions:
+            if unread:
+                yield CrawlWarning(f"{rid}: not checked (its files or card unread)", hit.key, True)
+                return None
             return False
         detail, warns = self._detail(rid)  # the model page's own license and dates
         yield from warns
@@ -270,7 +298,7 @@ class ModelScopeCrawler(Crawler):
             if answer.status in (404, 410) or _gone(answer):
                 return RepoRecord(self.hub, rid, self._url(rid), status="removed"), []
         if not answer.ok:
-            return None, [CrawlWarning(f"{rid}: {_why(answer)}", key)]
+            return None, [CrawlWarning(f"{rid}: {_why(answer)}", key, _unread(answer))]
         failed = failure(answer.body)
         if failed:
             return None, [CrawlWarning(f"{rid}: {failed}", key)]
@@ -286,7 +314,8 @@ class ModelScopeCrawler(Crawler):
         )
         failed = failure(answer.body) if answer.ok else None
         if not answer.ok or failed:
-            return None, [CrawlWarning(f"file listing of {rid}: {failed or _why(answer)}", key)]
+            why = failed or _why(answer)
+            return None, [CrawlWarning(f"file listing of {rid}: {why}", key, _unread(answer))]
         return parse_files(answer.body, rid)
 
     def _readme(self, rid: str) -> str | None:
@@ -296,6 +325,8 @@ class ModelScopeCrawler(Crawler):
             params={"Revision": self.revision, "FilePath": "README.md"},
             raw=True,
         )
+        if _unread(answer):
+            raise _NotChecked(_why(answer))
         if not answer.ok or not isinstance(answer.body, str):
             return None
         if answer.truncated:  # longer than the read limit: what it lacks is not checked
@@ -401,6 +432,12 @@ def _relation(record: RepoRecord, family: Family, parent: str) -> tuple[str, str
 
 def _gone(answer: Answer) -> bool:
     return answer.body is not None and says_not_found(answer.body)
+
+
+def _unread(answer: Answer) -> bool:
+    """The hub did not answer readably (gave up, or a body that never parsed): the repo is
+    unread this time, not gone."""
+    return answer.bad_body is not None
 
 
 def _why(answer: Answer) -> str:

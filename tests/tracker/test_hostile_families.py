@@ -11,67 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from crawlers import crawler_class
-from db import repository as repo
-from db.lineage import descendants
-from db.session import make_engine, session_scope
-from tests.fakes import grok_world
-from tests.fakes.hf_hub import FakeHub
-from tests.fakes.rest_hub import (
-    GH_LOOKALIKE,
-    GH_PORT,
-    MS_LOOKALIKE,
-    MS_MIRROR,
-    new_github,
-    new_modelscope,
-)
-from tracker.config import load_config
+from tests.fakes.rest_hub import GH_LOOKALIKE, GH_PORT, MS_LOOKALIKE, MS_MIRROR
+from tests.helpers.three_hubs import config_for, family, hubs, quiet_crawlers  # noqa: F401
 from tracker.pipeline import crawl
 
 JOIN_LATE = {f"github:{GH_PORT}", f"modelscope:{MS_MIRROR}"}
-
-
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    """Backoffs are recorded, never slept (the default factory takes no clock)."""
-    slept: list[float] = []
-    for hub in ("huggingface", "github", "modelscope"):
-        defaults = crawler_class(hub).__init__.__kwdefaults__
-        monkeypatch.setitem(defaults, "sleep", slept.append)
-        monkeypatch.setitem(defaults, "jitter", lambda: 0.0)
-    return slept
-
-
-@pytest.fixture
-def hubs():
-    with FakeHub(grok_world.fake_repos()) as hf, new_github() as gh, new_modelscope() as ms:
-        yield hf, gh, ms
-
-
-def config_for(hubs, url: str):
-    hf, gh, ms = hubs
-    return load_config(
-        environ={},
-        overrides={
-            "database.url": url,
-            "hubs.huggingface.endpoint": hf.url,
-            "hubs.github.endpoint": gh.url,
-            "hubs.modelscope.endpoint": ms.url,
-            "crawl.retries": 1,
-            "crawl.timeout": 5.0,
-        },
-    )
-
-
-def family(url: str, root: str = "grok-1") -> set[str]:
-    config = load_config(environ={}, overrides={"database.url": url})
-    engine = make_engine(url)
-    try:
-        with session_scope(engine) as s:
-            start = list(repo.node_ids(s, config.roots[root].nodes).values())
-            return {n.key for n in descendants(s, start).nodes.values()}
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.parametrize(
