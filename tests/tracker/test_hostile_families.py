@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes.rest_hub import GH_LOOKALIKE, GH_PORT, MS_LOOKALIKE, MS_MIRROR
-from tests.helpers.three_hubs import config_for, family, hubs, quiet_crawlers  # noqa: F401
+from tests.helpers.three_hubs import config_for, family
 from tracker.pipeline import crawl
 
 JOIN_LATE = {f"github:{GH_PORT}", f"modelscope:{MS_MIRROR}"}

@@ -1,6 +1,6 @@
 """One repo's failure loses that repo, visibly, on every hub (issue 17, items 5 and 6).
 
-Three fake hubs speaking real HTTP on 127.0.0.1 (tests/helpers/three_hubs.py), with one repo's
+Three fake hubs speaking real HTTP on 127.0.0.1 (tests/tracker/conftest.py), with one repo's
 calls failing every time: 5xx past the retries, a body cut short, JSON broken. Before: on
 GitHub and ModelScope one call that gave up marked the whole hub down for every later root
 (and a broken JSON body dropped the repo in an `ok` run); an unreadable candidate, on any hub,
@@ -14,7 +14,7 @@ import pytest
 
 from tests.fakes.faults import Truncate, server_error
 from tests.fakes.rest_hub import GH_PORT, GH_ROOT, HF_MEMBER, MS_MIRROR, calls_to
-from tests.helpers.three_hubs import config_for, family, hubs, quiet_crawlers  # noqa: F401
+from tests.helpers.three_hubs import config_for, family
 from tracker.pipeline import crawl
 
 FAULTS = [server_error(502), Truncate(0.5), Truncate(0.5, honest_length=False)]
