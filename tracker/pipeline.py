@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from crawlers import crawler_class
 from crawlers.base import (
     Cancelled,
     CrawlContext,
@@ -28,30 +27,37 @@ from crawlers.base import (
     HubError,
     HubUnavailable,
     LineageClaim,
-    MemberFacts,
     RateLimited,
     RepoRecord,
     RootSpec,
     TokenRejected,
-    node_key,
 )
-from crawlers.evidence import GROK, SCALE_TOLERANCE, facts_from_files
-from crawlers.hubs import HUBS, hub_info
-from crawlers.signals import compact
-from db import evidence, outbox
+from crawlers.hubs import HUBS
+from db import evidence
 from db import repository as repo
-from db import sweep as swept_store
-from db.lineage import descendants
 from db.lock import crawl_lock
 from db.session import open_database, session_scope
-from db.timeline import aliases_of
 from graph.license_audit import load_rules
-from tracker import alerts, rejections
+from tracker import rejections
+from tracker.batch import store_batch
 from tracker.config import Config
 from tracker.errors import ConfigError
+from tracker.hub_crawlers import (
+    CrawlerFactory,
+    TrackedCache,
+    default_crawler_factory,
+    load_etags,
+    save_etags,
+)
+from tracker.members import (
+    keep_proven_removals,
+    load_members,
+    swept_candidates,
+    unseen_members,
+)
 from tracker.report import CrawlReport, Observer, RootCounts, Silent, hubs_were_down, run_status
 from tracker.resolution import ResolveReport, resolve_families
-from tracker.rows import claim_rows, file_row, node_row, observation_row, warning_row
+from tracker.run_end import finish_run
 
 log = logging.getLogger("tracker.crawl")
 
@@ -60,54 +66,6 @@ _UNREAD_SHOWN = 20  # unread repos named one by one in the run's errors; the res
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-CrawlerFactory = Callable[[str, Config], Crawler]
-
-
-def default_crawler_factory(hub: str, config: Config, etag_cache=None) -> Crawler:
-    hub_config = config.hubs[hub]
-    options = {"etag_cache": etag_cache} if hub_info(hub).etags else {}
-    return crawler_class(hub)(
-        endpoint=hub_config.endpoint,
-        token=hub_config.token,
-        retries=config.get("crawl.retries"),
-        max_retry_wait=config.get("crawl.max_retry_wait"),
-        timeout=config.get("crawl.timeout"),
-        max_pages=config.get("crawl.max_pages"),
-        **options,
-    )
-
-
-class TrackedCache(dict):
-    """A crawler's ETag store (crawlers._rest.ETagStore) that remembers what changed, so the
-    pipeline writes back only those entries."""
-
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
-        self.dirty: set[str] = set()
-
-    def __setitem__(self, key, value) -> None:
-        super().__setitem__(key, value)
-        self.dirty.add(key)
-
-
-def swept_candidates(session, hub: str, root_ids: Sequence[str]) -> list[dict[str, Any]]:
-    """Swept models (`tracker sweep`) showing the family's architecture, model type or GGUF
-    architecture at the family's scale, whatever their name, as listing items for discovery.
-    Empty without a sweep: the crawl is then as it always was."""
-    if hub != "huggingface":
-        return []
-    scales = [n for rid, n in GROK.release_parameters.items() if rid in root_ids]
-    return swept_store.candidates(
-        session,
-        hub,
-        architectures=GROK.architectures,
-        model_types=GROK.model_types,
-        gguf_architectures=GROK.gguf_architectures,
-        scales=scales or GROK.release_parameters.values(),
-        tolerance=SCALE_TOLERANCE,
-    )
 
 
 def holder_name() -> str:
@@ -248,7 +206,7 @@ class _Crawl:
                 prefix = "" if hub == "huggingface" else f"{hub} "
                 self.requests.update({prefix + k: v for k, v in crawler.requests.items()})
                 crawler.close()
-            self._save_etags()
+            save_etags(self.engine, self.etags, now=self.clock())
             report = CrawlReport(
                 self.run_id,
                 status,
@@ -258,7 +216,7 @@ class _Crawl:
                 self.warnings,
                 hubs_down=hubs_were_down(status, [hub for _, hub in self.failed], self.down),
             )
-            self._finish(report)
+            finish_run(self.config, self.engine, self.run_id, report, clock=self.clock)
         log.info("run %d: %s, %d requests", self.run_id, status, sum(self.requests.values()))
         return report
 
@@ -309,44 +267,6 @@ class _Crawl:
             stored=self.stored,
         )
 
-    def _finish(self, report: CrawlReport) -> None:
-        """The run's end, the license audit, what the audit changed and the run's alert
-        events: one transaction, so a run recorded as ended has its events. A failing audit
-        must not cost the run its record: then the end is recorded alone, and the next run
-        derives the events this one could not."""
-        end = {
-            "now": self.clock(),
-            "status": report.status,
-            "counts": {n: vars(c) for n, c in report.roots.items()},
-            "requests": report.requests,
-            "errors": report.errors,
-        }
-        try:
-            with session_scope(self.engine) as session:
-                repo.finish_run(session, self.run_id, **end)
-                report.license_issues = alerts.after_run(
-                    session,
-                    self.run_id,
-                    roots=self.config.roots,
-                    rules_path=self.config.get("licenses.rules") or None,
-                    now=self.clock(),
-                )
-        except Exception as exc:
-            log.warning("license audit after the crawl failed: %s", exc)
-            with session_scope(self.engine) as session:
-                repo.finish_run(session, self.run_id, **end)
-        self._deliver_alerts(report)
-
-    def _deliver_alerts(self, report: CrawlReport) -> None:
-        """Send what is due; a sink that fails is one line in the run's errors, never more."""
-        results = alerts.deliver(self.config, self.engine, run_id=self.run_id, clock=self.clock)
-        failed = [r.line() for r in results if r.error]
-        report.alerts = [r.line() for r in results if not r.error]
-        if failed:
-            report.errors.extend(failed)
-            with session_scope(self.engine) as session:
-                outbox.add_run_errors(session, self.run_id, failed)
-
     def _prove_disappearances(self, crawlers: dict[str, Crawler]) -> None:
         """Members not seen this run are looked up directly; only a 404 makes them removed."""
         for root_name in self.roots:
@@ -354,13 +274,7 @@ class _Crawl:
             # seen under any root is seen: a merge of two roots' weights is listed under one
             seen = set().union(*self.seen_ids.values())
             with session_scope(self.engine) as session:
-                start = list(repo.node_ids(session, root.nodes).values())
-                family = descendants(session, start)
-                unseen = [
-                    n
-                    for i, n in family.nodes.items()
-                    if i not in seen and n.status != "removed" and n.hub in self.hubs
-                ]
+                unseen = unseen_members(session, root, seen, self.hubs)
             for node in unseen:
                 crawler = crawlers.get(node.hub)
                 if crawler is None:
@@ -395,7 +309,8 @@ class _Crawl:
         root = self.config.roots[root_name]
         self.counts[root_name] = RootCounts()
         self.seen_ids[root_name] = set()
-        members = self._load_members(root_name)
+        with session_scope(self.engine) as session:
+            members = load_members(session, root)
         for hub in self.hubs:
             if self.stop.is_set():
                 self.failed.add((root_name, hub))
@@ -459,16 +374,8 @@ class _Crawl:
         """A crawler for `hub`; the default ones get the ETag store kept in the database."""
         if self.factory is not default_crawler_factory:
             return self.factory(hub, self.config)
-        with session_scope(self.engine) as session:
-            self.etags[hub] = TrackedCache(repo.load_cache(session, hub, "http"))
+        self.etags[hub] = load_etags(self.engine, hub)
         return default_crawler_factory(hub, self.config, etag_cache=self.etags[hub])
-
-    def _save_etags(self) -> None:
-        for hub, cache in self.etags.items():
-            if cache.dirty:
-                with session_scope(self.engine) as session:
-                    repo.save_cache(session, hub, {k: cache[k] for k in cache.dirty},
-                                    now=self.clock())
 
     def _terms_need_cards(self, root_license: str) -> bool:
         """Read members' cards only where the root's terms require a displayed notice."""
@@ -476,32 +383,6 @@ class _Crawl:
             self._rules = load_rules(self.config.get("licenses.rules") or None)
         rule = self._rules.rule_for(root_license)
         return bool(rule and rule.attribution)
-
-    def _load_members(self, root_name: str) -> dict[str, MemberFacts]:
-        """What the database knows of the root's family, for verifying candidates."""
-        root = self.config.roots[root_name]
-        with session_scope(self.engine) as session:
-            start = list(repo.node_ids(session, root.nodes).values())
-            family = descendants(session, start)
-            files = repo.files_of(session, family.order)
-            former = aliases_of(session, family.order)
-            facts = {}
-            for node in repo.nodes_by_id(session, family.order):
-                shown = family.nodes[node.id]
-                parent = family.nodes[shown.parents[0][0]].key if shown.parents else None
-                facts[node.key] = facts_from_files(
-                    node.key,
-                    ((f.path, f.sha256 or f.blob_id) for f in files.get(node.id, ())),
-                    architectures=tuple(a for a in node.architectures.split(",") if a),
-                    model_type=node.model_type or None,
-                    parameters=node.parameters,
-                    formats=tuple(f for f in node.formats.split(",") if f),
-                    aliases=tuple(key.partition(":")[2] for key, _ in former.get(node.id, ())),
-                    parent=parent,
-                    relation=shown.relation or None,
-                    depth=shown.depth,
-                )
-        return facts
 
     def _consume(
         self, root_name: str, items: Iterable[Any], hub: str = "", crawler: Crawler | None = None
@@ -511,7 +392,7 @@ class _Crawl:
         warnings: list[CrawlWarning] = []
 
         def flush() -> None:
-            kept = self._keep_proven_removals(records, crawler, warnings)
+            kept = keep_proven_removals(self.engine, records, crawler, warnings)
             self._flush(root_name, kept, claims, warnings)
 
         try:
@@ -548,37 +429,6 @@ class _Crawl:
         elif self.unread == _UNREAD_SHOWN + 1:
             self.errors.append("more repos unread: see the run's warnings")
 
-    def _keep_proven_removals(
-        self, records: list[RepoRecord], crawler: Crawler | None, warnings: list[CrawlWarning]
-    ) -> list[RepoRecord]:
-        """Records of repos a direct lookup proved removed, listed again as if alive: a 404 on
-        a direct check outranks a stale listing (issue 17). Each is looked up again; while it
-        still answers 404 it stays removed."""
-        if not records or crawler is None:
-            return records
-        with session_scope(self.engine) as session:
-            ids = repo.node_ids(session, [r.key for r in records])
-            removed = {n.key for n in repo.nodes_by_id(session, ids.values())
-                       if n.status == "removed"}
-        if not removed:
-            return records
-        kept = []
-        for record in records:
-            if record.key in removed and record.status != "removed":
-                try:
-                    gone = crawler.check(record.repo_id).status == "removed"
-                except (HubError, NotImplementedError) as exc:
-                    gone, why = True, f"could not look it up ({exc})"
-                else:
-                    why = "a direct lookup still answers 404"
-                if gone:
-                    warnings.append(CrawlWarning(
-                        f"listed by the hub, but {why}: kept removed", record.key
-                    ))
-                    continue
-            kept.append(record)
-        return kept
-
     def _flush(
         self,
         root_name: str,
@@ -592,11 +442,8 @@ class _Crawl:
         now = self.clock()
         counts = self.counts[root_name]
         with session_scope(self.engine) as session:
-            rows = [node_row(r) for r in records]
-            renamed = {r.key: node_key(r.hub, r.renamed_from) for r in records if r.renamed_from}
-            written = repo.upsert_nodes(
-                session, rows, now=now, run_id=self.run_id, renamed_from=renamed
-            )
+            stored = store_batch(session, self.run_id, records, claims, warnings, now=now)
+            written = stored.written
             counts.new += len(written.new)
             self.new_keys.update(dict.fromkeys(written.new, root_name))
             for key, dropped in written.folded:  # counted new, then proved a renamed node
@@ -607,41 +454,13 @@ class _Crawl:
                     self.counts[name].seen = len(seen)
             counts.changed += len(written.changed)
             counts.renamed += len(written.renamed)
-            self.stored += len(rows)
-            repo.replace_files(
-                session,
-                {
-                    written.ids[r.key]: [file_row(f) for f in r.files]
-                    for r in records
-                    if r.files is not None
-                },
-                now=now,
-                run_id=self.run_id,
-            )
-            repo.record_observations(
-                session,
-                self.run_id,
-                [observation_row(written.ids[row["key"]], row) for row in rows],
-            )
+            self.stored += stored.nodes
             self.seen_ids[root_name].update(written.ids.values())
             counts.seen = len(self.seen_ids[root_name])
-            if written.new or written.changed or any(r.files is not None for r in records):
+            if written.new or written.changed or stored.files_read:
                 self.dirty = True
-            evidence.save_signals(
-                session, {written.ids[r.key]: compact(r) for r in records if r.key in written.ids}
-            )
-            ends = dict(written.ids)
-            missing = {c.child for c in claims if c.child not in ends}
-            if missing:  # a child stored by an earlier batch or run
-                ends.update(repo.node_ids(session, missing))
-            rows_, bad = claim_rows(claims, ends)
-            evidence.record_claims(session, rows_, now=now, run_id=self.run_id)
-            self.claimed.update(row["child_id"] for row in rows_)
-            skipped = [(w.repo, w.message) for w in warnings] + bad
-            repo.add_warnings(
-                session, self.run_id, [warning_row(key, message) for key, message in skipped]
-            )
-            self.warnings += len(skipped)
+            self.claimed.update(stored.claimed)
+            self.warnings += stored.warnings
         if self.lock is not None and hasattr(self.lock, "heartbeat"):
             self.lock.heartbeat()
         self.observer.advance(len(records))

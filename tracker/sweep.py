@@ -24,7 +24,8 @@ from crawlers.huggingface.sweep import first_page, parse_item
 from db import sweep as store
 from db.session import open_database, session_scope
 from tracker.config import Config
-from tracker.pipeline import default_crawler_factory, holder_name
+from tracker.hub_crawlers import default_crawler_factory
+from tracker.pipeline import holder_name
 from tracker.report import Observer, Silent
 
 log = logging.getLogger("tracker.sweep")
