@@ -26,7 +26,6 @@ from crawlers.content import (
     content_of,
     could_derive,
     effective_parameters,
-    file_kind,
     weight_format,
 )
 from crawlers.references import Reference, name_specificity, references
@@ -267,42 +266,6 @@ def files_win(
     return replace(claim, relation=relation, declared_relation=overruled, evidence=evidence)
 
 
-def facts_from_files(
-    key: str,
-    files: Iterable[tuple[str, str | None]],
-    **fields: object,
-) -> MemberFacts:
-    """MemberFacts from stored (path, sha256) pairs, hashes split into weights and tokenizer.
-
-    For the pipeline, which knows a member's files from the database: pass the other
-    MemberFacts fields (architectures, parameters, parent, relation, depth, ...) by name.
-    """
-    weights: set[str] = set()
-    tokenizer: set[str] = set()
-    formats: set[str] = set()
-    for path, digest in files:
-        kind = file_kind(path)
-        if kind == "weights":
-            formats.add(weight_format(path))
-        if digest:
-            if kind == "weights":
-                weights.add(digest)
-            elif kind == "tokenizer":
-                tokenizer.add(digest)
-    if not fields.get("formats"):
-        # as member_facts does: the record's formats, else those of its weight files (a JAX
-        # checkpoint has no tag saying so); else a crawl resumed after a failure would judge
-        # candidates against a root without formats (tests/crawlers/test_faults.py)
-        fields["formats"] = tuple(sorted(formats))
-    return MemberFacts(
-        key=key,
-        sha256s=frozenset(weights | tokenizer),
-        weight_sha256s=frozenset(weights),
-        tokenizer_sha256s=frozenset(tokenizer),
-        **fields,  # type: ignore[arg-type]
-    )
-
-
 # --- verdicts on candidates --------------------------------------------------------------
 
 VerdictStatus = Literal["joined", "rejected", "undecided"]
@@ -495,7 +458,6 @@ __all__ = [
     "classify",
     "classify_declared",
     "declared_claim",
-    "facts_from_files",
     "files_win",
     "member_facts",
     "normalize_relation",

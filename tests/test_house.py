@@ -9,6 +9,7 @@ SQL text live in db/ only (tests and bench are not the product).
 from __future__ import annotations
 
 import ast
+import os
 import re
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -153,3 +154,25 @@ def test_each_hub_is_a_sub_package_that_holds_its_crawler():
         assert module == f"crawlers.{info.name}.crawler", info.name
         assert (REPO / "crawlers" / info.name / "__init__.py").is_file()
         assert crawler_class(info.name).hub == info.name
+
+
+MAX_LINES = 500  # STYLE.md: files stay under about 500 lines
+
+
+def _project_python_files() -> list[Path]:
+    skip = {".venv", ".git", "build", "node_modules", "__pycache__"}
+    found = []
+    for top, dirs, names in os.walk(REPO):
+        dirs[:] = sorted(d for d in dirs if d not in skip and not d.startswith("."))
+        found += [Path(top, name) for name in sorted(names) if name.endswith(".py")]
+    return found
+
+
+def test_no_python_file_of_the_project_exceeds_the_line_limit():
+    """Every source, test and bench file stays within 500 lines: split by subject beyond."""
+    long = [
+        f"{path.relative_to(REPO)}: {n} lines"
+        for path in _project_python_files()
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    ]
+    assert long == []

@@ -10,11 +10,12 @@ look up directly (disappearance is proved, never assumed); while a crawl runs,
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from crawlers.base import Crawler, CrawlWarning, HubError, MemberFacts, RepoRecord
-from crawlers.evidence import GROK, SCALE_TOLERANCE, facts_from_files
+from crawlers.content import file_kind, weight_format
+from crawlers.evidence import GROK, SCALE_TOLERANCE
 from db import repository as repo
 from db import sweep as swept_store
 from db.lineage import LineageNode, descendants
@@ -51,19 +52,48 @@ def load_members(session: Session, root: RootConfig) -> dict[str, MemberFacts]:
     for node in repo.nodes_by_id(session, family.order):
         shown = family.nodes[node.id]
         parent = family.nodes[shown.parents[0][0]].key if shown.parents else None
-        facts[node.key] = facts_from_files(
-            node.key,
-            ((f.path, f.sha256 or f.blob_id) for f in files.get(node.id, ())),
+        weights, tokenizer, file_formats = _split_files(
+            (f.path, f.sha256 or f.blob_id) for f in files.get(node.id, ())
+        )
+        # as member_facts does: the node's formats, else those of its weight files (a JAX
+        # checkpoint has no tag saying so); else a crawl resumed after a failure would judge
+        # candidates against a root without formats (tests/crawlers/test_faults.py)
+        formats = tuple(f for f in node.formats.split(",") if f) or tuple(sorted(file_formats))
+        facts[node.key] = MemberFacts(
+            key=node.key,
+            sha256s=frozenset(weights | tokenizer),
+            weight_sha256s=frozenset(weights),
+            tokenizer_sha256s=frozenset(tokenizer),
             architectures=tuple(a for a in node.architectures.split(",") if a),
             model_type=node.model_type or None,
             parameters=node.parameters,
-            formats=tuple(f for f in node.formats.split(",") if f),
+            formats=formats,
             aliases=tuple(key.partition(":")[2] for key, _ in former.get(node.id, ())),
             parent=parent,
             relation=shown.relation or None,
             depth=shown.depth,
         )
     return facts
+
+
+def _split_files(
+    files: Iterable[tuple[str, str | None]],
+) -> tuple[set[str], set[str], set[str]]:
+    """Stored (path, hash) rows as the hashes of weight files and of tokenizer files, and the
+    weight formats the paths show."""
+    weights: set[str] = set()
+    tokenizer: set[str] = set()
+    formats: set[str] = set()
+    for path, digest in files:
+        kind = file_kind(path)
+        if kind == "weights":
+            formats.add(weight_format(path))
+        if digest:
+            if kind == "weights":
+                weights.add(digest)
+            elif kind == "tokenizer":
+                tokenizer.add(digest)
+    return weights, tokenizer, formats
 
 
 def unseen_members(

@@ -9,7 +9,6 @@ member, and unrelated models that must stay out.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 
 import pytest
@@ -25,175 +24,13 @@ from crawlers.base import (
     TokenRejected,
 )
 from crawlers.huggingface.crawler import HuggingFaceCrawler
+from tests.fakes.hf_declared import EDGES, FAMILY, ROOT, family_world, weights
 from tests.fakes.hf_hub import FakeHub, rate_limited, retry_after, server_error
-from tests.fakes.hf_world import FakeFile, FakeRepo, World
-
-ROOT = "xai-org/grok-1"
-
-
-def _w(repo_id: str, n: int = 2) -> list[FakeFile]:
-    """`n` LFS weight files with hashes of their own."""
-    return [
-        FakeFile(
-            f"model-{i}.safetensors", 10_000, hashlib.sha256(f"{repo_id}/{i}".encode()).hexdigest()
-        )
-        for i in range(n)
-    ]
+from tests.fakes.hf_world import World
 
 
 def _lfs(record: RepoRecord) -> set[str]:
     return {f.sha256 for f in record.files or () if f.sha256}
-
-
-def family_world() -> World:
-    repos = [
-        FakeRepo(
-            ROOT,
-            card={"license": "apache-2.0"},
-            card_text="# Grok-1\n",
-            files=[FakeFile("ckpt-0/tensor00000_000", 1 << 30, "a" * 64)],
-            likes=2000,
-        ),
-        # level 1: a conversion (the Hub has no word for it: its guess is finetune)
-        FakeRepo(
-            "keyfan/grok-1-hf",
-            card={"license": "apache-2.0", "base_model": ROOT},
-            config={"architectures": ["Grok1ModelForCausalLM"], "model_type": "grok-1"},
-            safetensors={"parameters": {"BF16": 316_000_000_000}, "total": 316_000_000_000},
-            files=_w("keyfan"),
-            downloads=42,
-            created_at="2024-03-20T10:00:00.000Z",
-        ),
-        # level 2: a quantization and a fine-tune of the conversion
-        FakeRepo(
-            "mradermacher/grok-1-hf-GGUF",
-            card={
-                "license": "apache-2.0",
-                "base_model": "keyfan/grok-1-hf",
-                "base_model_relation": "quantized",
-            },
-            gguf={"total": 316_000_000_000, "architecture": "grok", "context_length": 8192},
-            files=[FakeFile("grok-1-hf.Q4_K_M.gguf", 1 << 30, "b" * 64)],
-        ),
-        FakeRepo(
-            "tuner/grok-1-hf-chat",
-            card={
-                "license": "apache-2.0",
-                "base_model": ["keyfan/grok-1-hf"],
-            },
-            files=_w("tuner"),
-        ),
-        # level 3: an adapter of the fine-tune, a merge of two members, a merge with an outsider
-        FakeRepo(
-            "lora/grok-chat-lora",
-            card={"base_model": "tuner/grok-1-hf-chat"},
-            files=[
-                FakeFile("adapter_config.json", 50, None, b"{}"),
-                FakeFile("adapter_model.safetensors", 1000, "c" * 64),
-            ],
-        ),
-        FakeRepo(
-            "merger/grok-chat-merge",
-            card={
-                "license": "apache-2.0",
-                "base_model": ["tuner/grok-1-hf-chat", "keyfan/grok-1-hf"],
-            },
-            files=_w("merger"),
-        ),
-        FakeRepo(
-            "merger/grok-llama-merge",
-            card={"base_model": ["keyfan/grok-1-hf", "meta-llama/Llama-3.1-8B"]},
-            files=_w("merger2"),
-        ),
-        # a cycle: cyc/a declares the root and cyc/b; cyc/b declares cyc/a
-        FakeRepo(
-            "cyc/a",
-            card={"base_model": [ROOT, "cyc/b"], "base_model_relation": "finetune"},
-            files=_w("cyc/a"),
-        ),
-        FakeRepo(
-            "cyc/b",
-            card={"base_model": "cyc/a", "base_model_relation": "quantized"},
-            files=_w("cyc/b"),
-        ),
-        # a self-reference and a declared base that does not exist
-        FakeRepo(
-            "selfie/grok-1-self",
-            card={"base_model": [ROOT, "selfie/grok-1-self"], "base_model_relation": "finetune"},
-            files=_w("selfie"),
-        ),
-        FakeRepo(
-            "ghostly/grok-1-ft",
-            card={"base_model": [ROOT, "ghost/never-existed"], "base_model_relation": "finetune"},
-            files=_w("ghostly"),
-        ),
-        # renamed after the listing: the index still shows the former id, the repo redirects
-        FakeRepo(
-            "new-org/grok-1-fp8",
-            card={"base_model": ROOT, "base_model_relation": "quantized"},
-            renamed_from=["old-org/grok-1-fp8"],
-            files=_w("fp8"),
-            json_overrides={"id": "old-org/grok-1-fp8", "modelId": "old-org/grok-1-fp8"},
-        ),
-        FakeRepo(
-            "fp8fan/grok-1-fp8-ft", card={"base_model": "old-org/grok-1-fp8"}, files=_w("fp8ft")
-        ),
-        # deleted after the listing
-        FakeRepo("gone/grok-1-copy", card={"base_model": ROOT}, deleted=True, still_listed=True),
-        # gated
-        FakeRepo(
-            "locked/grok-1-gated",
-            card={"base_model": ROOT, "license": "apache-2.0"},
-            gated="manual",
-            files=_w("locked"),
-        ),
-        # outsiders
-        FakeRepo("meta-llama/Llama-3.1-8B", card={"license": "llama3.1"}, files=_w("llama")),
-        FakeRepo(
-            "Lumen-Lab/OpenGrok",
-            card={"license": "mit", "base_model": "microsoft/Phi-3-mini-4k-instruct"},
-        ),
-        FakeRepo("microsoft/Phi-3-mini-4k-instruct", card={"license": "mit"}),
-    ]
-    return World(repos)
-
-
-FAMILY = {
-    ROOT,
-    "keyfan/grok-1-hf",
-    "mradermacher/grok-1-hf-GGUF",
-    "tuner/grok-1-hf-chat",
-    "lora/grok-chat-lora",
-    "merger/grok-chat-merge",
-    "merger/grok-llama-merge",
-    "cyc/a",
-    "cyc/b",
-    "selfie/grok-1-self",
-    "ghostly/grok-1-ft",
-    "new-org/grok-1-fp8",
-    "fp8fan/grok-1-fp8-ft",
-    "gone/grok-1-copy",
-    "locked/grok-1-gated",
-}
-EDGES = {
-    (ROOT, "keyfan/grok-1-hf", "finetune"),
-    ("keyfan/grok-1-hf", "mradermacher/grok-1-hf-GGUF", "quantization"),
-    ("keyfan/grok-1-hf", "tuner/grok-1-hf-chat", "finetune"),
-    ("tuner/grok-1-hf-chat", "lora/grok-chat-lora", "adapter"),
-    ("tuner/grok-1-hf-chat", "merger/grok-chat-merge", "merge"),
-    ("keyfan/grok-1-hf", "merger/grok-chat-merge", "merge"),
-    ("keyfan/grok-1-hf", "merger/grok-llama-merge", "merge"),
-    ("meta-llama/Llama-3.1-8B", "merger/grok-llama-merge", "merge"),
-    (ROOT, "cyc/a", "finetune"),
-    ("cyc/a", "cyc/b", "quantization"),
-    ("cyc/b", "cyc/a", "finetune"),
-    (ROOT, "selfie/grok-1-self", "finetune"),
-    (ROOT, "ghostly/grok-1-ft", "finetune"),
-    (ROOT, "new-org/grok-1-fp8", "quantization"),
-    ("new-org/grok-1-fp8", "fp8fan/grok-1-fp8-ft", "finetune"),
-    (ROOT, "gone/grok-1-copy", "finetune"),
-    (ROOT, "locked/grok-1-gated", "finetune"),
-}
 
 
 class FakeClock:
@@ -269,7 +106,7 @@ def test_records_carry_the_listing_metadata(hub):
     assert conv.sha == hub.world.get("keyfan/grok-1-hf").sha
     assert conv.url == f"{hub.url}/keyfan/grok-1-hf"
     assert "safetensors" in conv.formats
-    assert _lfs(conv) == {f.sha256 for f in _w("keyfan")}
+    assert _lfs(conv) == {f.sha256 for f in weights("keyfan")}
     assert any(f.path == "README.md" and f.blob_id for f in conv.files)
     gguf = records["mradermacher/grok-1-hf-GGUF"]
     assert gguf.formats == ("gguf",)
@@ -316,7 +153,7 @@ def test_renamed_after_the_listing_keeps_one_node_under_the_new_id(hub):
     assert "old-org/grok-1-fp8" not in records
     assert fp8.renamed_from == "old-org/grok-1-fp8"
     assert fp8.status == "renamed"
-    assert _lfs(fp8) == {f.sha256 for f in _w("fp8")}
+    assert _lfs(fp8) == {f.sha256 for f in weights("fp8")}
     # its child declares the former id: still found, and hung under the new id
     (claim,) = [c for c in claims if c.child == "huggingface:fp8fan/grok-1-fp8-ft"]
     assert claim.parent == "huggingface:new-org/grok-1-fp8"
@@ -346,7 +183,7 @@ def test_deleted_after_the_listing_is_recorded_removed(hub):
 def test_members_are_added_to_the_context(hub):
     ctx, _ = run(crawler(hub))
     facts = ctx.members["huggingface:keyfan/grok-1-hf"]
-    assert facts.sha256s == {f.sha256 for f in _w("keyfan")}
+    assert facts.sha256s == {f.sha256 for f in weights("keyfan")}
     assert facts.parent == f"huggingface:{ROOT}" and facts.depth == 1
     assert ctx.members["huggingface:lora/grok-chat-lora"].depth == 3
     assert "huggingface:gone/grok-1-copy" not in ctx.members
@@ -547,7 +384,7 @@ def test_a_push_between_listing_and_tree_lists_main(hub):
     hub.world.update("keyfan/grok-1-hf", new_sha=False, json_overrides={"sha": stale})
     _, items = run(crawler(hub, discover=False))
     conv = split(items)[0]["keyfan/grok-1-hf"]
-    assert _lfs(conv) == {f.sha256 for f in _w("keyfan")}
+    assert _lfs(conv) == {f.sha256 for f in weights("keyfan")}
     assert conv.sha == stale  # the next crawl sees a new sha and lists the files again
     tree_paths = [path for kind, _, path, _ in hub.log if kind == "tree" and "keyfan" in path]
     assert [p.split("?")[0].rsplit("/", 1)[1] for p in tree_paths] == [stale, "main"]

@@ -33,16 +33,13 @@ process: `python -m tests.fakes.hf_hub --family 10000` serves a synthetic family
 
 from __future__ import annotations
 
-import base64
 import json
-import socket
-import struct
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode
 
 from tests.fakes.faults import (  # noqa: F401 - re-exported for tests
     Fault,
@@ -61,6 +58,22 @@ from tests.fakes.faults import (  # noqa: F401 - re-exported for tests
     server_error,
 )
 from tests.fakes.hf_population import Population, serve_sorted
+from tests.fakes.hf_wire import (
+    Handler,
+    Server,
+    bearer_token,
+    decode_cursor,
+    encode_cursor,
+    error_response,
+    flag,
+    json_response,
+    oid,
+    one,
+    pick,
+    redirect,
+    sibling,
+    split_repo,
+)
 from tests.fakes.hf_world import (
     GATED_PUBLIC_FILES,
     INFO_ONLY_EXPAND,
@@ -71,7 +84,6 @@ from tests.fakes.hf_world import (
 )
 
 MAX_PAGE = 1000
-_REPO_OPS = ("tree", "revision", "paths-info", "refs", "commits")
 _FULL_ORDER = (
     "modelId author sha lastModified private disabled gated pipeline_tag tags downloads "
     "library_name likes trendingScore cardData config gguf safetensors siblings spaces createdAt"
@@ -114,11 +126,11 @@ class FakeHub:
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> FakeHub:
-        handler = type("Handler", (_Handler,), {"hub": self})
+        handler = type("Handler", (Handler,), {"hub": self})
         # the listen backlog is fixed when the socket starts listening (in the constructor):
         # set it on the class, or a burst of connections from a crawl's worker threads on a
         # busy machine meets the default of 5 and fails with no fault injected
-        self._server = _Server((self._host, self._port), handler)
+        self._server = Server((self._host, self._port), handler)
         self._stopping.clear()
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -183,47 +195,49 @@ class FakeHub:
         if "/resolve/" in path:
             return self._resolve(request)
         if path == "/api/agent-harnesses":
-            return _json({"standardEnvVars": [], "harnesses": {}})
+            return json_response({"standardEnvVars": [], "harnesses": {}})
         if path == "/api/whoami-v2":
-            token = _token(request)
+            token = bearer_token(request)
             if token is None or (self.tokens is not None and token not in self.tokens):
-                return _error(401, None, "Invalid credentials in Authorization header")
-            return _json({"type": "user", "name": "tester", "auth": {"type": "access_token"}})
+                return error_response(401, None, "Invalid credentials in Authorization header")
+            return json_response(
+                {"type": "user", "name": "tester", "auth": {"type": "access_token"}}
+            )
         with self._lock:
             self.unexpected.append(f"{request.method} {path}")
-        return _error(404, None, f"no route {path}")
+        return error_response(404, None, f"no route {path}")
 
     def _listing(self, request: Request, base_url: str) -> Response:
         q = request.query
         expand = q.get("expand", []) + q.get("expand[]", [])
         bad = [e for e in expand if e not in LISTING_EXPAND]
         if bad:
-            return _error(400, "BadRequest", f"Invalid expand value(s) for listing: {bad}")
+            return error_response(400, "BadRequest", f"Invalid expand value(s) for listing: {bad}")
         size = self.page_size
-        if _one(q, "limit", "").isdigit():
+        if one(q, "limit", "").isdigit():
             size = max(1, min(size, int(q["limit"][0])))
-        if _one(q, "sort") == "lastModified":  # newest first, keyset cursor
+        if one(q, "sort") == "lastModified":  # newest first, keyset cursor
             return self._sorted(q, size, expand, base_url)
-        repos: list = self.world.query(q.get("filter", []), _one(q, "search"), _one(q, "author"))
+        repos: list = self.world.query(q.get("filter", []), one(q, "search"), one(q, "author"))
         if self.population is not None:
-            repos += self.population.query(q.get("filter", []), _one(q, "search"),
-                                           _one(q, "author"))
-        start = _cursor(_one(q, "cursor"))
+            repos += self.population.query(q.get("filter", []), one(q, "search"),
+                                           one(q, "author"))
+        start = decode_cursor(one(q, "cursor"))
         page = repos[start : start + size]
         if expand:
             fields = expand
-        elif _flag(q, "full"):
+        elif flag(q, "full"):
             fields = [k for k in _FULL_ORDER if k not in INFO_ONLY_EXPAND]
         else:
             fields = list(LISTING_DEFAULT)
-            fields += ["cardData"] * _flag(q, "cardData") + ["config"] * _flag(q, "config")
-        items = [_pick(self._json_of(r), fields) for r in page]
+            fields += ["cardData"] * flag(q, "cardData") + ["config"] * flag(q, "config")
+        items = [pick(self._json_of(r), fields) for r in page]
         headers = {}
         if start + size < len(repos):
             rest = {k: v for k, v in q.items() if k != "cursor"}
-            rest["cursor"] = [_encode_cursor(start + size)]
+            rest["cursor"] = [encode_cursor(start + size)]
             headers["Link"] = f'<{base_url}/api/models?{urlencode(rest, doseq=True)}>; rel="next"'
-        return _json(items, headers)
+        return json_response(items, headers)
 
     def _json_of(self, repo: FakeRepo | int) -> dict[str, Any]:
         if isinstance(repo, int):
@@ -235,25 +249,25 @@ class FakeHub:
                 ) -> Response:
         fields = expand or list(LISTING_DEFAULT)
         items, cursor = serve_sorted(self.world, self.population, q, size, fields,
-                                     self.world.json_of, _pick)
+                                     self.world.json_of, pick)
         headers = {}
         if cursor is not None:
             rest = {k: v for k, v in q.items() if k != "cursor"}
             rest["cursor"] = [cursor]
             headers["Link"] = f'<{base_url}/api/models?{urlencode(rest, doseq=True)}>; rel="next"'
-        return _json(items, headers)
+        return json_response(items, headers)
 
     def _repo_api(self, request: Request, base_url: str) -> Response:
         parts = request.path[len("/api/models/") :].split("/")
-        repo_id, op, rest = _split_repo(parts, self.world)
+        repo_id, op, rest = split_repo(parts, self.world)
         repo, current = self.world.resolve(repo_id)
         if repo is None:
-            return _error(404, "RepoNotFound", "Repository not found")
+            return error_response(404, "RepoNotFound", "Repository not found")
         if current is not None:
-            return _redirect(request, f"/api/models/{repo_id}", f"/api/models/{current}")
+            return redirect(request, f"/api/models/{repo_id}", f"/api/models/{current}")
         if op is None or op == "revision":
             if op == "revision" and unquote("/".join(rest)) not in ("main", repo.sha):
-                return _error(404, "RevisionNotFound", "Invalid rev id")
+                return error_response(404, "RevisionNotFound", "Invalid rev id")
             return self._info(repo, request.query)
         if op == "tree":
             return self._tree(repo, rest, request.query, base_url, request.path)
@@ -261,33 +275,33 @@ class FakeHub:
             return self._paths_info(repo, request)
         with self._lock:
             self.unexpected.append(f"{request.method} {request.path}")
-        return _error(404, None, "no such route")
+        return error_response(404, None, "no such route")
 
     def _info(self, repo: FakeRepo, q: dict[str, list[str]]) -> Response:
         data = self.world.json_of(repo)
         expand = q.get("expand", []) + q.get("expand[]", [])
         bad = [e for e in expand if e not in LISTING_EXPAND | INFO_ONLY_EXPAND]
         if bad:
-            return _error(400, "BadRequest", f"Invalid expand value(s): {bad}")
+            return error_response(400, "BadRequest", f"Invalid expand value(s): {bad}")
         if expand:
-            data = _pick(data, expand)
+            data = pick(data, expand)
             if "childrenModelCount" in expand:
                 data["childrenModelCount"] = len(self.world.query([f"base_model:{repo.id}"]))
-            return _json(data)
+            return json_response(data)
         data = {k: v for k, v in data.items() if k not in ("baseModels", "downloadsAllTime")}
-        if _flag(q, "blobs"):
-            data["siblings"] = [_sibling(f) for f in self.world.files_of(repo)]
-        return _json(data)
+        if flag(q, "blobs"):
+            data["siblings"] = [sibling(f) for f in self.world.files_of(repo)]
+        return json_response(data)
 
     def _tree(
         self, repo: FakeRepo, rest: list[str], q: dict[str, list[str]], base_url: str, path: str
     ) -> Response:
         if not rest or unquote(rest[0]) not in ("main", repo.sha):
-            return _error(404, "RevisionNotFound", "Invalid rev id")
+            return error_response(404, "RevisionNotFound", "Invalid rev id")
         folder = unquote("/".join(rest[1:])).strip("/")
         prefix = folder + "/" if folder else ""
         entries: dict[str, dict[str, Any]] = {}
-        recursive = _flag(q, "recursive")
+        recursive = flag(q, "recursive")
         for f in self.world.files_of(repo):
             if not f.path.startswith(prefix):
                 continue
@@ -296,20 +310,20 @@ class FakeHub:
                 if depth > 1 and not recursive:
                     break
                 d = prefix + "/".join(relative[:depth])
-                entries.setdefault(d, {"type": "directory", "oid": _oid(d), "size": 0, "path": d})
+                entries.setdefault(d, {"type": "directory", "oid": oid(d), "size": 0, "path": d})
             if recursive or len(relative) == 1:
                 entries[f.path] = f.to_tree_json()
         if folder and not entries:
-            return _error(404, "EntryNotFound", f"{folder} does not exist on main")
+            return error_response(404, "EntryNotFound", f"{folder} does not exist on main")
         items = [entries[k] for k in sorted(entries)]
-        start = _cursor(_one(q, "cursor"))
+        start = decode_cursor(one(q, "cursor"))
         page = items[start : start + self.tree_page_size]
         headers = {}
         if start + self.tree_page_size < len(items):
             rest_q = {k: v for k, v in q.items() if k != "cursor"}
-            rest_q["cursor"] = [_encode_cursor(start + self.tree_page_size)]
+            rest_q["cursor"] = [encode_cursor(start + self.tree_page_size)]
             headers["Link"] = f'<{base_url}{path}?{urlencode(rest_q, doseq=True)}>; rel="next"'
-        return _json(page, headers)
+        return json_response(page, headers)
 
     def _paths_info(self, repo: FakeRepo, request: Request) -> Response:
         form = parse_qs(request.body.decode(errors="replace"))
@@ -318,28 +332,28 @@ class FakeHub:
         except (ValueError, AttributeError):
             paths = []
         files = {f.path: f for f in self.world.files_of(repo)}
-        return _json([files[p].to_tree_json() for p in paths if p in files])
+        return json_response([files[p].to_tree_json() for p in paths if p in files])
 
     def _resolve(self, request: Request) -> Response:
         head, _, tail = request.path.lstrip("/").partition("/resolve/")
         repo, current = self.world.resolve(unquote(head))
         if repo is None:
-            return _error(404, "RepoNotFound", "Repository not found")
+            return error_response(404, "RepoNotFound", "Repository not found")
         if current is not None:
-            return _redirect(request, f"/{head}/resolve/", f"/{current}/resolve/")
+            return redirect(request, f"/{head}/resolve/", f"/{current}/resolve/")
         rev, _, file_path = tail.partition("/")
         if unquote(rev) not in ("main", repo.sha):
-            return _error(404, "RevisionNotFound", "Invalid rev id")
+            return error_response(404, "RevisionNotFound", "Invalid rev id")
         file_path = unquote(file_path)
         if repo.gated and file_path not in GATED_PUBLIC_FILES:
-            token = _token(request)
+            token = bearer_token(request)
             if token is None:
-                return _error(401, "GatedRepo", "Access to this model is restricted")
+                return error_response(401, "GatedRepo", "Access to this model is restricted")
             if token not in self.gated_access.get(repo.id, set()):
-                return _error(403, "GatedRepo", "You are not in the authorized list")
+                return error_response(403, "GatedRepo", "You are not in the authorized list")
         f = next((f for f in self.world.files_of(repo) if f.path == file_path), None)
         if f is None:
-            return _error(404, "EntryNotFound", "Entry not found")
+            return error_response(404, "EntryNotFound", "Entry not found")
         body = f.content or b""
         headers = {
             "Content-Type": "application/octet-stream",
@@ -350,230 +364,6 @@ class FakeHub:
             headers["X-Linked-Etag"] = f'"{f.sha256}"'
             headers["X-Linked-Size"] = str(f.size)
         return Response(200, body, headers)
-
-
-# --- HTTP plumbing ---------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-
-class _Handler(BaseHTTPRequestHandler):
-    hub: FakeHub
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real Hub
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        pass
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_HEAD(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        hub = self.hub
-        split = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        request = Request(
-            self.command,
-            split.path,
-            parse_qs(split.query, keep_blank_values=True),
-            _kind(split.path),
-            {k.lower(): v for k, v in self.headers.items()},
-            body,
-        )
-        if split.path.startswith("/_fake/"):
-            self._write(self._control(split.path))
-            return
-        fault = hub.faults.take(request)
-        if isinstance(fault, Reset):
-            hub._record(request, 0)
-            self._reset()
-            return
-        if isinstance(fault, Hang):
-            hub._stopping.wait(fault.seconds)
-        if isinstance(fault, Pause):
-            fault.reached.set()
-            while not (fault.release.wait(0.05) or hub._stopping.is_set()):
-                pass
-        if isinstance(fault, Reply):
-            body_ = fault.body
-            if isinstance(body_, dict | list):
-                response = _json(body_, dict(fault.headers))
-                response.status = fault.status
-            else:
-                response = Response(fault.status, _bytes(body_), dict(fault.headers))
-        else:
-            response = self._auth_failure(request) or hub.handle(
-                request, f"http://{self.headers.get('Host') or hub.url[7:]}"
-            )
-        if isinstance(fault, Relink):
-            response.headers["Link"] = _loop_link(self, request, fault)
-        hub._record(request, response.status)
-        self._write(response, fault if isinstance(fault, Truncate) else None)
-
-    def _auth_failure(self, request: Request) -> Response | None:
-        token = _token(request)
-        tokens = self.hub.tokens
-        if token is not None and tokens is not None and token not in tokens:
-            return _error(401, None, "Invalid credentials in Authorization header")
-        return None
-
-    def _control(self, path: str) -> Response:
-        if path == "/_fake/reset":
-            self.hub.reset_counts()
-        return _json(self.hub.stats())
-
-    def _write(self, response: Response, truncate: Truncate | None = None) -> None:
-        body = response.body
-        length = len(body)
-        if truncate is not None:
-            keep = truncate.keep if truncate.keep >= 1 else len(body) * truncate.keep
-            body = body[: int(keep)]
-            if truncate.honest_length:
-                length = len(body)
-        headers = {"Content-Length": str(length), **response.headers}
-        headers.setdefault("Content-Type", "application/json; charset=utf-8")
-        reason = self.responses.get(response.status, ("Error",))[0]
-        head = f"HTTP/1.1 {response.status} {reason}\r\n" + "".join(
-            f"{k}: {v}\r\n" for k, v in headers.items()
-        )
-        payload = (head + "\r\n").encode("latin-1")
-        if self.command != "HEAD":
-            payload += body
-        try:
-            self.wfile.write(payload)
-            self.wfile.flush()
-        except OSError:
-            self.close_connection = True
-        if len(body) != length:
-            self.close_connection = True
-
-    def _reset(self) -> None:
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-        except OSError:
-            pass
-
-
-def _loop_link(handler: _Handler, request: Request, fault: Relink) -> str:
-    """A next link back to the page just served (with a changing `_loop` parameter)."""
-    fault.served += 1
-    query = {k: v for k, v in request.query.items() if k != "_loop"}
-    if fault.changing:
-        query["_loop"] = [str(fault.served)]
-    host = handler.headers.get("Host") or handler.hub.url[7:]
-    return f'<http://{host}{request.path}?{urlencode(query, doseq=True)}>; rel="next"'
-
-
-def _kind(path: str) -> str:
-    if path == "/api/models":
-        return "listing"
-    if path.startswith("/api/models/"):
-        if "/tree/" in path:
-            return "tree"
-        if "/paths-info/" in path:
-            return "paths_info"
-        return "model_info"
-    if "/resolve/" in path:
-        return "file"
-    return "other"
-
-
-def _split_repo(parts: list[str], world: World) -> tuple[str, str | None, list[str]]:
-    """`ns/name[/op/rest]` or a legacy one-part id `name[/op/rest]`."""
-    if len(parts) >= 2 and (parts[1] not in _REPO_OPS or world.resolve(parts[0])[0] is None):
-        return unquote(f"{parts[0]}/{parts[1]}"), (parts[2] if len(parts) > 2 else None), parts[3:]
-    return unquote(parts[0]), (parts[1] if len(parts) > 1 else None), parts[2:]
-
-
-def _redirect(request: Request, old_prefix: str, new_prefix: str) -> Response:
-    """The Hub answers a former repo id with 307 to the same path under the current id."""
-    target = new_prefix + request.path[len(old_prefix) :]
-    query = urlencode(request.query, doseq=True)
-    location = quote(target, safe="/:") + ("?" + query if query else "")
-    return Response(307, b"", {"Location": location, "Content-Type": "text/plain"})
-
-
-def _json(data: Any, headers: dict[str, str] | None = None) -> Response:
-    try:
-        body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-    except UnicodeEncodeError:  # a lone surrogate (bad-data tests): sent as a \ud800 escape
-        body = json.dumps(data, separators=(",", ":")).encode()
-    return Response(
-        200, body, {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
-    )
-
-
-def _error(status: int, code: str | None, message: str) -> Response:
-    headers = {"X-Error-Message": message}
-    if code:
-        headers["X-Error-Code"] = code
-    response = _json({"error": message}, headers)
-    response.status = status
-    return response
-
-
-def _pick(data: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
-    item = {"_id": data["_id"], "id": data["id"]}
-    for name in fields:
-        if name in data:
-            item[name] = data[name]
-    return item
-
-
-def _sibling(f: Any) -> dict[str, Any]:
-    item: dict[str, Any] = {"rfilename": f.path, "size": f.size, "blobId": f.blob_id}
-    if f.sha256:
-        item["lfs"] = {"size": f.size, "sha256": f.sha256, "pointerSize": 134}
-    return item
-
-
-def _one(q: dict[str, list[str]], name: str, default: Any = None) -> Any:
-    values = q.get(name)
-    return values[0] if values else default
-
-
-def _flag(q: dict[str, list[str]], name: str) -> bool:
-    return _one(q, name, "").lower() in ("1", "true")
-
-
-def _token(request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
-    return auth[7:] if auth.lower().startswith("bearer ") else None
-
-
-def _cursor(value: str | None) -> int:
-    if not value:
-        return 0
-    try:
-        return max(0, int(base64.urlsafe_b64decode(value.encode()).decode()))
-    except ValueError:
-        return 0
-
-
-def _encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(str(offset).encode()).decode()
-
-
-def _oid(path: str) -> str:
-    import hashlib
-
-    return hashlib.sha1(path.encode()).hexdigest()  # noqa: S324 - a fake tree oid
-
-
-def _bytes(body: bytes | str) -> bytes:
-    return body.encode() if isinstance(body, str) else body
 
 
 def main(argv: list[str] | None = None) -> None:
