@@ -29,8 +29,8 @@ from crawlers.signals import claim_kind, compact  # noqa: E402
 from db import evidence  # noqa: E402
 from db import repository as repo  # noqa: E402
 from db.session import open_database, session_scope  # noqa: E402
-from tracker.rows import node_row  # noqa: E402
 from tracker.resolution import resolve_families  # noqa: E402
+from tracker.rows import node_row  # noqa: E402
 
 T0 = datetime(2024, 3, 18, tzinfo=UTC)
 G1 = "xai-org/grok-1"
