@@ -1,0 +1,208 @@
+"""Discovery quality on worlds the tests have never seen (issue 10's targets).
+
+For each seed, builds a random Grok-like world (tests/fakes/random_world.py), serves it
+through the fake hubs (tests/fakes/hf_hub.py for Hugging Face, tests/fakes/rest_hub.py for
+GitHub and ModelScope, real HTTP on 127.0.0.1), runs the real `tracker crawl` on a SQLite
+file, reads `tracker lineage ROOT --format json` and `tracker export --format json`, and
+compares with the world's answer. Prints per seed and overall:
+
+- member recall / precision per root (roots themselves left out of both);
+- edge recall (the exact parent, any relation), inferred edge recall (edges no metadata
+  declares), relation accuracy (of the edges found), lookalikes admitted;
+- Hugging Face requests per member (issue 3's budget: 3 per member + 1 per 10 rejected).
+
+    python bench/discovery_eval.py [--seeds 0-9] [--size 30] [--misses]
+
+Targets: member recall >= 0.97, precision >= 0.99, edge recall >= 0.95, inferred >= 0.90,
+relation accuracy >= 0.95, no lookalike admitted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="discovery-eval-"))
+
+TARGETS = {"recall": 0.97, "precision": 0.99, "edges": 0.95, "inferred": 0.90, "relations": 0.95}
+
+
+@dataclass
+class Score:
+    """Counts, summed over roots and seeds; ratios at the end."""
+
+    truth: int = 0
+    found: int = 0
+    hit: int = 0
+    edges: int = 0
+    edges_hit: int = 0
+    inferred: int = 0
+    inferred_hit: int = 0
+    relations_ok: int = 0
+    lookalikes: int = 0
+    hf_requests: int = 0
+    hf_members: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        for name in (
+            "truth",
+            "found",
+            "hit",
+            "edges",
+            "edges_hit",
+            "inferred",
+            "inferred_hit",
+            "relations_ok",
+            "lookalikes",
+            "hf_requests",
+            "hf_members",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.misses += other.misses
+
+    def ratios(self) -> dict[str, float]:
+        def div(a: int, b: int) -> float:
+            return a / b if b else 1.0
+
+        return {
+            "recall": div(self.hit, self.truth),
+            "precision": div(self.hit, self.found),
+            "edges": div(self.edges_hit, self.edges),
+            "inferred": div(self.inferred_hit, self.inferred),
+            "relations": div(self.relations_ok, self.edges_hit),
+            "lookalikes": float(self.lookalikes),
+            "requests_per_member": div(self.hf_requests, self.hf_members),
+        }
+
+
+def crawl_world(world, workdir: Path) -> tuple[dict[str, set[str]], set[tuple[str, str, str]], int]:
+    """Serve the world, run `tracker crawl`; members per root, exported edges, HF requests."""
+    from click.testing import CliRunner
+
+    from tests.fakes.hf_hub import FakeHub
+    from tests.fakes.hf_world import World
+    from tests.fakes.random_hubs import github_routes, modelscope_routes
+    from tracker.cli import cli
+
+    db = f"sqlite:///{workdir / 'tracker.db'}"
+    with (
+        FakeHub(World(world.hf), page_size=7) as hub,
+        github_routes(world.gh) as gh,
+        modelscope_routes(world.ms) as ms,
+    ):
+        config = workdir / "config.toml"
+        config.write_text(
+            f'[hubs.huggingface]\nendpoint = "{hub.url}"\n\n'
+            f'[hubs.github]\nendpoint = "{gh.url}"\n\n'
+            f'[hubs.modelscope]\nendpoint = "{ms.url}"\n\n'
+            "[crawl]\nretries = 1\ntimeout = 10.0\n"
+        )
+        runner = CliRunner()
+        base = ["--config", str(config), "--database", db]
+        out = runner.invoke(cli, [*base, "crawl"], catch_exceptions=False)
+        if out.exit_code != 0:
+            raise RuntimeError(f"crawl failed ({out.exit_code}): {out.output[-2000:]}")
+        requests = sum(hub.requests.values())
+    members: dict[str, set[str]] = {}
+    for root in world.truth.members:
+        out = runner.invoke(cli, [*base, "lineage", root, "--format", "json"])
+        members[root] = {n["node"] for n in json.loads(out.stdout)["nodes"]}
+    out = runner.invoke(cli, [*base, "export", "--format", "json"])
+    edges = {(e["parent"], e["child"], e["relation"]) for e in json.loads(out.stdout)["edges"]}
+    return members, edges, requests
+
+
+def score(world, members, edges, requests) -> Score:
+    from tests.fakes.random_world import ROOT_IDS
+
+    roots = {f"huggingface:{r}" for r in ROOT_IDS.values()} | {"github:xai-org/grok-1"}
+    s = Score()
+    for root, truth in world.truth.members.items():
+        want, got = truth - roots, members.get(root, set()) - roots
+        s.truth += len(want)
+        s.found += len(got)
+        s.hit += len(want & got)
+        s.misses += [f"{root}: missing {k}" for k in sorted(want - got)]
+        s.misses += [f"{root}: extra {k}" for k in sorted(got - want)]
+    found = {(p, c): rel for p, c, rel in edges}
+    for p, c, rel in sorted(world.truth.edges):
+        declared = (p, c) in world.truth.declared
+        s.edges += 1
+        s.inferred += not declared
+        if (p, c) in found:
+            s.edges_hit += 1
+            s.inferred_hit += not declared
+            if found[(p, c)] == rel:
+                s.relations_ok += 1
+            else:
+                s.misses.append(f"relation {p} -> {c}: {found[(p, c)]}, want {rel}")
+        else:
+            got = sorted(f"{q} ({r})" for (q, k), r in found.items() if k == c)
+            how = "declared" if declared else "inferred"
+            s.misses.append(f"edge {p} -> {c} ({rel}, {how}): got {got or 'nothing'}")
+    admitted = {k for ks in members.values() for k in ks} & world.truth.lookalikes
+    s.lookalikes = len(admitted)
+    s.misses += [f"lookalike admitted: {k}" for k in sorted(admitted)]
+    s.hf_requests = requests
+    s.hf_members = len({k for ks in members.values() for k in ks if k.startswith("huggingface:")})
+    return s
+
+
+def evaluate(seed: int, size: int = 30) -> Score:
+    from tests.fakes.random_world import random_world
+
+    world = random_world(seed, size=size)
+    with tempfile.TemporaryDirectory(prefix="discovery-eval-") as tmp:
+        members, edges, requests = crawl_world(world, Path(tmp))
+    return score(world, members, edges, requests)
+
+
+def line(label: str, r: dict[str, float]) -> str:
+    return (
+        f"{label:>8}: recall {r['recall']:.3f} precision {r['precision']:.3f} "
+        f"edges {r['edges']:.3f} inferred {r['inferred']:.3f} "
+        f"relations {r['relations']:.3f} lookalikes {int(r['lookalikes'])} "
+        f"req/member {r['requests_per_member']:.2f}"
+    )
+
+
+def seeds_of(text: str) -> list[int]:
+    if "-" in text:
+        a, b = text.split("-")
+        return list(range(int(a), int(b) + 1))
+    return [int(x) for x in text.split(",")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="0-9", help="a range 0-9 or a list 1,5,7")
+    parser.add_argument("--size", type=int, default=30, help="derivatives per world, about")
+    parser.add_argument("--misses", action="store_true", help="print every miss")
+    args = parser.parse_args()
+    total = Score()
+    for seed in seeds_of(args.seeds):
+        s = evaluate(seed, args.size)
+        total.add(s)
+        print(line(f"seed {seed}", s.ratios()), flush=True)
+        if args.misses:
+            for m in s.misses:
+                print(f"          {m}")
+    r = total.ratios()
+    print(line("overall", r))
+    short = [k for k, v in TARGETS.items() if r[k] < v] + (
+        ["lookalikes"] if r["lookalikes"] else []
+    )
+    print("targets met" if not short else f"below target: {', '.join(short)}")
+
+
+if __name__ == "__main__":
+    main()
