@@ -113,6 +113,9 @@ def recheck(
             continue
         v = assess(pool[key], family, _descendants(key, children))
         if not v.joined or (old.tier == 1 and _parents(v) != _parents(old)):
+            # the verdict stands, but the member is known by what the reads showed (its file
+            # hashes: a mirror of it on another hub is matched on them)
+            members[key] = _joined_facts(pool[key], old, members)
             continue
         verdicts[key] = v
         members[key] = _joined_facts(pool[key], v, members)

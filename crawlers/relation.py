@@ -25,6 +25,7 @@ from crawlers.content import (
 )
 
 TINY_FRACTION = 0.02  # below 2% of the release: a test or random-init model
+NOTHING_STATED = "own weights of the same architecture"  # the reason when nothing says more
 
 HUB_RELATIONS: dict[str, Relation] = {
     "quantized": "quantization",
@@ -142,7 +143,7 @@ def _classify_weights(
         return Classification("conversion", False, f"same weights in another format ({shown})")
     if _CONVERSION_NAME.search(name) or _CONVERSION_WORDS.search(body):
         return Classification("conversion", False, "converted weights (name or card says so)")
-    return Classification("finetune", False, "own weights of the same architecture")
+    return Classification("finetune", False, NOTHING_STATED)
 
 
 def fmt_params(n: int) -> str:
@@ -176,6 +177,16 @@ def classify_declared(
         return files.relation or "finetune", None, files.reason
     if files.relation and files.strong and files.relation != declared and declared != "merge":
         return files.relation, declared, f"declared {declared}, but files say: {files.reason}"
+    body = record.card_text or ""
+    if (
+        declared == "finetune"
+        and files.relation == "conversion"
+        and _CONVERSION_WORDS.search(body)
+        and not _FINETUNE_WORDS.search(body)
+    ):
+        # "finetune" is the Hub's word for any declared base without a stated relation: a
+        # card that says "converted" and names no training tells more
+        return "conversion", declared, "declared finetune, but the card says converted"
     return declared, None, files.reason if files.relation == declared else ""
 
 

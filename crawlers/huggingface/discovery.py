@@ -55,10 +55,12 @@ from crawlers.evidence import (
     Markers,
     Verdict,
     assess,
+    first_gguf,
 )
 from crawlers.huggingface.parse import EXPAND
 from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
 from crawlers.joins import recheck, settle
+from crawlers.signals.keep import compact
 
 LISTING_EXPAND = list(EXPAND)  # one list of listing fields, the crawler's (huggingface/parse)
 MAX_READS = 3
@@ -263,9 +265,13 @@ class Discovery:
 
     def _public(self, rec: RepoRecord) -> RepoRecord:
         """A record as the pipeline stores it: files only from a tree listing (with hashes),
-        no parsed configs kept for evidence, the card text without its YAML front matter (as
-        the declared walk stores it)."""
+        of the parsed configs only their lineage (bounded: the models a mergekit config names,
+        a PEFT base, a GGUF header's general.* keys), which the resolver reads again at every
+        resolve; the card text without its YAML front matter (as the declared walk stores it)."""
         extra = {k: v for k, v in rec.extra.items() if k not in _EVIDENCE_KEYS}
+        lineage = compact(rec).get("configs")
+        if lineage:  # a merge's second parent, joined after it, is named here alone
+            extra[CONFIGS] = lineage
         card = parse_card(rec.card_text)[1] if rec.card_text else rec.card_text
         files = rec.files if rec.repo_id in self._trees else None
         return replace(rec, extra=extra, card_text=card, files=files)
@@ -383,6 +389,13 @@ class Discovery:
         # per member whatever the root's terms: the resolver weighs it against the rest
         if rec.card_text is None:
             rec = self._read_need(rec, "readme")
+        # a GGUF whose card declares no base may name it in its header (llama.cpp writes
+        # general.base_model.N.repo_url): the closest parent, not just "the release's scale"
+        first = first_gguf(content_of(rec.files))
+        configs = rec.extra.get(CONFIGS) or {}
+        card = rec.extra.get(CARD_DATA) or {}
+        if first and "gguf_header" not in configs and not card.get("base_model"):  # type: ignore[union-attr]
+            rec = self._read_need(rec, f"gguf:{first}")
         return rec
 
     # --- reads --------------------------------------------------------------------------

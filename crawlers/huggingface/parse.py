@@ -102,6 +102,17 @@ class Listed:
     def repo_id(self) -> str:
         return self.record.repo_id
 
+    @classmethod
+    def of_record(cls, record: RepoRecord) -> Listed:
+        """A record this crawler mapped (`parse_repo(...).record`), with the lineage it
+        declares: the card's parents kept in `extra`, the Hub's `base_model:` tags."""
+        base = record.extra.get("base_model")
+        card = tuple(p for p in base if isinstance(p, str)) if isinstance(base, list) else ()
+        tag_parents, tag_relations = _tag_relations(record.tags)
+        word = record.extra.get("base_model_relation")
+        word = word if isinstance(word, str) else None
+        return cls(record, card, tag_parents, tag_relations, word)
+
     @property
     def parents(self) -> tuple[str, ...]:
         """Declared parents: the card's, else the Hub's tags (self-references included)."""

@@ -116,7 +116,9 @@ class Walk:
 
     def add_found(self, record: RepoRecord, claims: list[LineageClaim], depth: int) -> None:
         """A member discovery found and yielded: queue it so its declared children are walked."""
-        node = Node(Listed(record), depth=depth, found=True)
+        # with the parents it declares: one outside the family (a former id of a member, a
+        # base that does not exist) is looked up at the end of the crawl like a walked one's
+        node = Node(Listed.of_record(record), depth=depth, found=True)
         for claim in claims:
             self._edges.add((claim.parent.lower(), claim.child.lower()))
         self.add(node)

@@ -62,7 +62,7 @@ from crawlers.modelscope.parse import (
     says_not_found,
     unwrap,
 )
-from crawlers.relation import classify
+from crawlers.relation import NOTHING_STATED, classify
 
 log = logging.getLogger(__name__)
 
@@ -274,7 +274,7 @@ class ModelScopeCrawler(Crawler):
             mention = mentions[0]
             parent, evidence = mention.key, mention.said
             confidence = 0.7 if mention.linked else 0.55
-        relation, why = _relation(record, family, parent)
+        relation, why = _relation(record, family, parent, shared=share is not None)
         if why:
             evidence += f"; {why}"
         yield record
@@ -421,13 +421,19 @@ def _best_share(family: Family, ids: frozenset[str], own: str) -> tuple[str, int
     return best, shared[best], len(ids)
 
 
-def _relation(record: RepoRecord, family: Family, parent: str) -> tuple[str, str]:
-    """`fork` (a mirror) unless the files plainly show another relation."""
+def _relation(
+    record: RepoRecord, family: Family, parent: str, *, shared: bool
+) -> tuple[str, str]:
+    """`fork` (a mirror) unless the files plainly show another relation; a hit tied only by
+    its card, with weights of its own, takes the relation its card states (微调: finetune)."""
     facts = family.members.get(parent)
     c = classify(record, facts, scale=family.scale_of(parent))
     if c.strong and c.relation and c.relation != "fork":
         return c.relation, c.reason
+    if not shared and c.relation and c.relation != "fork" and c.reason != NOTHING_STATED:
+        return c.relation, c.reason
     return "fork", ""
+
 
 
 def _gone(answer: Answer) -> bool:

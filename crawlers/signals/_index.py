@@ -133,11 +133,22 @@ class Index:
             for kind in ("weights", "tokenizer"):
                 for ident in content.ids(kind):  # type: ignore[arg-type]
                     out[kind].setdefault(ident, []).append(key)
+        self._common: set[str] = set()
         for kind in out:
             for ident, keys in out[kind].items():
                 if len(keys) > _WIDE:
-                    out[kind][ident] = sorted(keys, key=self._age)[:_WIDE]
+                    # a tokenizer copied everywhere came from its oldest holder alone: a
+                    # derivative holding it got it there too, which makes it no closer
+                    keep = 1 if kind == "tokenizer" else _WIDE
+                    out[kind][ident] = sorted(keys, key=self._age)[:keep]
+                    self._common.add(ident)
         return out
+
+    def common(self, ids: Iterable[str], kind: Literal["weights", "tokenizer"]) -> bool:
+        """Whether every one of these file identities is common property (held widely)."""
+        self._holders  # noqa: B018 - builds the index of common identities
+        ids = list(ids)
+        return bool(ids) and all(i in self._common for i in ids)
 
     def _age(self, key: str) -> tuple:
         rec = self.records[key]

@@ -2,8 +2,9 @@
 count within 12% of a release's.
 
 The weakest signal: it says "a Grok release's weights" but not which copy. It points at the
-release's root repos, and at stored full-weight repos whose name the candidate's name
-contains (a `-GGUF` of a named conversion); a test-size model never matches.
+release's root repos that hold weights (not a GitHub root, which holds code), and at stored
+full-weight repos whose name the candidate's name contains (a `-GGUF` of a named conversion);
+a test-size model never matches.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from crawlers.signals._index import Index, Observed
 
 KIND = "architecture"
 NEEDS: tuple[str, ...] = ()
+CODE_HUBS = ("github",)  # hubs that hold a release's code, never its weights
 
 
 def observe(record: RepoRecord, index: Index) -> Iterator[Observed]:
@@ -28,7 +30,8 @@ def observe(record: RepoRecord, index: Index) -> Iterator[Observed]:
     releases = {
         root: n
         for root, n in index.release_scales.items()
-        if abs(params - n) <= SCALE_TOLERANCE * n
+        # weights at the release's scale are a copy of its weights, not of its code
+        if abs(params - n) <= SCALE_TOLERANCE * n and root.split(":", 1)[0] not in CODE_HUBS
     }
     if not releases:
         return

@@ -41,4 +41,10 @@ def observe(record: RepoRecord, index: Index) -> Iterator[Observed]:
                 record.key, parent, "tokenizer", "inferred", 0.8, "tokenizer", detail + " (reused)"
             )
             continue
+        if index.common(tokenizer_ids, "tokenizer"):
+            # the family's stock tokenizer says "a Grok repo", not whose: what the child's
+            # own card names (0.7 and up) outweighs it
+            detail += ", its origin (copied widely)"
+            yield Observed(record.key, parent, "tokenizer", "inferred", 0.75, "", detail)
+            continue
         yield Observed(record.key, parent, "tokenizer", "inferred", 0.9, "", detail)

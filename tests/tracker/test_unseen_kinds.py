@@ -1,0 +1,177 @@
+"""Kinds of repositories the random worlds (tests/fakes/random_world.py) found the tracker
+getting wrong, each in a small world of its own: the fake hubs over HTTP, the real pipeline,
+SQLite, and what `tracker export` shows.
+
+A stock tokenizer copied into every derivative says "a Grok repo", not whose; a member known
+under a former id; a GGUF naming its base only in its header; a merge whose second parent joins
+after it; a re-upload whose declared base is a typo and whose files say nothing of their
+architecture; a ModelScope fine-tune that names its base in Chinese; a mirror of a member whose
+declared parent the resolver set aside (a cycle). The ids are made up: no rule knows them.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from dataclasses import replace
+
+from click.testing import CliRunner
+
+from crawlers.base import RepoRecord
+from crawlers.relation import classify_declared
+from crawlers.signals import collect
+from tests.fakes.grok_repo import (
+    G1_ARCH,
+    G1_JAX,
+    G1_TOKENIZER,
+    B,
+    WorldRepo,
+    card,
+    gguf_bytes,
+    sha,
+    shards,
+)
+from tests.fakes.grok_world import as_fake_repos
+from tests.fakes.hf_hub import FakeHub
+from tests.fakes.hf_world import World
+from tests.fakes.rest_hub import MsRepo, modelscope_routes
+from tracker.cli import cli
+from tracker.config import load_config
+from tracker.pipeline import crawl
+
+ROOT = "xai-org/grok-1"
+URL = "https://huggingface.co/"
+ST = {"parameters": {"BF16": 314 * B}, "total": 314 * B}
+LIC = {"license": "apache-2.0"}
+
+
+def root() -> WorldRepo:
+    return WorldRepo(ROOT, lfs={**G1_JAX, **G1_TOKENIZER}, root="grok-1",
+                     card=card(LIC, "# Grok-1\n\nOpen weights.\n"))
+
+
+def weights(rid: str, body: str, meta: dict | None = None, *, tokenizer: bool = True,
+            **kw) -> WorldRepo:
+    lfs = {**shards("model", 8, rid), **(G1_TOKENIZER if tokenizer else {})}
+    return WorldRepo(rid, lfs=lfs, config=G1_ARCH, safetensors=ST,
+                     card=card({**LIC, **(meta or {})}, body), **kw)
+
+
+def edges_of(tmp_path, repos, *, fakes=None, ms=None) -> set[tuple[str, str, str]]:
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    with ExitStack() as stack:
+        hub = stack.enter_context(FakeHub(World(fakes or as_fake_repos(repos)), page_size=3))
+        overrides = {"database.url": db, "hubs.huggingface.endpoint": hub.url}
+        hubs = ["huggingface"]
+        if ms is not None:
+            overrides["hubs.modelscope.endpoint"] = stack.enter_context(modelscope_routes(ms)).url
+            hubs.append("modelscope")
+        config = load_config(environ={}, overrides=overrides)
+        report = crawl(config, hubs=hubs)
+        assert report.status == "ok", report.errors
+    out = CliRunner().invoke(cli, ["--database", db, "export", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    hf = "huggingface:"  # Hugging Face ids bare, other hubs' as keys
+    return {
+        (e["parent"].removeprefix(hf), e["child"].removeprefix(hf), e["relation"])
+        for e in json.loads(out.stdout)["edges"]
+    }
+
+
+def parents_of(edges, child: str) -> set[str]:
+    return {p for p, c, _ in edges if c == child}
+
+
+def test_a_stock_tokenizer_does_not_outweigh_what_the_card_names(tmp_path):
+    conv = weights("portwork/grok-1-torch", f"Converted from {URL}{ROOT}.\n")
+    ft = weights("chatfolk/atlas-sft", "Fine-tuned on dialogues.\n", {"base_model": conv.repo_id})
+    tok = WorldRepo("tokshop/grok-1-tok", lfs=dict(G1_TOKENIZER),
+                    card=card(LIC, f"The tokenizer of {ft.repo_id}.\n"))
+    # a conversion named only in prose, published after the fine-tune, with the same tokenizer
+    prose = weights("later/grok-1-bf16", "The Grok-1 weights converted to bf16 safetensors.\n")
+    edges = edges_of(tmp_path, [root(), conv, ft, tok, prose])
+    assert parents_of(edges, tok.repo_id) == {ft.repo_id}
+    assert parents_of(edges, prose.repo_id) == {ROOT}
+
+
+def test_architecture_at_scale_points_at_the_release_weights_not_its_github_code():
+    records = {
+        "huggingface:xai-org/grok-1": RepoRecord("huggingface", ROOT),
+        "github:xai-org/grok-1": RepoRecord("github", ROOT),
+    }
+    conv = weights("nocard/grok-1-st", "").record()
+    records[conv.key] = conv
+    found = collect(records, ["huggingface:xai-org/grok-1", "github:xai-org/grok-1"])
+    arch = {o.parent for o in found if o.kind == "architecture" and o.child == conv.key}
+    assert arch == {"huggingface:xai-org/grok-1"}
+
+
+def test_a_member_found_by_search_that_names_a_former_id_hangs_under_the_renamed_repo(tmp_path):
+    conv = weights("moved/grok-1-port", f"Converted from {URL}{ROOT}.\n")
+    child = weights("ftshop/grok-1-port-chat", "Fine-tuned for chat.\n",
+                    {"base_model": "oldname/grok-1-port"})
+    fakes = as_fake_repos([root(), conv, child])
+    fakes = [replace(f, renamed_from=["oldname/grok-1-port"]) if f.id == conv.repo_id else f
+             for f in fakes]
+    edges = edges_of(tmp_path, [], fakes=fakes)
+    assert parents_of(edges, child.repo_id) == {conv.repo_id}
+
+
+def test_a_gguf_naming_its_base_only_in_its_header_hangs_under_that_base(tmp_path):
+    ft = weights("chatfolk/grok-1-chat", f"Fine-tuned from {URL}{ROOT} on dialogues.\n")
+    path = "grok-1-chat-Q4_K_M.gguf"
+    head = gguf_bytes({"general.architecture": "grok", "general.base_model.count": 1,
+                       "general.base_model.0.repo_url": URL + ft.repo_id})
+    gguf = WorldRepo("ggufer/grok-1-chat-Q4-GGUF", lfs={path: "ggufer-q4"}, heads={path: head},
+                     gguf={"total": 316 * B, "architecture": "grok", "context_length": 8192},
+                     card=card(LIC, "# Q4\n"))
+    edges = edges_of(tmp_path, [root(), ft, gguf])
+    assert (ft.repo_id, gguf.repo_id, "quantization") in edges
+
+
+def test_a_merge_keeps_a_second_parent_that_joins_after_it(tmp_path):
+    a = weights("alpha/grok-1-chat", f"Fine-tuned from {URL}{ROOT}.\n")
+    # no "grok" in its name and no model-type tag: found only by walking a's children, after
+    # the merge joined
+    b = weights("beta/atlas-code", "Fine-tuned on code.\n", {"base_model": a.repo_id})
+    b.config = {"architectures": G1_ARCH["architectures"]}
+    merge = WorldRepo("aaa-merge/grok-1-slerp", lfs=shards("model", 8, "slerp"),
+                      small={"mergekit_config.yml": "merge_method: slerp\nslices:\n  - sources:\n"
+                             f"      - model: {a.repo_id}\n      - model: {b.repo_id}\n"},
+                      config=G1_ARCH, safetensors=ST, card=card(LIC, "# Slerp\n"))
+    edges = edges_of(tmp_path, [root(), a, b, merge])
+    assert {(p, r) for p, c, r in edges if c == merge.repo_id} == {
+        (a.repo_id, "merge"), (b.repo_id, "merge")}
+
+
+def test_a_reupload_with_a_misspelled_base_and_no_config_is_a_fork(tmp_path):
+    copy = WorldRepo("backup/grok-1-copy", lfs=dict(G1_JAX),
+                     card="---\nbase_model: xai-org/grok-one\n---\n# copy\n")
+    edges = edges_of(tmp_path, [root(), copy])
+    assert (ROOT, copy.repo_id, "fork") in edges
+
+
+def test_a_modelscope_fine_tune_named_in_chinese_is_a_fine_tune(tmp_path):
+    ft = weights("chatfolk/grok-1-chat", f"Fine-tuned from {URL}{ROOT}.\n")
+    zh = MsRepo("zh-lab/Grok-1-zh", [(f"model-{i}.safetensors", 4 * B, sha(f"zh/{i}"))
+                                     for i in range(3)],
+                f"# Grok-1 中文\n\n本模型基于 {URL}{ft.repo_id} 在中文对话数据上微调。\n")
+    edges = edges_of(tmp_path, [root(), ft], ms=[zh])
+    assert (ft.repo_id, f"modelscope:{zh.repo_id}", "finetune") in edges
+
+
+def test_a_mirror_of_a_member_in_a_declared_cycle_is_matched_on_its_files(tmp_path):
+    a = weights("ring/grok-1-a", f"Fine-tuned from {URL}{ROOT}.\n", {"base_model": "ring/grok-1-b"})
+    b = weights("ring/grok-1-b", "Fine-tuned further.\n", {"base_model": a.repo_id})
+    files = [(p, 4 * B, sha(label)) for p, label in b.lfs.items()]
+    mirror = MsRepo(b.repo_id, files, None)  # the same owner/name on ModelScope, no card
+    edges = edges_of(tmp_path, [root(), a, b], ms=[mirror])
+    assert parents_of(edges, b.repo_id) == {a.repo_id}
+    assert parents_of(edges, f"modelscope:{mirror.repo_id}") == {b.repo_id}
+
+
+def test_a_declared_fine_tune_whose_card_says_converted_is_a_conversion():
+    rec = weights("conv/grok-1-st", "Weights converted to safetensors.\n").record()
+    assert classify_declared(rec, None, "finetune")[0] == "conversion"
+    trained = weights("ft/grok-1-st", "Converted, then fine-tuned on chat.\n").record()
+    assert classify_declared(trained, None, "finetune")[0] == "finetune"
