@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from crawlers.base import LineageClaim, RepoRecord, clean_text
+from crawlers.content import CONFIGS
 from crawlers.hubs import web_url
 from crawlers.signals import claim_kind
 from db.repository import fingerprint
@@ -53,7 +54,9 @@ def _json_safe(value: Any) -> Any:
 def node_row(record: RepoRecord) -> dict[str, Any]:
     """A RepoRecord as a `nodes` row: license normalized, attribution read from the card."""
     license_ = normalize_license(record.license_raw)
-    meta: dict[str, Any] = {"extra": dict(record.extra)}
+    # parsed configs are evidence, kept with the node's signals (crawlers/signals/keep.py),
+    # not node metadata: a crawl that did not read them again changes nothing
+    meta: dict[str, Any] = {"extra": {k: v for k, v in record.extra.items() if k != CONFIGS}}
     if record.gguf is not None:
         meta["gguf"] = record.gguf
     if record.safetensors is not None:
