@@ -360,13 +360,10 @@ def assess(record: RepoRecord, family: Family, exclude: Collection[str] = frozen
         return Verdict("joined", claims[0].evidence, tuple(claims), tier=1)
     if arch == "conflict" and not tok_share:
         return Verdict("rejected", f"{arch_shown}: not this family's architecture")
-    # a declared base outside the family rejects only a repo without the family's
-    # architecture: with it, the base may be a typo or a deleted repo (the files decide)
-    unhashed = content.weights and not content.hashed and family.has_hashes
-    typo_or_copy = arch == "unknown" and unhashed
-    if declared_other and not tok_share and arch != "match" and not typo_or_copy:
-        # (weights of no stated architecture whose hashes are not read yet: a re-upload
-        # naming its base with a typo shows it in its file list)
+    # a declared base outside the family rejects only a repo without the family's architecture
+    # (or unhashed weights of none): else it may be a typo or deleted repo (the files decide)
+    unread = arch == "unknown" and content.weights and not content.hashed and family.has_hashes
+    if declared_other and not tok_share and arch != "match" and not unread:
         names = ", ".join(r.repo_id for r in declared_other[:3])
         return Verdict("rejected", f"declares base model {names}, not a family member", tier=8)
     if tok_share:
@@ -377,10 +374,8 @@ def assess(record: RepoRecord, family: Family, exclude: Collection[str] = frozen
         if arch == "conflict" or declared_other:
             cl = LineageClaim(parent, record.key, "tokenizer", "inferred", 0.8, ev + " (reused)")
             return Verdict("joined", ev, (cl,), tier=2)
-        if len(tok_share) > 1:  # the family's stock tokenizer: "a Grok repo", not whose
-            ev += ", its origin (copied widely)"
-            return Verdict("joined", ev, (claim(parent, "inferred", 0.75, ev),), tier=2)
-        return Verdict("joined", ev, (claim(parent, "inferred", 0.9, ev),), tier=2)
+        conf = 0.75 if len(tok_share) > 1 else 0.9  # a stock tokenizer: "Grok", not whose
+        return Verdict("joined", ev, (claim(parent, "inferred", conf, ev),), tier=2)
     scales = family.scales()
     smallest = min(scales.values(), default=0)
     tiny = bool(params and smallest and params < TINY_FRACTION * smallest)

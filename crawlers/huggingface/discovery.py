@@ -265,12 +265,10 @@ class Discovery:
 
     def _public(self, rec: RepoRecord) -> RepoRecord:
         """A record as the pipeline stores it: files only from a tree listing (with hashes),
-        of the parsed configs only their lineage (bounded: the models a mergekit config names,
-        a PEFT base, a GGUF header's general.* keys), which the resolver reads again at every
-        resolve; the card text without its YAML front matter (as the declared walk stores it)."""
+        of the parsed configs only their bounded lineage (signals/keep.py: the resolver reads a
+        merge's later parent there), the card text without its YAML front matter."""
         extra = {k: v for k, v in rec.extra.items() if k not in _EVIDENCE_KEYS}
-        lineage = compact(rec).get("configs")
-        if lineage:  # a merge's second parent, joined after it, is named here alone
+        if lineage := compact(rec).get("configs"):
             extra[CONFIGS] = lineage
         card = parse_card(rec.card_text)[1] if rec.card_text else rec.card_text
         files = rec.files if rec.repo_id in self._trees else None
@@ -390,11 +388,10 @@ class Discovery:
         if rec.card_text is None:
             rec = self._read_need(rec, "readme")
         # a GGUF whose card declares no base may name it in its header (llama.cpp writes
-        # general.base_model.N.repo_url): the closest parent, not just "the release's scale"
-        first = first_gguf(content_of(rec.files))
-        configs = rec.extra.get(CONFIGS) or {}
-        card = rec.extra.get(CARD_DATA) or {}
-        if first and "gguf_header" not in configs and not card.get("base_model"):  # type: ignore[union-attr]
+        # general.base_model.N.repo_url): the closest parent, not just the release's scale
+        first, card = first_gguf(content_of(rec.files)), rec.extra.get(CARD_DATA) or {}
+        read = "gguf_header" in (rec.extra.get(CONFIGS) or {})  # type: ignore[operator]
+        if first and not read and not card.get("base_model"):  # type: ignore[union-attr]
             rec = self._read_need(rec, f"gguf:{first}")
         return rec
 
