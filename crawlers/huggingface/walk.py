@@ -200,8 +200,9 @@ class Walk:
         if written.lower() != parent.repo_id.lower():
             evidence += f" (now {parent.repo_id})"
         claim = LineageClaim(parent.key, child.key, relation, "declared", 1.0, evidence)
-        if id(child) in self._done:
-            yield claim  # a cycle, or a second parent of a member already recorded
+        if id(child) in self._done:  # a cycle, a second parent, a member found by discovery
+            yield files_win(claim, child.listed.record, self.ctx.members,
+                            siblings=child.listed.siblings)
         else:
             child.claims.append(claim)
 
@@ -228,9 +229,11 @@ class Walk:
             relation, evidence = child.listed.relation_to(written)
             if written.lower() != parent_id.lower():
                 evidence += f" (now {parent_id})"
-            yield LineageClaim(
+            claim = LineageClaim(
                 node_key("huggingface", parent_id), child.key, relation, "declared", 1.0, evidence
-            )
+            )  # the files win where they contradict the declared word, as for walked claims
+            yield files_win(claim, child.listed.record, self.ctx.members,
+                            siblings=child.listed.siblings)
 
     def _remember(self, record: RepoRecord, node: Node) -> None:
         """Add the member to ctx.members, keeping the file hashes the database knew."""

@@ -117,6 +117,19 @@ def test_a_member_found_by_search_that_names_a_former_id_hangs_under_the_renamed
     assert parents_of(edges, child.repo_id) == {conv.repo_id}
 
 
+def test_a_quantization_naming_a_former_id_is_a_quantization(tmp_path):
+    conv = weights("moved/grok-1-port", f"Converted from {URL}{ROOT}.\n")
+    gptq = WorldRepo("q4shop/halcyon-GPTQ", lfs=shards("model", 3, "gptq"),
+                     config={**G1_ARCH, "quantization_config": {"quant_method": "gptq"}},
+                     safetensors={"parameters": {"I32": 39 * B, "F16": 12 * B}, "total": 51 * B},
+                     card=card({**LIC, "base_model": "oldname/grok-1-port"}, "# GPTQ\n"))
+    fakes = as_fake_repos([root(), conv, gptq])
+    fakes = [replace(f, renamed_from=["oldname/grok-1-port"]) if f.id == conv.repo_id else f
+             for f in fakes]  # the Hub calls it a finetune: no relation in the card
+    edges = edges_of(tmp_path, [], fakes=fakes)
+    assert (conv.repo_id, gptq.repo_id, "quantization") in edges
+
+
 def test_a_gguf_naming_its_base_only_in_its_header_hangs_under_that_base(tmp_path):
     ft = weights("chatfolk/grok-1-chat", f"Fine-tuned from {URL}{ROOT} on dialogues.\n")
     path = "grok-1-chat-Q4_K_M.gguf"
