@@ -1,7 +1,7 @@
 """Discovery quality on worlds the tests have never seen (issue 10's targets).
 
 For each seed, builds a random Grok-like world (tests/fakes/random_world.py), serves it
-through the fake hubs (tests/fakes/hf_hub.py for Hugging Face, tests/fakes/rest_hub.py for
+through the fake hubs (tests/fakes/hf_hub.py for Hugging Face, tests/fakes/random_hubs.py for
 GitHub and ModelScope, real HTTP on 127.0.0.1), runs the real `tracker crawl` on a SQLite
 file, reads `tracker lineage ROOT --format json` and `tracker export --format json`, and
 compares with the world's answer. Prints per seed and overall:

@@ -1,4 +1,4 @@
-"""Fake GitHub and ModelScope REST APIs for the random worlds (tests/fakes/random_world.py),
+"""Fake GitHub and ModelScope REST APIs for random worlds (tests/fakes/random_world.py).
 
 `RestHub` answers canned routes: `add(path, body, query=..., **headers)` (a dict or list is
 sent as JSON, a string as raw text), matched on the path and the exact query; anything else

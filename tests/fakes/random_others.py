@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from tests.fakes.grok_repo import G1_ARCH, B, WorldRepo, card, sha, shards
-from tests.fakes.random_world import G1, G2, OWNERS, PLAIN, ROOT_IDS, STEMS, URL, _Gen, hf
 from tests.fakes.random_hubs import GhRepo, MsRepo
+from tests.fakes.random_world import G1, G2, OWNERS, PLAIN, ROOT_IDS, STEMS, URL, _Gen, hf
 
 
 def lookalikes(g: _Gen) -> None:

@@ -16,7 +16,7 @@ release, Phi-3 fine-tunes named Grok), and a shuffled listing order.
 Each derivative carries one line of evidence a careful reader could follow to its true parent,
 chosen at random among the ways real cards say it; `Truth` holds the members per root, the
 edges (parent key, child key, relation) with which ones no metadata declares, and the
-lookalikes. tests/fakes/rest_hub.py serves the GitHub and ModelScope parts; `FakeHub` the rest.
+lookalikes. tests/fakes/random_hubs.py serves the GitHub and ModelScope parts; `FakeHub` the rest.
 """
 
 from __future__ import annotations

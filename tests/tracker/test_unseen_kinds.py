@@ -34,7 +34,7 @@ from tests.fakes.grok_repo import (
 from tests.fakes.grok_world import as_fake_repos
 from tests.fakes.hf_hub import FakeHub
 from tests.fakes.hf_world import World
-from tests.fakes.rest_hub import MsRepo, modelscope_routes
+from tests.fakes.random_hubs import MsRepo, modelscope_routes
 from tracker.cli import cli
 from tracker.config import load_config
 from tracker.pipeline import crawl
