@@ -265,11 +265,9 @@ class Discovery:
 
     def _public(self, rec: RepoRecord) -> RepoRecord:
         """A record as the pipeline stores it: files only from a tree listing (with hashes),
-        of the parsed configs only their bounded lineage (signals/keep.py: the resolver reads a
-        merge's later parent there), the card text without its YAML front matter."""
+        of parsed configs their bounded lineage (signals/keep.py), the card without YAML."""
         extra = {k: v for k, v in rec.extra.items() if k not in _EVIDENCE_KEYS}
-        if lineage := compact(rec).get("configs"):
-            extra[CONFIGS] = lineage
+        extra.update({CONFIGS: lin} if (lin := compact(rec).get("configs")) else {})
         card = parse_card(rec.card_text)[1] if rec.card_text else rec.card_text
         files = rec.files if rec.repo_id in self._trees else None
         return replace(rec, extra=extra, card_text=card, files=files)
@@ -387,11 +385,9 @@ class Discovery:
         # per member whatever the root's terms: the resolver weighs it against the rest
         if rec.card_text is None:
             rec = self._read_need(rec, "readme")
-        # a GGUF whose card declares no base may name it in its header (llama.cpp writes
-        # general.base_model.N.repo_url): the closest parent, not just the release's scale
+        # a GGUF whose card declares no base may name it in its header (the closest parent)
         first, card = first_gguf(content_of(rec.files)), rec.extra.get(CARD_DATA) or {}
-        read = "gguf_header" in (rec.extra.get(CONFIGS) or {})  # type: ignore[operator]
-        if first and not read and not card.get("base_model"):  # type: ignore[union-attr]
+        if first and not card.get("base_model") and "gguf_header" not in (rec.extra.get(CONFIGS) or {}):  # type: ignore[operator,union-attr]  # noqa: E501
             rec = self._read_need(rec, f"gguf:{first}")
         return rec
 
