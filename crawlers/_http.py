@@ -138,7 +138,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Equal-jitter exponential backoff for the n-th retry (1-based)."""
-        delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        delay = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return delay / 2 + self.jitter() * delay / 2
 
     def pause(self, seconds: float) -> None:

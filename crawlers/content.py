@@ -15,7 +15,7 @@ import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from crawlers.base import FileRecord, RepoRecord
 from crawlers.bounded import load_json, load_yaml
@@ -251,12 +251,13 @@ def effective_parameters(record: RepoRecord) -> int:
         n = sum(int(v) * factor.get(str(k).upper(), 1) for k, v in params.items() if _int(v))
         if n > 0:
             return n
-    if isinstance(st, Mapping) and _int(st.get("total")):
-        return int(st["total"])  # type: ignore[arg-type]
+    total = st.get("total") if isinstance(st, Mapping) else None
+    if _int(total):
+        return total
     return max(record.parameters, 0)
 
 
-def _int(v: object) -> bool:
+def _int(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool) and v > 0
 
 

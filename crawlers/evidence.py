@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from crawlers.base import FileRecord, LineageClaim, MemberFacts, RepoRecord
+from crawlers.base import FileRecord, LineageClaim, MemberFacts, RepoRecord, Source
 from crawlers.content import (
     CONFIGS,
     Content,
@@ -317,7 +317,7 @@ def assess(record: RepoRecord, family: Family, exclude: Collection[str] = frozen
     declared_keys = {r.key for r in declared}
 
     def claim(
-        parent: str, source: str, confidence: float, evidence: str, n: int = 1
+        parent: str, source: Source, confidence: float, evidence: str, n: int = 1
     ) -> LineageClaim:
         facts, scale = family.members.get(parent), family.scale_of(parent)
         cls = classify(record, facts, scale=scale, n_parents=n)
@@ -333,10 +333,12 @@ def assess(record: RepoRecord, family: Family, exclude: Collection[str] = frozen
         support = next((r.where for r in text_refs if r.key == parent), None)
         if support and support not in evidence:
             evidence = f"{evidence}; {support}"
-        return LineageClaim(parent, record.key, relation, source, confidence, evidence, overruled)  # type: ignore[arg-type]
+        return LineageClaim(parent, record.key, relation, source, confidence, evidence, overruled)
 
-    def rank(keys: Iterable[str], bonus: Mapping[str, int] | None = None, deep: bool = False):
-        def score(k: str) -> tuple:
+    def rank(
+        keys: Iterable[str], bonus: Mapping[str, int] | None = None, deep: bool = False
+    ) -> str:
+        def score(k: str) -> tuple[int, bool, int, int, str]:
             spec = name_specificity(record.repo_id, k.split(":", 1)[1])
             d = family.depth(k)
             return ((bonus or {}).get(k, 0), k in declared_keys, spec, d if deep else -d, k)
@@ -346,7 +348,7 @@ def assess(record: RepoRecord, family: Family, exclude: Collection[str] = frozen
     if weight_share:
         parent = rank(weight_share, weight_share)
         n, total = weight_share[parent], len(wids)
-        source = "declared" if parent in declared_keys else "inferred"
+        source: Source = "declared" if parent in declared_keys else "inferred"
         ev = f"shares {n}/{total} weight files with {parent.split(':', 1)[1]} (sha256)"
         conf = 0.99 if n == total else 0.9
         return Verdict("joined", ev, (claim(parent, source, conf, ev),), tier=0)

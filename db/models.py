@@ -91,7 +91,7 @@ class Node(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), default="")  # hash of content fields
     # what the resolver reads of the repo beyond the columns: card lineage keys, PEFT/mergekit/
     # GGUF declarations, the card body (bounded); merged per key, never part of the fingerprint
-    signals: Mapped[dict | None] = mapped_column(JSON)
+    signals: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy import Select, and_, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -28,7 +28,9 @@ from db.models import (
     NodeHistory,
     RootMember,
 )
-from db.repository.common import _chunks
+from db.repository.common import AnyRow, _chunks
+
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])  # a query on alert events
 
 ISSUE_FIELD = "license_issues"  # the node_history field the audit's changes are written as
 
@@ -88,15 +90,17 @@ def history_of_run(session: Session, run_id: int, fields: Sequence[str]) -> list
 _EDGE = (Edge.id, Edge.parent_id, Edge.child_id, Edge.relation, Edge.confidence, Edge.first_seen)
 
 
-def edges_first_seen_in(session: Session, start: datetime, end: datetime | None) -> list:
+def edges_first_seen_in(
+    session: Session, start: datetime, end: datetime | None
+) -> list[AnyRow]:
     query = select(*_EDGE).where(Edge.first_seen >= start)
     if end is not None:
         query = query.where(Edge.first_seen < end)
     return list(session.execute(query.order_by(Edge.id)))
 
 
-def parent_edges(session: Session, child_ids: Iterable[int]) -> dict[int, list]:
-    out: dict[int, list] = {}
+def parent_edges(session: Session, child_ids: Iterable[int]) -> dict[int, list[AnyRow]]:
+    out: dict[int, list[AnyRow]] = {}
     for chunk in _chunks(sorted(set(child_ids))):
         for edge in session.execute(select(*_EDGE).where(Edge.child_id.in_(chunk))):
             out.setdefault(edge.child_id, []).append(edge)
@@ -165,7 +169,7 @@ def insert_events(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
             wanted.pop(known, None)
     fresh = [wanted[i] for i in dict.fromkeys(r["id"] for r in rows) if i in wanted]
     if fresh:  # Core executemany: no ORM bookkeeping for thousands of rows
-        session.execute(AlertEvent.__table__.insert(), fresh)
+        session.execute(insert(AlertEvent), fresh)
     return len(fresh)
 
 
@@ -206,7 +210,7 @@ def register_sink(session: Session, name: str, *, after_seq: int, now: datetime)
     return row
 
 
-def _filtered(query, kinds: Sequence[str], roots: Sequence[str]):
+def _filtered(query: Q, kinds: Sequence[str], roots: Sequence[str]) -> Q:
     query = query.where(AlertEvent.kind.in_(list(kinds)))
     return query.where(AlertEvent.root.in_(list(roots))) if roots else query
 
@@ -216,7 +220,7 @@ _DUE = (AlertEvent.seq, AlertEvent.run_id, AlertEvent.data)
 
 def due_events(
     session: Session, name: str, after_seq: int, kinds: Sequence[str], roots: Sequence[str]
-) -> list:
+) -> list[AnyRow]:
     """A sink's events not delivered yet, oldest first: rows of (seq, run_id, data)."""
     done = select(AlertDelivery.event_seq).where(
         AlertDelivery.sink == name,
@@ -246,8 +250,8 @@ def _set_deliveries(
         session.execute(delete(AlertDelivery).where(where))
     rows = [{"sink": name, "event_seq": s, "state": state, "attempts": previous.get(s, 0) + 1,
              "at": now} for s in seqs]
-    for chunk in _chunks(rows):
-        session.execute(AlertDelivery.__table__.insert(), list(chunk))
+    for batch in _chunks(rows):
+        session.execute(insert(AlertDelivery), list(batch))
 
 
 def record_delivered(session: Session, name: str, seqs: Sequence[int], *, now: datetime) -> None:

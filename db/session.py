@@ -21,14 +21,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
     "DatabaseError",
     "DriverError",
+    "Engine",
     "NoDatabase",
     "SchemaMismatch",
     "Session",
@@ -99,13 +100,14 @@ def _display(engine: Engine) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def _stored_revision(conn) -> str | None:
+def _stored_revision(conn: Connection) -> str | None:
     """The revision recorded in the database, None when it has no alembic_version table."""
-    from sqlalchemy import inspect, text
-
     if not inspect(conn).has_table("alembic_version"):
         return None
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    revision: str | None = conn.execute(
+        text("SELECT version_num FROM alembic_version")
+    ).scalar()
+    return revision
 
 
 def _refuse_unknown(where: str, revision: str | None) -> None:
@@ -179,7 +181,7 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     heads = set(ScriptDirectory.from_config(cfg).get_heads())
 
-    def current(conn) -> set[str]:
+    def current(conn: Connection) -> set[str]:
         return set(MigrationContext.configure(conn).get_current_heads())
 
     with engine.connect() as conn:
@@ -196,7 +198,7 @@ def migrate(engine: Engine) -> None:
         conn.commit()
 
 
-def _refuse_memory(url: str, parsed) -> None:
+def _refuse_memory(url: str, parsed: URL) -> None:
     """An SQLite URL without a file (`sqlite://`, `sqlite:///`, `:memory:`) is refused, by
     every command alike: a crawl would keep nothing (issue 17), a read has nothing to read."""
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
@@ -265,7 +267,7 @@ def open_readonly(url: str) -> Engine:
     except ArgumentError as exc:
         raise DatabaseError(f"not a database URL: {url!r}") from exc
     _refuse_memory(url, parsed)
-    if parsed.get_backend_name() == "sqlite":
+    if parsed.get_backend_name() == "sqlite" and parsed.database:  # (a file: see above)
         path = Path(parsed.database).expanduser()
         if path.is_dir():
             raise DatabaseError(f"cannot open database {parsed.database}: it is a directory")

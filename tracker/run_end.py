@@ -14,7 +14,7 @@ from datetime import datetime
 
 from db import outbox
 from db import repository as repo
-from db.session import Engine, session_scope
+from db.session import Engine, Session, session_scope
 from tracker import alerts
 from tracker.config import Config
 from tracker.report import CrawlReport
@@ -32,16 +32,22 @@ def finish_run(
 ) -> None:
     """Record the run's end with its audit and events, then deliver what is due; the license
     issues and the alerts sent go into `report`."""
-    end = {
-        "now": clock(),
-        "status": report.status,
-        "counts": {n: vars(c) for n, c in report.roots.items()},
-        "requests": report.requests,
-        "errors": report.errors,
-    }
+    ended = clock()
+
+    def record_end(session: Session) -> None:
+        repo.finish_run(
+            session,
+            run_id,
+            now=ended,
+            status=report.status,
+            counts={n: vars(c) for n, c in report.roots.items()},
+            requests=report.requests,
+            errors=report.errors,
+        )
+
     try:
         with session_scope(engine) as session:
-            repo.finish_run(session, run_id, **end)
+            record_end(session)
             report.license_issues = alerts.after_run(
                 session,
                 run_id,
@@ -52,7 +58,7 @@ def finish_run(
     except Exception as exc:
         log.warning("license audit after the crawl failed: %s", exc)
         with session_scope(engine) as session:
-            repo.finish_run(session, run_id, **end)
+            record_end(session)
     _deliver_alerts(config, engine, run_id, report, clock=clock)
 
 

@@ -33,7 +33,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import replace
 
 import requests
@@ -47,6 +47,7 @@ from crawlers.base import (
     CrawlWarning,
     HubError,
     LineageClaim,
+    Relation,
     RepoRecord,
     is_valid_repo_id,
     node_key,
@@ -330,7 +331,7 @@ class GitHubCrawler(Crawler):
 
     def _judge(
         self, ctx: CrawlContext, record: RepoRecord, hit: object, family: Family
-    ) -> Iterator[CrawlItem]:
+    ) -> Generator[CrawlItem, None, RepoRecord | None]:
         """Yield the hit and its claim when evidence ties it to a member; return the record
         that joined (None: rejected; _NOT_CHECKED: what it needs could not be read)."""
         unread = False
@@ -366,7 +367,7 @@ class GitHubCrawler(Crawler):
 
     def _fork_of_member(
         self, ctx: CrawlContext, record: RepoRecord, family: Family
-    ) -> Iterator[CrawlItem]:
+    ) -> Generator[CrawlItem, None, RepoRecord | None]:
         """A search hit that is a fork: joins when its parent (or its network's source) is a
         member. Costs one `GET /repos/{o}/{r}` (search results carry no parent)."""
         if record.repo_id not in self._forks_looked_up:
@@ -439,7 +440,7 @@ class GitHubCrawler(Crawler):
         return f"{self._web}/{repo_id}"
 
 
-def _pick(mentions: list[Mention], relation: str) -> Mention:
+def _pick(mentions: list[Mention], relation: Relation) -> Mention:
     """The member a port derives from: a weights repo for a conversion, the code otherwise;
     a link before a bare name."""
     want = "huggingface:" if relation == "conversion" else "github:"

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from crawlers._rest import answered_identity, count_field, parse_time, text
-from crawlers.base import CrawlWarning, RepoRecord, is_valid_repo_id, node_key
+from crawlers.base import CrawlWarning, Relation, RepoRecord, is_valid_repo_id, node_key
 
-HUB = "github"
+HUB: Final = "github"
 _CONVERTS = re.compile(
     r"\bconver(?:t|ts|ted|ting|sion|ter)\b[^\n.]{0,80}?\b(?:weights?|checkpoints?|ckpt|"
     r"safetensors|gguf|pytorch|torch|hugging\s?face|hf|jax|mlx)\b",
@@ -139,7 +139,7 @@ def parse_repo(
     return record, warnings
 
 
-def port_relation(record: RepoRecord) -> tuple[str, str]:
+def port_relation(record: RepoRecord) -> tuple[Relation, str]:
     """`conversion` when the repo says it converts weights, else `other` (a port or kit)."""
     name = record.repo_id.rsplit("/", 1)[-1]
     description = str(record.extra.get("description") or "")

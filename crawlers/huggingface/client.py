@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx2
@@ -45,6 +45,8 @@ from crawlers.base import (
 )
 from crawlers.bounded import load_json
 from crawlers.huggingface.parse import EXPAND, Listed, card_body, file_records, parse_repo
+
+T = TypeVar("T")
 
 HUB_URL = "https://huggingface.co"
 LIBRARY = "grok-lineage-tracker"
@@ -265,7 +267,7 @@ class HubCalls(Crawler):
 
         return self._call(call, what=what, kind=kind)
 
-    def _call(self, fn: Callable[[], Any], *, what: str, kind: str) -> Any:
+    def _call(self, fn: Callable[[], T], *, what: str, kind: str) -> T:
         """One hub call through the retry policy, and what its giving up means.
 
         A call that gives up (5xx, cut-off bodies, a 429 storm past crawl.max_retry_wait) while

@@ -293,8 +293,9 @@ class Discovery:
                 rid = key.split(":", 1)[1]
                 self.rejected[rid] = v.reason
                 self.stats["rejected_after_reads"] += 1
-                if pool[key].sha:
-                    self._rejections.setdefault(ctx.root.name, {})[rid] = pool[key].sha
+                sha = pool[key].sha
+                if sha:
+                    self._rejections.setdefault(ctx.root.name, {})[rid] = sha
                     self._reasons.setdefault(ctx.root.name, {})[rid] = v.reason
         return items
 
@@ -400,14 +401,14 @@ class Discovery:
         elif need == "readme":
             listed = _listed(rec, _README)
             data = self._file_bytes(rec, _README, limit=MAX_SMALL_FILE) if listed else b""
-            text = data.decode("utf-8", "replace") if data is not None else ""
+            card = data.decode("utf-8", "replace") if data is not None else ""
             # a card over the read limit: what its unread rest shows is not checked (issue 17)
             complete = data is None or len(data) < MAX_SMALL_FILE
-            rec = replace(rec, card_text=text, card_complete=complete)
+            rec = replace(rec, card_text=card, card_complete=complete)
         elif need.startswith("gguf:"):
             path = need[5:]
             head = self._file_bytes(rec, path, limit=GGUF_HEAD) if _listed(rec, path) else None
-            configs = dict(rec.extra.get(CONFIGS) or {})  # type: ignore[call-overload]
+            configs = _configs(rec)
             configs["gguf_header"] = parse_gguf_header(head or b"")
             rec = replace(rec, extra={**rec.extra, CONFIGS: configs})
         elif need.startswith("file:"):
@@ -416,7 +417,7 @@ class Discovery:
             value: object = None
             if text is not None:
                 value = parse_json_object(text) if path.endswith(".json") else safe_yaml(text)
-            configs = dict(rec.extra.get(CONFIGS) or {})  # type: ignore[call-overload]
+            configs = _configs(rec)
             configs[path] = value
             rec = replace(rec, extra={**rec.extra, CONFIGS: configs})
         self._read[rec.repo_id] = rec
@@ -498,3 +499,9 @@ def _parents_first(parents: Mapping[str, set[str]]) -> list[str]:
 def _listed(rec: RepoRecord, path: str) -> bool:
     """Whether the file list (from the listing's siblings or the tree) holds `path`."""
     return rec.files is None or any(f.path == path for f in rec.files)
+
+
+def _configs(rec: RepoRecord) -> dict[str, object]:
+    """The small configs read so far for a candidate (path -> parsed), as a new dict."""
+    known = rec.extra.get(CONFIGS)
+    return dict(known) if isinstance(known, Mapping) else {}

@@ -179,7 +179,7 @@ def parse_repo(data: object, *, hub_url: str) -> Listed:
         warnings.append(f"unknown base_model_relation {card_relation[:40]!r}: ignored")
     safetensors = _safetensors(data.get("safetensors"), warnings)
     gguf = _gguf(data.get("gguf"), warnings)
-    parameters = (safetensors or {}).get("total") or (gguf or {}).get("total") or 0
+    parameters = _count((safetensors or {}).get("total")) or _count((gguf or {}).get("total"))
     gated = data.get("gated")
     record = RepoRecord(
         hub="huggingface",
@@ -309,8 +309,9 @@ def _sha(value: object, warnings: list[str]) -> str | None:
 
 def _count(value: object) -> int:
     """A count or size: a positive int a BIGINT column holds, else 0."""
-    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
-    return value if ok else 0  # type: ignore[return-value]
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+        return value
+    return 0
 
 
 def _datetime(value: object, name: str, warnings: list[str]) -> datetime | None:

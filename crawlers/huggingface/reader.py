@@ -57,7 +57,7 @@ def record_from_info(info: Any, endpoint: str = "https://huggingface.co") -> Rep
     gguf = info.gguf if isinstance(getattr(info, "gguf", None), dict) else None
     siblings = getattr(info, "siblings", None)
     files = tuple(FileRecord(s.rfilename) for s in siblings) if siblings is not None else None
-    archs = config.get("architectures") if isinstance(config.get("architectures"), list) else []
+    archs = arch if isinstance(arch := config.get("architectures"), list) else []
     model_type = config.get("model_type") if isinstance(config.get("model_type"), str) else None
     formats = sorted({weight_format(f.path) for f in content_of(files).weights}) if files else []
     license_raw = {k: card[k] for k in ("license", "license_name", "license_link") if k in card}

@@ -140,7 +140,7 @@ def parse_item(item: object) -> SweptModel | None:
     )
 
 
-def _parameters(gguf: Mapping, st: Mapping) -> int:
+def _parameters(gguf: Mapping[str, object], st: Mapping[str, object]) -> int:
     """The parameter count, as crawlers.content.effective_parameters reads it: GGUF's total,
     else safetensors' stored elements with packed 4-bit dtypes scaled back (I32 x8, U8 x2),
     so a GPTQ of a 314B model is stored at 314B and found at the family's scale."""

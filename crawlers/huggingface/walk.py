@@ -131,27 +131,24 @@ class Walk:
             for listed_under, items in out.children:
                 yield from self._children(node, listed_under, items)
             return
-        record = node.listed.record
-        changes: dict[str, object] = {}
+        record = listed = node.listed.record
         if out.files is not None:
-            changes["files"] = tuple(out.files)
+            record = replace(record, files=tuple(out.files))
         if out.card_text is not None:
-            changes["card_text"] = out.card_text
-            changes["card_complete"] = out.card_complete
+            record = replace(record, card_text=out.card_text, card_complete=out.card_complete)
         if out.moved_to:
             node.renamed_from = node.renamed_from or node.repo_id
             node.aliases.append(node.repo_id)
             node.repo_id = out.moved_to
             self._nodes.setdefault(out.moved_to.lower(), node)
-            changes.update(repo_id=out.moved_to, url=f"{self.hub_url}/{out.moved_to}")
+            record = replace(record, repo_id=out.moved_to, url=f"{self.hub_url}/{out.moved_to}")
         if node.renamed_from:
-            changes.update(renamed_from=node.renamed_from, status="renamed")
+            record = replace(record, renamed_from=node.renamed_from, status="renamed")
         if out.unread:  # the next crawl must see a change and list the files again
-            changes["sha"] = self.ctx.known_shas.get(record.repo_id)
+            record = replace(record, sha=self.ctx.known_shas.get(listed.repo_id))
         if out.gone:
-            changes["status"] = "removed"
+            record = replace(record, status="removed")
             out.warnings.append("listed by the hub, then gone when its files were fetched")
-        record = replace(record, **changes) if changes else record
         yield record
         self._done.add(id(node))
         self._remember(record, node)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from crawlers._rest import answered_identity, as_int, count_field, parse_time, text
 from crawlers.base import CrawlWarning, FileRecord, RepoRecord, is_valid_repo_id, node_key
 
-HUB = "modelscope"
+HUB: Final = "modelscope"
 FILES_CAP = 3000  # `repo/files` cuts a listing here without saying so
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _NOT_FOUND = re.compile(r"不存在|not exist|not found|notfound|resourcenotfound", re.IGNORECASE)
@@ -86,8 +86,9 @@ def listing_items(payload: object) -> list[object]:
         return payload
     if isinstance(payload, Mapping):
         for k in _ITEM_KEYS:
-            if isinstance(payload.get(k), list):
-                return payload[k]
+            items = payload.get(k)
+            if isinstance(items, list):
+                return items
     return []
 
 

@@ -8,6 +8,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import Row
+
+# A result row of any columns: the plain rows read where thousands of ORM objects would cost
+AnyRow = Row[*tuple[Any, ...]]
+
 # Fields of a node whose change is history; downloads and likes are history but not "changed".
 CONTENT_FIELDS = (
     "url",

@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Edge, Node, NodeHistory
-from db.repository.common import _chunks
+from db.repository.common import AnyRow, _chunks
 
 
 def upsert_edges(
@@ -165,7 +165,14 @@ def apply_edges(
     return out
 
 
-def _edge_history(existing, wanted, keys, *, now, run_id) -> list[dict[str, Any]]:
+def _edge_history(
+    existing: Mapping[tuple[int, int], AnyRow],
+    wanted: Mapping[tuple[int, int], Mapping[str, Any]],
+    keys: Mapping[int, str],
+    *,
+    now: datetime,
+    run_id: int | None,
+) -> list[dict[str, Any]]:
     """A relation that changed on a kept edge is a `relation` row (as crawls always wrote);
     a child whose set of parents changed gets one `parent` row, old set -> new set."""
     history: list[dict[str, Any]] = []
@@ -189,7 +196,7 @@ def _edge_history(existing, wanted, keys, *, now, run_id) -> list[dict[str, Any]
     for p, c in wanted:
         new_parents.setdefault(c, set()).add(p)
 
-    def described(pairs: Mapping, parents: set[int], child: int) -> str:
+    def described(pairs: Mapping[tuple[int, int], Any], parents: set[int], child: int) -> str:
         texts = []
         for p in parents:
             e = pairs[(p, child)]
