@@ -31,6 +31,11 @@ def _when(value: str) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _stamp(value: str) -> datetime:
+    """A stamp every node and edge has (`first_seen`, `last_seen`)."""
+    return datetime.fromisoformat(value)
+
+
 def _int(text: str | None) -> int:
     try:
         return int(text or 0)
@@ -66,9 +71,9 @@ def rewind(
     ids = {key: node_id for node_id, key in keys.items() if key in graph}
 
     # 1. what the tracker had not yet found
-    later_edges = [(u, v) for u, v, d in graph.edges(data=True) if _when(d["first_seen"]) > at]
+    later_edges = [(u, v) for u, v, d in graph.edges(data=True) if _stamp(d["first_seen"]) > at]
     graph.remove_edges_from(later_edges)
-    later_nodes = [k for k, d in graph.nodes(data=True) if _when(d["first_seen"]) > at]
+    later_nodes = [k for k, d in graph.nodes(data=True) if _stamp(d["first_seen"]) > at]
     graph.remove_nodes_from(later_nodes)
     ids = {k: i for k, i in ids.items() if k in graph}
     by_id = {i: k for k, i in ids.items()}
@@ -89,11 +94,11 @@ def rewind(
             _undo_parents(session, graph, key, row.old, row.new)
 
     # 3. stamps as they stood then
-    stale = [i for i, k in by_id.items() if _when(graph.nodes[k]["last_seen"]) > at]
+    stale = [i for i, k in by_id.items() if _stamp(graph.nodes[k]["last_seen"]) > at]
     observed = timeline.last_observed_by(session, stale, at)
     for node_id in stale:
         data = graph.nodes[by_id[node_id]]
-        data["last_seen"] = observed.get(node_id, _when(data["first_seen"])).isoformat()
+        data["last_seen"] = observed.get(node_id, _stamp(data["first_seen"])).isoformat()
     for _, data in graph.nodes(data=True):
         modified = _when(data["last_modified"])
         if modified is not None and modified > at:

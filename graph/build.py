@@ -19,7 +19,7 @@ from db.lineage import descendants
 from db.models import Node
 from db.session import Session
 from graph.asof import rewind
-from graph.license_audit import audit, issues_by_node, load_rules
+from graph.license_audit import LicenseIssue, audit, issues_by_node, load_rules
 
 
 def _iso(value: datetime | None) -> str:
@@ -39,7 +39,7 @@ def build_graph(
     root: str | None = None,
     rules_path: str | None = None,
     at: datetime | None = None,
-) -> tuple[nx.DiGraph, list]:
+) -> tuple[nx.DiGraph, list[LicenseIssue]]:
     """The lineage graph of all roots (or one), attributes typed and never None, with the
     license issues found on it (`graph.licenses.LicenseIssue`). With `at`, the graph as it
     stood at that instant (graph/asof.py), audited as it was then."""
@@ -103,7 +103,7 @@ def _node_attrs(
 
 def apply_license_audit(
     graph: nx.DiGraph, roots: Mapping[str, Any], names: list[str], rules_path: str | None = None
-) -> list:
+) -> list[LicenseIssue]:
     """Judge every node against the roots it descends from; set `license_issues`."""
     rules = load_rules(rules_path or None)
     root_defs = {name: roots[name] for name in names if name in roots}

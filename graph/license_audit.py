@@ -352,7 +352,7 @@ def issues_by_node(issues: Iterable[LicenseIssue]) -> dict[str, list[str]]:
 
 def count_by_code(issues: Iterable[LicenseIssue]) -> dict[str, int]:
     """Confirmed issues per code (every code present, 0 included), for summaries."""
-    counts = dict.fromkeys(ISSUE_CODES, 0)
+    counts: dict[str, int] = dict.fromkeys(ISSUE_CODES, 0)
     for issue in issues:
         if issue.verified:
             counts[issue.code] += 1

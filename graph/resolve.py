@@ -196,7 +196,7 @@ def _weigh(
     return best, weights
 
 
-def _rank(s: Signal) -> tuple:
+def _rank(s: Signal) -> tuple[bool, bool, str, str, str]:
     """Among signals of equal weight for one pair: the child's word, then a crawler's."""
     return (s.source == "declared", s.origin == "crawl", s.kind, s.relation, s.detail)
 

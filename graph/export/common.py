@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 EXPORT_SCHEMA_VERSION = 1
 FieldType = Literal["string", "boolean", "long", "double"]
+Row = tuple[Any, ...]  # one node's or edge's values, in the order of its schema
 
 
 def _fields(spec: str) -> dict[str, FieldType]:
@@ -85,8 +86,8 @@ class ExportGraph:
     `NODE_FIELDS` / `EDGE_FIELDS`, typed, sanitized, never None."""
 
     attrs: dict[str, Any]
-    nodes: list[tuple[str, tuple[Any, ...]]]
-    edges: list[tuple[str, str, tuple[Any, ...]]]
+    nodes: list[tuple[str, Row]]
+    edges: list[tuple[str, str, Row]]
     # What a picture shows beyond the schema (the html page's header and panel): `at` (ISO
     # time of an `--at` export), `focus` (the `--node` asked for), `issues` (node key ->
     # [{code, root, explanation}]). Strings sanitized like the rest; formats may ignore it.
@@ -177,10 +178,10 @@ def _fits(value: int) -> bool:
     return -(2**63) <= value < 2**63
 
 
-def _row(schema: Mapping[str, FieldType], data: Mapping[str, Any], where: str) -> tuple:
-    values = []
+def _row(schema: Mapping[str, FieldType], data: Mapping[str, Any], where: str) -> Row:
+    values: list[Any] = []
     for name, kind in schema.items():
-        value = data.get(name)
+        value: Any = data.get(name)  # whatever the graph holds: checked against `kind` here
         cls = value.__class__
         # fast paths for values already of the right type (build.py's), then the general one
         if cls is str and kind == "string":
@@ -280,7 +281,8 @@ class Sink:
     """Collects str pieces and writes them to a binary stream as UTF-8 in large batches."""
 
     def __init__(self, stream: BinaryIO, batch: int = 20_000) -> None:
-        self.stream, self.batch, self.parts = stream, batch, []
+        self.stream, self.batch = stream, batch
+        self.parts: list[str] = []
 
     def add(self, piece: str) -> None:
         self.parts.append(piece)
@@ -321,13 +323,15 @@ def xml_attr(s: str) -> str:
 def lexical(kind: FieldType, value: Any) -> str:
     """A typed value as text for XML and CSV (floats by repr: shortest exact round trip)."""
     if kind == "string":
-        return value
+        return str(value)
     if kind == "boolean":
         return "true" if value else "false"
     return repr(value) if kind == "double" else str(value)
 
 
-def formatters(schema: Mapping[str, FieldType], escape: Callable[[str], str]) -> list:
+def formatters(
+    schema: Mapping[str, FieldType], escape: Callable[[str], str]
+) -> list[Callable[[Any], str]]:
     return [escape if k == "string" else partial(lexical, k) for k in schema.values()]
 
 
@@ -337,7 +341,10 @@ class Exporter(Protocol):
 
     name: str
     suffix: str
-    suffixes: tuple[str, ...]
+
+    @property
+    def suffixes(self) -> tuple[str, ...]:  # read-only: a format's own tuple may be shorter
+        """Every file suffix that picks this format, `suffix` first."""
 
     def write(self, graph: ExportGraph, stream: BinaryIO) -> None:
         """Write the whole graph to a binary stream (not closed)."""
@@ -369,7 +376,9 @@ class SingleFile:
         return atomic({path: lambda stream: self.write(graph, stream)})
 
 
-def xml_pairs(edges):
+def xml_pairs(
+    edges: Iterable[tuple[str, str, Row]],
+) -> Iterator[tuple[int, tuple[str, str, Row]]]:
     """Edges as (index, (escaped parent, escaped child, row)) for the XML writers."""
     for index, (parent, child, row) in enumerate(edges):
         yield index, (xml_attr(parent), xml_attr(child), row)

@@ -11,9 +11,9 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO
 
 from graph.export.common import (
     EDGE_FIELDS,
@@ -30,7 +30,7 @@ class CSVExporter:
 
     name, suffix, suffixes = "csv", ".csv", (".csv", ".zip")
 
-    def tables(self, graph: ExportGraph) -> dict[str, Callable[[BinaryIO], None]]:
+    def tables(self, graph: ExportGraph) -> dict[str, Callable[[IO[bytes]], None]]:
         nodes = (("id", *NODE_FIELDS), NODE_FIELDS, ((k, *row) for k, row in graph.nodes))
         edge_rows = ((parent, child, *row) for parent, child, row in graph.edges)
         edges = (("parent", "child", *EDGE_FIELDS), EDGE_FIELDS, edge_rows)
@@ -56,7 +56,12 @@ class CSVExporter:
         return atomic({path.with_name(f"{stem}.{t}.csv"): write for t, write in tables.items()})
 
 
-def _write_csv(stream: BinaryIO, header: tuple, schema: Mapping[str, FieldType], rows) -> None:
+def _write_csv(
+    stream: IO[bytes],
+    header: tuple[str, ...],
+    schema: Mapping[str, FieldType],
+    rows: Iterable[tuple[Any, ...]],
+) -> None:
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
     try:
         writer = csv.writer(text)

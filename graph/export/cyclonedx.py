@@ -128,15 +128,20 @@ def technique(evidence: str) -> AnalysisTechnique:
     return AnalysisTechnique.MANIFEST_ANALYSIS
 
 
-def _licenses(ids: Iterable[str], acknowledgement: LicenseAcknowledgement) -> list:
+def _licenses(
+    ids: Iterable[str], acknowledgement: LicenseAcknowledgement
+) -> list[DisjunctiveLicense]:
     """A DisjunctiveLicense per id of each (possibly `a OR b`) license: the SPDX id where one
     exists, else the hub's id as the name (`grok-2`)."""
     out = []
     for license_id in ids:
         for part in license_components(license_id):
             spdx = fixup_id(part)
-            named = {"id": spdx} if spdx else {"name": sanitize(part)}
-            out.append(DisjunctiveLicense(**named, acknowledgement=acknowledgement))
+            if spdx:
+                out.append(DisjunctiveLicense(id=spdx, acknowledgement=acknowledgement))
+            else:
+                name = sanitize(part)
+                out.append(DisjunctiveLicense(name=name, acknowledgement=acknowledgement))
     return out
 
 
@@ -156,17 +161,17 @@ class _Builder:
         self.root_licenses: dict[str, str] = notes.get("root_licenses", {})
         self.min_confidence = float(notes.get("min_confidence", MIN_CONFIDENCE))
         self.at: str = notes.get("at", "")
-        self.issues: dict[str, list[dict]] = notes.get("issues", {})
+        self.issues: dict[str, list[dict[str, str]]] = notes.get("issues", {})
         self.rows = {key: dict(zip(NODE_FIELDS, row, strict=True)) for key, row in graph.nodes}
-        self.parents: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+        self.parents: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
         for parent, child, row in graph.edges:
             self.parents[child].append((parent, dict(zip(EDGE_FIELDS, row, strict=True))))
         for edges in self.parents.values():
             edges.sort(key=lambda e: (-e[1]["confidence"], e[0]))
         self.full: set[str] = set()  # keys described in full somewhere in the BOM
-        self.model_cards: dict[str, dict] = {}
+        self.model_cards: dict[str, dict[str, Any]] = {}
 
-    def component(self, key: str, edge: tuple[str, dict] | None = None) -> Component:
+    def component(self, key: str, edge: tuple[str, dict[str, Any]] | None = None) -> Component:
         """`key` in full the first time, short (`PARENT -> CHILD`) after; with `edge`
         (child key, edge row) as an ancestor or variant of that child."""
         row, facts = self.rows[key], self.facts.get(key, _NO_FACTS)
@@ -228,7 +233,7 @@ class _Builder:
             out.append(_prop("license_declaration", raw))
         return out
 
-    def licenses(self, key: str) -> list:
+    def licenses(self, key: str) -> list[DisjunctiveLicense]:
         row = self.rows[key]
         binding = {self.root_licenses.get(r, "") for r in row["roots"].split(",") if r}
         declared = _licenses([row["license"]] if row["license"] else [], _DECLARED)
@@ -251,7 +256,7 @@ class _Builder:
             )
         return out
 
-    def evidence(self, key: str, data: dict) -> ComponentEvidence:
+    def evidence(self, key: str, data: dict[str, Any]) -> ComponentEvidence:
         confidence = Decimal(repr(min(max(data["confidence"], 0.0), 1.0)))
         found = technique(data["evidence"])
         methods = [Method(technique=found, confidence=confidence, value=data["evidence"])]
@@ -287,7 +292,8 @@ class _Builder:
     def pedigree(self, key: str, *, nested: bool) -> Pedigree | None:
         """Ancestors and variants of `key`; `nested`: each in full with its own pedigree the
         first time it appears, else short entries for the direct parents only."""
-        ancestors, variants = [], []
+        ancestors: list[Component] = []
+        variants: list[Component] = []
         for parent, data in self.parents.get(key, []):
             if parent not in self.rows:
                 continue
@@ -322,7 +328,7 @@ class _Builder:
         )
         return meta
 
-    def annotations(self, now: str) -> list[dict]:
+    def annotations(self, now: str) -> list[dict[str, Any]]:
         """One per license issue of a node described in the BOM: the audit's explanation
         (the `issues` note), else the codes of the export schema."""
         found = [
@@ -344,7 +350,7 @@ class _Builder:
         ]  # fmt: skip
 
 
-def _components(data: dict) -> Iterable[dict]:
+def _components(data: dict[str, Any]) -> Iterable[dict[str, Any]]:
     """Every component object of a serialized BOM, nested ones included."""
     stack = [data["metadata"]["component"]] if "component" in data["metadata"] else []
     stack += data.get("components", [])
@@ -356,7 +362,7 @@ def _components(data: dict) -> Iterable[dict]:
             stack += component.get("pedigree", {}).get(part, [])
 
 
-def build(graph: ExportGraph, *, now: datetime | None = None) -> dict:
+def build(graph: ExportGraph, *, now: datetime | None = None) -> dict[str, Any]:
     """The BOM of `graph` and its notes as a JSON object, completed (model cards,
     annotations) and validated against the CycloneDX 1.6 schema; ExportError if the
     subject is not in `graph` or the BOM would not validate."""

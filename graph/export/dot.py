@@ -16,6 +16,7 @@ from graph.export.common import (
     NODE_FIELDS,
     REPLACEMENT,
     ExportGraph,
+    Row,
     SingleFile,
     Sink,
 )
@@ -104,7 +105,7 @@ class DotExporter(SingleFile):
         out.flush()
 
 
-def _tooltip(row: tuple, relation: str) -> str:
+def _tooltip(row: Row, relation: str) -> str:
     parts = [relation, row[_N["license"]] or "no license", row[_N["status"]]]
     if row[_N["license_issues"]]:
         parts.append(f"license issues: {row[_N['license_issues']]}")

@@ -5,12 +5,14 @@ Node label = repo_id, edge label = relation; the generation time and roots go in
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from graph.export.common import (
     EDGE_FIELDS,
     NODE_FIELDS,
     ExportGraph,
+    Row,
     SingleFile,
     Sink,
     formatters,
@@ -67,7 +69,7 @@ class GEXFExporter(SingleFile):
         out.flush()
 
 
-def _attvalues(fmts: list, row: tuple) -> str:
+def _attvalues(fmts: list[Callable[[Any], str]], row: Row) -> str:
     return "".join(
         f'<attvalue for="{i}" value="{fmt(value)}"/>'
         for i, (fmt, value) in enumerate(zip(fmts, row, strict=True))

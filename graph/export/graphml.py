@@ -7,7 +7,7 @@ vertex attribute `id` and reads every number as a float.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import BinaryIO
 
 from graph.export.common import (
@@ -16,6 +16,7 @@ from graph.export.common import (
     NODE_FIELDS,
     ExportGraph,
     FieldType,
+    Row,
     SingleFile,
     Sink,
     formatters,
@@ -60,7 +61,13 @@ class GraphMLExporter(SingleFile):
         out.flush()
 
 
-def _graphml_items(out: Sink, rows, schema: Mapping[str, FieldType], prefix, close) -> None:
+def _graphml_items(
+    out: Sink,
+    rows: Iterable[tuple[str, Row]],
+    schema: Mapping[str, FieldType],
+    prefix: str,
+    close: str,
+) -> None:
     opens = [f'<data key="{prefix}_{field}">' for field in schema]
     fmts = formatters(schema, xml_text)
     for head, row in rows:

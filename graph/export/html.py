@@ -157,7 +157,7 @@ def _asset(*parts: str) -> str:
 @cache
 def vendored() -> list[dict[str, Any]]:
     """The vendored packages as recorded in vendor/vendor.json, with their license texts."""
-    records = json.loads(_asset("vendor", "vendor.json"))
+    records: list[dict[str, Any]] = json.loads(_asset("vendor", "vendor.json"))
     for record in records:
         record["license_text"] = _asset("vendor", record["license_file"])
     return records

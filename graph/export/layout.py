@@ -21,7 +21,7 @@ def layered(
     edges: Sequence[tuple[str, str]],
     depth: Mapping[str, int],
     *,
-    order: Mapping[str, tuple] | None = None,
+    order: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, tuple[int, int]]:
     """Node key -> (x, y) in pixels, generation `depth[key]` at the top of band `depth`.
     `order` breaks ties between children of the same parents (default: the key)."""
@@ -39,7 +39,7 @@ def layered(
     for level in sorted(bands):
         members = bands[level]
 
-        def place(key: str) -> tuple:
+        def place(key: str) -> tuple[float, tuple[str, ...], str]:
             xs = [positions[p][0] for p in parents.get(key, ()) if p in positions]
             centre = sum(xs) / len(xs) if xs else 0.0
             return (centre, order[key] if order else (), key)

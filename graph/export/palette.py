@@ -42,7 +42,7 @@ def node_relations(graph: ExportGraph) -> dict[str, str]:
     """Node key -> its relation to its parent: `root` for a root, `none` without a parent
     edge, else the relation of its strongest parent edge (declared before inferred, then by
     confidence; a merge's edges all say `merge`)."""
-    best: dict[str, tuple] = {}
+    best: dict[str, tuple[tuple[bool, float, str], str]] = {}  # child -> (rank, relation)
     for parent, child, row in graph.edges:
         rank = (row[_SOURCE] == "declared", row[_CONFIDENCE], parent)
         if child not in best or rank > best[child][0]:
