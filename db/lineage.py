@@ -86,6 +86,10 @@ class Lineage:
     start: list[int]
     nodes: dict[int, LineageNode]
     order: list[int]
+    # what a reader asked for and how it was found, for the one who renders it
+    label: str = ""  # the target as asked (a root name, a key)
+    matched: set[int] | None = None  # with a relation filter: the nodes that passed it
+    note: str = ""  # e.g. "declared lineage only" for a swept model
 
     def children(self) -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}

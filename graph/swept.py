@@ -71,7 +71,7 @@ def _lineage(hub: str, repo_id: str, rows: list[tuple], max_depth: int | None) -
     start = [ids[start_key]]
     order = _bfs(start, nodes, max_depth)
     result = Lineage(start, {i: nodes[i] for i in order}, order)
-    result.note = DECLARED_ONLY  # type: ignore[attr-defined]
+    result.note = DECLARED_ONLY
     return result
 
 

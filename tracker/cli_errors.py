@@ -65,7 +65,9 @@ ERROR_TABLE: list[tuple[type[BaseException], int, Callable[[BaseException], str]
 ]
 
 
-def _os_error(exc: OSError) -> str:
+def _os_error(exc: BaseException) -> str:
+    if not isinstance(exc, OSError):  # the table only sends OSErrors here
+        return str(exc)
     reason = exc.strerror or str(exc) or type(exc).__name__
     if exc.filename is None:
         return f"cannot write to standard output: {reason}"

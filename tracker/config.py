@@ -193,7 +193,7 @@ def _coerce(setting: Setting, value: Any, origin: str) -> Any:
         if setting.kind is int:
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise TypeError
-            result = int(value)
+            result: int | float = int(value)
         else:
             result = float(value)
     except (TypeError, ValueError, OverflowError):
@@ -322,7 +322,7 @@ def load_config(
     values["crawl.hubs"] = ",".join(hubs_wanted)
     _validate_cron(values["schedule.cron"], values["schedule.timezone"])
 
-    hubs = {
+    hubs: dict[str, HubConfig] = {
         hub: HubConfig(
             hub,
             values[f"hubs.{hub}.endpoint"].rstrip("/"),
@@ -346,7 +346,9 @@ def load_config(
     )
 
 
-def _filters(body: Mapping[str, Any], key: str, origin: str, roots: Mapping[str, Any]):
+def _filters(
+    body: Mapping[str, Any], key: str, origin: str, roots: Mapping[str, Any]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The `events` and `roots` filters of a sink, checked against what exists."""
     events = body.get("events", list(ALERT_KINDS))
     wanted_roots = body.get("roots", [])
@@ -361,7 +363,9 @@ def _filters(body: Mapping[str, Any], key: str, origin: str, roots: Mapping[str,
     return tuple(events), tuple(wanted_roots)
 
 
-def _parse_webhooks(raw: Any, origin: str, roots, environ) -> tuple[WebhookConfig, ...]:
+def _parse_webhooks(
+    raw: Any, origin: str, roots: Mapping[str, Any], environ: Mapping[str, str]
+) -> tuple[WebhookConfig, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -376,7 +380,12 @@ def _parse_webhooks(raw: Any, origin: str, roots, environ) -> tuple[WebhookConfi
             raise ConfigError(f"{origin}: unknown key {key}.{sorted(extra)[0]}")
         url = body.get("url")
         parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        if (
+            not isinstance(url, str)
+            or parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+        ):
             raise ConfigError(f"{origin}: {key}.url must be an http(s) URL")
         fmt = body.get("format", "standard")
         if fmt not in ("standard", "slack"):
@@ -415,7 +424,9 @@ def _base64(text: str) -> bool:
         return False
 
 
-def _parse_email(raw: Any, origin: str, roots, environ) -> EmailConfig | None:
+def _parse_email(
+    raw: Any, origin: str, roots: Mapping[str, Any], environ: Mapping[str, str]
+) -> EmailConfig | None:
     if raw is None:
         return None
     key = "alerts.email"

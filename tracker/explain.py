@@ -10,6 +10,7 @@ never joined, the reason it stays out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,8 @@ from db import evidence as store
 from db import repository as repo
 from db.lineage import ancestors
 from db.lock import crawl_lock
-from db.session import open_database, session_scope
+from db.models import Node
+from db.session import Session, open_database, session_scope
 from tracker import alerts
 from tracker.config import Config
 from tracker.errors import UnknownNode
@@ -32,7 +34,10 @@ def _iso(value: datetime | None) -> str:
 
 
 def resolve_now(
-    config: Config, *, recompute: bool = False, clock=lambda: datetime.now(UTC)
+    config: Config,
+    *,
+    recompute: bool = False,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> tuple[int, ResolveReport]:
     """Every family decided again from what is stored; returns (run id, what moved).
     `recompute` runs the signals again over every stored repo first."""
@@ -88,7 +93,7 @@ def explain(config: Config, target: str) -> dict[str, Any]:
         engine.dispose()
 
 
-def _explain_node(session, node) -> dict[str, Any]:
+def _explain_node(session: Session, node: Node) -> dict[str, Any]:
     detail = repo.node_detail(session, node.id, ancestors=ancestors(session, node.id))
     parents = [
         {"parent": p["node"], "relation": p["relation"], "source": p["source"],
@@ -121,7 +126,7 @@ def _explain_node(session, node) -> dict[str, Any]:
             "rejections": []}
 
 
-def _rejected(session, target: str) -> dict[str, Any]:
+def _rejected(session: Session, target: str) -> dict[str, Any]:
     repo_id = split_key(target)[1] if ":" in target and target.split(":")[0] in (
         "huggingface", "modelscope", "github") else target
     rows = store.rejections_of(session, repo_id)

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from db import timeline
+from db.models import Edge, Node, NodeHistory
 from db.repository import parse_relation_text
 from graph.build import family_ids
 from tracker.config import Config
@@ -129,6 +130,8 @@ def _widest(windows: list[timeline.Window]) -> timeline.Window:
 
 
 def _after(run: timeline.RunInfo, window: timeline.Window) -> bool:
+    if window.start is None:
+        return True
     end = run.finished_at or run.started_at
     return end >= window.start if window.inclusive else end > window.start
 
@@ -139,8 +142,16 @@ def _inside(stamp: datetime, window: timeline.Window) -> bool:
     return stamp >= window.start if window.inclusive else stamp > window.start
 
 
-def _root_changes(window, family, history, new_nodes, new_edges, parents, keys) -> dict[str, Any]:
-    out: dict[str, list] = {name: [] for name in SECTIONS}
+def _root_changes(
+    window: timeline.Window,
+    family: set[int],
+    history: list[NodeHistory],
+    new_nodes: list[Node],
+    new_edges: list[Edge],
+    parents: dict[int, list[Edge]],
+    keys: dict[int, str],
+) -> dict[str, Any]:
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in SECTIONS}
     fresh: set[int] = set()
     for node in new_nodes:
         if node.id not in family or not _inside(node.first_seen, window):

@@ -35,8 +35,8 @@ from crawlers.base import (
 from crawlers.hubs import HUBS
 from db import evidence
 from db import repository as repo
-from db.lock import crawl_lock
-from db.session import open_database, session_scope
+from db.lock import HeldLock, crawl_lock
+from db.session import Engine, open_database, session_scope
 from graph.license_audit import load_rules
 from tracker import rejections
 from tracker.batch import store_batch
@@ -85,7 +85,7 @@ def crawl(
     """Run one crawl and return its report; the run and everything seen are committed."""
     root_names = _select(roots, list(config.roots), "root")
     configured = config.get("crawl.hubs").split(",")
-    hub_names = [h for h in HUBS if h in (_select(hubs, list(HUBS), "hub") if hubs
+    hub_names: list[str] = [h for h in HUBS if h in (_select(hubs, list(HUBS), "hub") if hubs
                                                else configured)]
     engine = open_database(config.database_url)
     try:
@@ -118,14 +118,14 @@ class _Crawl:
     def __init__(
         self,
         config: Config,
-        engine,
+        engine: Engine,
         roots: list[str],
         hubs: list[str],
         observer: Observer,
         stop: threading.Event,
         factory: CrawlerFactory,
         clock: Callable[[], datetime],
-        lock,
+        lock: HeldLock | None,
     ) -> None:
         self.config, self.engine, self.roots, self.hubs = config, engine, roots, hubs
         self.observer, self.stop, self.factory, self.clock, self.lock = (

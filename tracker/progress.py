@@ -5,10 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # rich is imported when a terminal shows progress (fast start-up)
+    from rich.progress import Progress, TaskID
 
 
 class _RichObserver:
-    def __init__(self, progress, task) -> None:
+    def __init__(self, progress: Progress, task: TaskID) -> None:
         self.progress, self.task, self.count = progress, task, 0
 
     def stage(self, message: str) -> None:

@@ -50,7 +50,7 @@ def record_of(stored: store.StoredRepo) -> RepoRecord:
     """A stored node back as the RepoRecord its crawl made, with its kept signals."""
     c = stored.columns
     meta = c.get("meta") or {}
-    extra = meta.get("extra") if isinstance(meta.get("extra"), Mapping) else {}
+    extra = found if isinstance(found := meta.get("extra"), Mapping) else {}
     files = (
         tuple(FileRecord(p, size or 0, sha, blob) for p, size, sha, blob in stored.files)
         if stored.files

@@ -7,18 +7,23 @@ from config, a node key, a former key (alias), or a bare `owner/name` on any hub
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
-from crawlers.base import HUBS, RELATIONS, is_valid_repo_id
+import networkx as nx
+
+from crawlers.base import RELATIONS, is_valid_repo_id
+from crawlers.hubs import HUBS
 from db import repository as repo
-from db.lineage import ancestors, descendants
-from db.session import open_readonly, session_scope
+from db.lineage import Lineage, ancestors, descendants
+from db.session import Session, open_readonly, session_scope
 from graph.build import build_graph
 from graph.export import export as write
+from graph.license_audit import LicenseIssue
 from graph.provenance import MIN_CONFIDENCE, provenance
 from graph.swept import declared_graph, declared_lineage
 from tracker.config import Config
@@ -26,7 +31,7 @@ from tracker.errors import UnknownNode
 
 
 @contextmanager
-def store(config: Config):
+def store(config: Config) -> Iterator[Session]:
     """A session on the configured database, read as it is (never created or migrated)."""
     engine = open_readonly(config.database_url)
     try:
@@ -43,7 +48,7 @@ class Target:
     roots: list[str]  # root names when the target is a root
 
 
-def resolve_target(session, config: Config, target: str) -> Target:
+def resolve_target(session: Session, config: Config, target: str) -> Target:
     """A root name, node key, alias or bare repo id -> start node ids; UnknownNode if none."""
     if target in config.roots:
         ids = repo.root_members(session).get(target, [])
@@ -72,7 +77,7 @@ def resolve_target(session, config: Config, target: str) -> Target:
 
 def lineage(
     config: Config, target: str, *, depth: int | None = None, relations: Sequence[str] = ()
-):
+) -> Lineage:
     """All descendants of a root or node (a `db.lineage.Lineage`), optionally filtered.
 
     With `relations`, only nodes whose edge to their parent has one of them are kept, plus
@@ -93,7 +98,7 @@ def lineage(
             found = Target(result.nodes[result.start[0]].key, [], [])
         else:
             result = descendants(session, found.start_ids, max_depth=depth)
-    result.label = found.label  # type: ignore[attr-defined]
+    result.label = found.label
     if relations:
         keep = {i for i, n in result.nodes.items() if n.relation in relations}
         wanted = set(keep)
@@ -107,7 +112,7 @@ def lineage(
         wanted.update(i for i in result.start if i in result.nodes)
         result.order = [i for i in result.order if i in wanted]
         result.nodes = {i: result.nodes[i] for i in result.order}
-        result.matched = keep  # type: ignore[attr-defined]
+        result.matched = keep
     return result
 
 
@@ -119,7 +124,9 @@ def swept_target(target: str) -> str | None:
     return rid if is_valid_repo_id(rid) else None
 
 
-def swept_lineage(session, target: str, *, max_depth: int | None = None):
+def swept_lineage(
+    session: Session, target: str, *, max_depth: int | None = None
+) -> Lineage | None:
     rid = swept_target(target)
     return None if rid is None else declared_lineage(session, "huggingface", rid,
                                                      max_depth=max_depth)
@@ -140,7 +147,7 @@ def show(config: Config, key: str) -> dict[str, Any]:
 def export(
     config: Config,
     fmt: str,
-    output,
+    output: str | os.PathLike[str] | BinaryIO,
     *,
     root: str | None = None,
     node: str | None = None,
@@ -165,7 +172,7 @@ def export(
                 raise
             write(graph, fmt, output, notes={"at": "", "focus": f"huggingface:{rid}",
                                              "issues": {}})
-            return graph.number_of_nodes()
+            return int(graph.number_of_nodes())
         focus = [n.key for n in repo.nodes_by_id(session, found.start_ids)] if found else []
         if bom and found is not None and (found.roots or len(focus) != 1):
             raise UnknownNode(f"{node!r} is not one node; give its key (hub:owner/name)")
@@ -192,13 +199,13 @@ def export(
                 min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence,
             )
     write(graph, fmt, output, notes=notes)
-    return graph.number_of_nodes()
+    return int(graph.number_of_nodes())
 
 
-def _around(graph, keys: Sequence[str], asked: str, *, descendants: bool = True):
+def _around(
+    graph: nx.DiGraph, keys: Sequence[str], asked: str | None, *, descendants: bool = True
+) -> nx.DiGraph:
     """The part of `graph` that `keys` descend from (or lead to), the keys included."""
-    import networkx as nx
-
     present = [key for key in keys if key in graph]
     if not present:
         raise UnknownNode(f"{asked!r} is in no family of the exported roots")
@@ -210,7 +217,9 @@ def _around(graph, keys: Sequence[str], asked: str, *, descendants: bool = True)
     return graph.subgraph(wanted).copy()
 
 
-def _explanations(issues, graph) -> dict[str, list[dict[str, str]]]:
+def _explanations(
+    issues: Iterable[LicenseIssue], graph: nx.DiGraph
+) -> dict[str, list[dict[str, str]]]:
     """Node key -> its confirmed license issues with the audit's explanation."""
     found: dict[str, list[dict[str, str]]] = {}
     for issue in issues:

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawlers.base import HubError, TokenRejected
-from crawlers.huggingface.sweep import first_page, parse_item
+from crawlers.huggingface.sweep import SweptModel, first_page, parse_item
 from db import sweep as store
-from db.session import open_database, session_scope
+from db.session import Engine, open_database, session_scope
 from tracker.config import Config
 from tracker.hub_crawlers import default_crawler_factory
 from tracker.pipeline import holder_name
@@ -105,20 +105,29 @@ def sweep(
                 store.analyze(engine)
             with session_scope(engine) as session:
                 report.stored = store.counts(session, hub)
-                state = store.sweep_state(session, hub)
-                report.watermark = state.watermark if state else None
+                last = store.sweep_state(session, hub)
+                report.watermark = last.watermark if last else None
     finally:
         engine.dispose()
     report.seconds = round(time.monotonic() - began, 3)
     return report
 
 
-def _pages(engine, crawler, hub, path, stop_at, report, observer, clock) -> None:
+def _pages(
+    engine: Engine,
+    crawler: Any,  # what crawler_factory made: the hub's crawler (get_page, requests)
+    hub: str,
+    path: str,
+    stop_at: str | None,  # an ISO time: models changed before it were seen by the last sweep
+    report: SweepReport,
+    observer: Observer,
+    clock: Callable[[], datetime],
+) -> None:
     """Fetch and parse page n+1 while page n is written (SQLite and the network release the
     GIL); stop after the page that reaches `stop_at`."""
     counted = 0
 
-    def fetch(p: str):
+    def fetch(p: str) -> tuple[list[SweptModel | None], str | None]:
         items, next_path = crawler.get_page(p)
         return [parse_item(item) for item in items], next_path
 
@@ -135,7 +144,7 @@ def _pages(engine, crawler, hub, path, stop_at, report, observer, clock) -> None
                     done = True  # older than the last complete sweep: seen then
                 else:
                     models.append(m)
-            if not done:
+            if not done and next_path is not None:  # (done when there is no next page)
                 future = pool.submit(fetch, next_path)
             total = sum(crawler.requests.values())
             with session_scope(engine) as session:

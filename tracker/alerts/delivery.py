@@ -20,6 +20,7 @@ from itertools import groupby
 from typing import Any
 
 from db import outbox
+from db.repository.common import AnyRow
 from db.session import Engine, session_scope
 from tracker.alerts.sinks import EmailSink, FeedSink, SinkError, WebhookSink
 from tracker.config import Config
@@ -85,7 +86,13 @@ def deliver(
     return results
 
 
-def _deliver_one(config, engine, sink: Sink, run_id, clock) -> SinkResult:
+def _deliver_one(
+    config: Config,
+    engine: Engine,
+    sink: Sink,
+    run_id: int | None,
+    clock: Callable[[], datetime],
+) -> SinkResult:
     now = clock()
     result = SinkResult(sink.name)
     with session_scope(engine) as session:
@@ -126,14 +133,14 @@ def _deliver_one(config, engine, sink: Sink, run_id, clock) -> SinkResult:
     return result
 
 
-def _batches(sink: Sink, due: list) -> list[tuple[int | None, list]]:
+def _batches(sink: Sink, due: list[AnyRow]) -> list[tuple[int | None, list[AnyRow]]]:
     """Webhooks: per run, at most `sink.batch` each (the body names one run); the feed and
     mail: everything in one go."""
     if not sink.batch:
         return [(max(e.run_id for e in due), due)]
-    out = []
-    for run, events in groupby(due, key=lambda e: e.run_id):
-        events = list(events)
+    out: list[tuple[int | None, list[AnyRow]]] = []
+    for run, group in groupby(due, key=lambda e: e.run_id):
+        events = list(group)
         out.extend((run, events[i : i + sink.batch]) for i in range(0, len(events), sink.batch))
     return out
 

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from db import outbox
+from db.models import NodeHistory
+from db.outbox import NodeFacts
 from db.repository import parse_relation_text, root_members
 from db.session import Session
 from graph.build import family_ids, refresh_license_issues
@@ -124,12 +126,14 @@ def _stored_roots(session: Session) -> list[str]:
     return sorted(root_members(session))
 
 
-def _from_history(run_id, root, node, row, *, new: bool) -> list[dict[str, Any]]:
-    def make(kind: str, detail: str = "", **fields) -> dict[str, Any]:
+def _from_history(
+    run_id: int, root: str, node: NodeFacts, row: NodeHistory, *, new: bool
+) -> list[dict[str, Any]]:
+    def make(kind: str, detail: str = "", **fields: Any) -> dict[str, Any]:
         return _event(run_id, root, kind, node, row.changed_at, detail=detail, **fields)
 
     if row.field == "repo_id":
-        return [make("renamed", row.new, old=row.old, new=row.new)]
+        return [make("renamed", row.new or "", old=row.old, new=row.new)]
     if row.field == "status" and row.new == "removed":
         return [make("removed", old=row.old, new=row.new)]
     if (row.field, row.new) in (("status", "gated"), ("gated", "True")):
@@ -160,7 +164,16 @@ def _from_history(run_id, root, node, row, *, new: bool) -> list[dict[str, Any]]
     return out
 
 
-def _event(run_id, root, kind, node, at: datetime, *, detail: str = "", **fields):
+def _event(
+    run_id: int,
+    root: str,
+    kind: str,
+    node: NodeFacts,
+    at: datetime,
+    *,
+    detail: str = "",
+    **fields: Any,
+) -> dict[str, Any]:
     return {
         "id": event_id(run_id, kind, root, node.id, detail),
         "kind": kind,

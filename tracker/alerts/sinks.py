@@ -50,8 +50,8 @@ def batch_id(events: Sequence[dict[str, Any]]) -> str:
     return f"msg_{digest[:32]}"
 
 
-def _xml(text: Any) -> str:
-    text = str(text)
+def _xml(value: Any) -> str:
+    text = str(value)
     if text.isascii() and text.isprintable():
         return text  # the common case, without the regex
     return _NOT_XML.sub("\ufffd", text)
