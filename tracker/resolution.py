@@ -57,7 +57,7 @@ def record_of(stored: store.StoredRepo) -> RepoRecord:
         else None
     )
     record = RepoRecord(
-        hub=stored.hub,  # type: ignore[arg-type]
+        hub=stored.hub,  # type: ignore[arg-type]  # stored by a crawl: one of crawlers.hubs.HUBS
         repo_id=stored.repo_id,
         url=c.get("url") or "",
         status=c.get("status") or "active",
@@ -342,6 +342,7 @@ def _repos(
             if spec:
                 bonus.setdefault(child, {})[parent] = min(0.009, spec / 20000)
     return {
+        # roles are the Index's words (crawlers/signals), stored as text: resolve.Role's
         n.key: Repo(n.key, n.created_at, roles.get(n.key, "unknown"), bonus.get(n.key, {}))  # type: ignore[arg-type]
         for n in summaries
     }

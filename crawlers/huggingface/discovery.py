@@ -362,9 +362,9 @@ class Discovery:
         done: set[str] = set()
         # declared lineage in small configs settles the parent even where listing data
         # already joined the candidate (a merge looks like its parents' architecture)
-        configs = rec.extra.get(CONFIGS) or {}
+        configs = _configs(rec)
         for f in content_of(rec.files).config + content_of(rec.files).adapter:
-            if f.path in SMALL_CONFIGS and f.path not in configs:  # type: ignore[operator]
+            if f.path in SMALL_CONFIGS and f.path not in configs:
                 done.add(f"file:{f.path}")
                 rec = self._read_need(rec, f"file:{f.path}")
         for _ in range(MAX_READS - len(done)):

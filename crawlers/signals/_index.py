@@ -74,7 +74,8 @@ class Index:
         self._by_id: dict[str, list[str]] = {}
         for key in sorted(records):
             rec = records[key]
-            for rid in (rec.repo_id, *rec.extra.get("aliases", ())):  # type: ignore[misc]
+            aliases = rec.extra.get("aliases", ())
+            for rid in (rec.repo_id, *(aliases if isinstance(aliases, list | tuple) else ())):
                 self._by_id.setdefault(str(rid).lower(), []).append(key)
         self.known_ids = tuple(sorted(self._by_id))
         self._facts: dict[str, MemberFacts] = {}

@@ -26,7 +26,7 @@ from decimal import Decimal
 from enum import Enum
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol, get_args
 
 from graph.export.target import write_targets
 
@@ -37,13 +37,17 @@ log = logging.getLogger(__name__)
 
 EXPORT_SCHEMA_VERSION = 1
 FieldType = Literal["string", "boolean", "long", "double"]
+_FIELD_TYPES: dict[str, FieldType] = {kind: kind for kind in get_args(FieldType)}
 Row = tuple[Any, ...]  # one node's or edge's values, in the order of its schema
 
 
 def _fields(spec: str) -> dict[str, FieldType]:
     """`"name name:type ..."` (type default `string`) -> the ordered schema."""
-    pairs = (f"{item}:string".split(":")[:2] for item in spec.split())
-    return {name: kind for name, kind in pairs}  # type: ignore[misc]
+    out: dict[str, FieldType] = {}
+    for item in spec.split():
+        name, kind = f"{item}:string".split(":")[:2]
+        out[name] = _FIELD_TYPES[kind]  # KeyError: a schema names no such type
+    return out
 
 
 # SPEC.md "Export schema", in its order; every format writes exactly these, in this order.
