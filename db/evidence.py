@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Alias, Evidence, File, Node, Rejection
-from db.repository.common import _chunks
+from db.repository.common import AnyRow, _chunks
+
+# one piece of evidence: (child id, parent key, kind, origin)
+EvidenceKey = tuple[int, str, str, str]
 
 _EVIDENCE_FIELDS = ("source", "relation", "declared_relation", "strength", "detail", "verdict")
 # plain rows, not ORM objects: a resolve reads every piece of evidence, and building tens of
@@ -146,12 +149,14 @@ def stored_repos(session: Session, keys: Iterable[str] | None = None) -> list[St
     cols = [getattr(Node, c) for c in _COLUMNS]
     out: dict[int, StoredRepo] = {}
     query = select(Node.id, Node.key, Node.hub, Node.repo_id, Node.signals, *cols)
+    rows: Iterable[AnyRow]
     if keys is not None:
         wanted = sorted(set(keys))
-        rows = []
+        found: list[AnyRow] = []
         for chunk in _chunks(wanted):
-            rows.extend(session.execute(query.where(Node.key.in_(chunk))))
-        rows.sort(key=lambda r: r.key)
+            found.extend(session.execute(query.where(Node.key.in_(chunk))))
+        found.sort(key=lambda r: r.key)
+        rows = found
     else:
         rows = session.execute(query.order_by(Node.key))
     for row in rows:
@@ -202,7 +207,7 @@ def save_signals(session: Session, kept: Mapping[int, Mapping[str, Any]]) -> Non
 def _upsert_evidence(
     session: Session,
     rows: Sequence[Mapping[str, Any]],
-    existing: Mapping[tuple, Any],
+    existing: Mapping[EvidenceKey, Any],
     *,
     now: datetime,
     run_id: int | None,
@@ -229,8 +234,10 @@ def _upsert_evidence(
     return len(inserts), len(updates)
 
 
-def _existing(session: Session, children: Iterable[int], origin: str) -> dict[tuple, Any]:
-    out: dict[tuple, Any] = {}
+def _existing(
+    session: Session, children: Iterable[int], origin: str
+) -> dict[EvidenceKey, Any]:
+    out: dict[EvidenceKey, Any] = {}
     for chunk in _chunks(sorted(set(children))):
         for ev in session.execute(
             select(*_EVIDENCE_ROW).where(Evidence.child_id.in_(chunk), Evidence.origin == origin)
@@ -256,7 +263,7 @@ def retract_unconfirmed_claims(
     crawler judged them anew and no longer says so."""
     n = 0
     for chunk in _chunks(sorted(set(children))):
-        result = session.execute(
+        result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE's result is a cursor's
             update(Evidence)
             .where(
                 Evidence.child_id.in_(chunk),
@@ -289,7 +296,7 @@ def replace_resolved_evidence(
     computed retracted. Returns (new, changed, retracted)."""
     rows = [{**r, "origin": "resolve"} for r in rows]
     unique = {(r["child_id"], r["parent_key"], r["kind"]): r for r in rows}
-    existing: dict[tuple, Any] = {}
+    existing: dict[EvidenceKey, Any] = {}
     for ev in session.execute(select(*_EVIDENCE_ROW).where(Evidence.origin == "resolve")):
         existing[(ev.child_id, ev.parent_key, ev.kind, ev.origin)] = ev
     wanted = {(c, p, k, "resolve") for c, p, k in unique}

@@ -15,6 +15,7 @@ import os
 import sys
 import traceback
 from datetime import UTC, datetime, timedelta
+from typing import Any, overload
 
 import click
 
@@ -28,6 +29,14 @@ from tracker.completion import complete_node, complete_root, complete_target
 from tracker.config import Config
 
 
+@overload
+def _parse_date(value: str, name: str, *, end_of_day: bool = False) -> datetime: ...
+@overload
+def _parse_date(value: None, name: str, *, end_of_day: bool = False) -> None: ...
+@overload
+def _parse_date(
+    value: str | None, name: str, *, end_of_day: bool = False
+) -> datetime | None: ...
 def _parse_date(value: str | None, name: str, *, end_of_day: bool = False) -> datetime | None:
     """An ISO date or time, UTC unless it says otherwise. A bare date is its first instant,
     or with `end_of_day` its last (`export --at 2026-11-01` includes that day's crawl)."""
@@ -57,7 +66,7 @@ class TrackerGroup(click.Group):
                 raise click.UsageError(f"argument {shown!r} is not valid UTF-8", ctx)
         return super().parse_args(ctx, args)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         from tracker.cli_errors import describe
 
         try:
@@ -99,7 +108,7 @@ def _discard_stdout() -> None:
               help="config file (default: ./config.toml, else built-in defaults)")
 @click.option("--database", help="database URL, overrides [database].url and "
               "TRACKER_DATABASE_URL")
-def cli(config_path, database):
+def cli(config_path: str | None, database: str | None) -> None:
     """Track every repository derived from xAI's Grok weights across model hubs."""
 
 
@@ -111,7 +120,7 @@ def cli(config_path, database):
               help="crawl only this hub (repeatable)")
 @format_option("text", "json", default="text")
 @pass_config
-def crawl(config: Config, roots, hubs, fmt):
+def crawl(config: Config, roots: tuple[str, ...], hubs: tuple[str, ...], fmt: str) -> None:
     """Run one crawl; print what is new, changed and removed per root.
 
     Exit 0 ok, 1 failed, 3 partial (some hub or root failed; what was found is kept),
@@ -152,7 +161,7 @@ def crawl(config: Config, roots, hubs, fmt):
 @click.option("--full", is_flag=True, help="list everything again, not only what changed")
 @format_option("text", "json", default="text")
 @pass_config
-def sweep(config: Config, hub, full, fmt):
+def sweep(config: Config, hub: str, full: bool, fmt: str) -> None:
     """List every model of the hub into the database (light rows, declared edges).
 
     Incremental after the first complete sweep; a sweep stopped part-way (killed, rate
@@ -173,7 +182,7 @@ def sweep(config: Config, hub, full, fmt):
 @cli.command()
 @click.option("--run-now", is_flag=True, help="start with a crawl instead of waiting")
 @pass_config
-def schedule(config: Config, run_now):
+def schedule(config: Config, run_now: bool) -> None:
     """Run crawls on [schedule].cron in the foreground until SIGINT/SIGTERM."""
     from tracker.schedule import run_scheduler, scheduled_crawl
 
@@ -189,7 +198,9 @@ def schedule(config: Config, run_now):
               help="only descendants with this relation (repeatable)")
 @format_option("tree", "table", "json", default="tree")
 @pass_config
-def lineage(config: Config, target, depth, relations, fmt):
+def lineage(
+    config: Config, target: str, depth: int | None, relations: tuple[str, ...], fmt: str
+) -> None:
     """All descendants of a root (grok-1) or node (huggingface:xai-org/grok-1)."""
     from tracker import render
     from tracker.service import lineage as query
@@ -209,7 +220,7 @@ def lineage(config: Config, target, depth, relations, fmt):
 @click.argument("node", metavar="NODE", shell_complete=complete_node)
 @format_option("text", "json", default="text")
 @pass_config
-def show(config: Config, node, fmt):
+def show(config: Config, node: str, fmt: str) -> None:
     """One node: metadata, roots, ancestors, edges with evidence, license, history."""
     from tracker import render
     from tracker.service import show as detail
@@ -222,7 +233,7 @@ def show(config: Config, node, fmt):
 @click.argument("root", required=False, shell_complete=complete_root)
 @format_option("table", "json", default="table")
 @pass_config
-def licenses(config: Config, root, fmt):
+def licenses(config: Config, root: str | None, fmt: str) -> None:
     """License issues along the lineage of every root, or of ROOT."""
     from tracker import render
     from tracker.service import licenses as audit
@@ -237,7 +248,7 @@ def licenses(config: Config, root, fmt):
 @click.option("--root", help="only this root", shell_complete=complete_root)
 @format_option("text", "json", default="text")
 @pass_config
-def changes(config: Config, since, root, fmt):
+def changes(config: Config, since: str | None, root: str | None, fmt: str) -> None:
     """What appeared, changed or disappeared between crawls."""
     from tracker import render
     from tracker.history import changes as diff
@@ -258,15 +269,23 @@ def changes(config: Config, since, root, fmt):
 @click.option("--min-confidence", type=click.FloatRange(0, 1),
               help="cyclonedx: edges below this are variants, not ancestors [default: 0.75]")
 @pass_config
-def export(config: Config, fmt, root, node, output, at, min_confidence):
+def export(
+    config: Config,
+    fmt: str | None,
+    root: str | None,
+    node: str | None,
+    output: str,
+    at: str | None,
+    min_confidence: float | None,
+) -> None:
     """The lineage graph: GraphML, GEXF, JSON, CSV; an html page; mermaid or dot pictures;
     a CycloneDX ML-BOM of a node's provenance or a family."""
     from tracker.service import export as write
 
     fmt = fmt or (format_for_path(output) if output != "-" else None) or "graphml"
     target = sys.stdout.buffer if output == "-" else output
-    at = _parse_date(at, "--at", end_of_day=True)
-    count = write(config, fmt, target, root=root, node=node, at=at,
+    when = _parse_date(at, "--at", end_of_day=True)
+    count = write(config, fmt, target, root=root, node=node, at=when,
                   min_confidence=min_confidence)
     if output != "-":
         click.echo(f"wrote {count} nodes to {output}", err=True)
@@ -275,14 +294,14 @@ def export(config: Config, fmt, root, node, output, at, min_confidence):
 @cli.group(invoke_without_command=True)
 @format_option("table", "json", default="table")
 @click.pass_context
-def alerts(ctx, fmt):
+def alerts(ctx: click.Context, fmt: str) -> None:
     """Alert events per sink: pending, failed, delivered (see [alerts] in config.toml)."""
     if ctx.invoked_subcommand is None:
         _alerts_status(fmt)
 
 
 @pass_config
-def _alerts_status(config: Config, fmt):
+def _alerts_status(config: Config, fmt: str) -> None:
     from tracker.alerts import commands
     from tracker.render import dumps
 
@@ -293,7 +312,7 @@ def _alerts_status(config: Config, fmt):
 @alerts.command("test")
 @click.argument("sink")
 @pass_config
-def alerts_test(config: Config, sink):
+def alerts_test(config: Config, sink: str) -> None:
     """Send a sample event to SINK (feed, email, or a webhook's name) to check it works."""
     from tracker.alerts import commands
 
@@ -305,7 +324,7 @@ def alerts_test(config: Config, sink):
 @click.option("--sink", help="only this sink (default: every configured one)")
 @format_option("table", "json", default="table")
 @pass_config
-def alerts_redeliver(config: Config, since, sink, fmt):
+def alerts_redeliver(config: Config, since: str, sink: str | None, fmt: str) -> None:
     """Send again every event since DATE, now (a receiver that lost them)."""
     from tracker.alerts import commands
     from tracker.render import dumps
@@ -321,7 +340,7 @@ def alerts_redeliver(config: Config, since, sink, fmt):
               help="run the lineage signals again over every stored repo first")
 @format_option("text", "json", default="text")
 @pass_config
-def resolve(config: Config, recompute, fmt):
+def resolve(config: Config, recompute: bool, fmt: str) -> None:
     """Decide every family again from stored evidence; no hub request.
 
     After an upgrade or a change of rules, markers or roots. What moved is recorded as
@@ -342,7 +361,7 @@ def resolve(config: Config, recompute, fmt):
 @click.argument("node", metavar="NODE", shell_complete=complete_node)
 @format_option("text", "json", default="text")
 @pass_config
-def explain(config: Config, node, fmt):
+def explain(config: Config, node: str, fmt: str) -> None:
     """Why NODE is where the lineage shows it: every piece of evidence, the parent chosen
     and why the others lost; for a candidate left out, why it stays out."""
     from tracker.explain import explain as why

@@ -6,41 +6,51 @@ them to the `tracker` group; errors go through the group's one error table.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any, get_args
+
 import click
 
 from crawlers.base import RELATIONS, Status
 from crawlers.hubs import HUBS
-from tracker.cli_options import format_option, pass_config
+from tracker.cli_options import F, format_option, pass_config
 from tracker.completion import complete_root
+from tracker.config import Config
 
-STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
+STATUSES: tuple[str, ...] = get_args(Status)
 
 
-class _LazyChoice(click.Choice):
+class _LazyChoice(click.Choice[str]):
     """A Choice whose words are imported only when the option is used or shown, so that
     defining the command does not load the module that declares them (fast start-up)."""
 
-    def __init__(self, load, case_sensitive: bool = False) -> None:
+    def __init__(self, load: Callable[[], Sequence[str]], case_sensitive: bool = False) -> None:
         self._load = load
         self.case_sensitive = case_sensitive
 
-    @property  # type: ignore[override]
-    def choices(self):
+    @property
+    def choices(self) -> Sequence[str]:  # type: ignore[override]  # read-only: loaded when read
         return tuple(self._load())
 
 
-def _issue_codes():
+def _issue_codes() -> tuple[str, ...]:
     from graph.license_audit import ISSUE_CODES
 
     return ISSUE_CODES
 
 
-def _split(ctx, param, values):
+def _split(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     """Repeatable options also take comma-separated values (`--hub huggingface,github`)."""
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
-def _many(name: str, dest: str, help_text: str, choices=None, complete=None):
+def _many(
+    name: str,
+    dest: str,
+    help_text: str,
+    choices: tuple[str, ...] | click.ParamType[Any, Any] | None = None,
+    complete: Any = None,  # a shell_complete callback (tracker/completion.py)
+) -> Callable[[F], F]:
     kind = click.Choice(choices, case_sensitive=False) if isinstance(choices, tuple) else choices
     if kind is None:
         return click.option(f"--{name}", dest, multiple=True, help=help_text, callback=_split,
@@ -53,7 +63,7 @@ def _many(name: str, dest: str, help_text: str, choices=None, complete=None):
               help="newest runs shown")
 @format_option("table", "json", default="table")
 @pass_config
-def runs(config, limit, fmt):
+def runs(config: Config, limit: int, fmt: str) -> None:
     """The crawl and resolve runs, newest first, and the sweeps.
 
     Each run's status, start, duration, hubs, requests, counts (new, changed, removed),
@@ -75,7 +85,7 @@ def runs(config, limit, fmt):
 @click.command()
 @format_option("table", "json", default="table")
 @pass_config
-def stats(config, fmt):
+def stats(config: Config, fmt: str) -> None:
     """Members per root, hub, status, relation, license, issue.
 
     Counted in SQL from the stored families, with the last crawl of each root. Exit 0;
@@ -109,7 +119,18 @@ def stats(config, fmt):
               help="matches shown at most")
 @format_option("table", "json", default="table")
 @pass_config
-def search(config, text, hubs, licenses, relations, statuses, issues, roots, limit, fmt):
+def search(
+    config: Config,
+    text: str,
+    hubs: tuple[str, ...],
+    licenses: tuple[str, ...],
+    relations: tuple[str, ...],
+    statuses: tuple[str, ...],
+    issues: tuple[str, ...],
+    roots: tuple[str, ...],
+    limit: int,
+    fmt: str,
+) -> None:
     """Find nodes by key or former key, hub, license, relation.
 
     TEXT matches anywhere in a node's key or former key, in any case; each filter narrows

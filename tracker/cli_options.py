@@ -5,20 +5,26 @@ commands to its group (tracker/cli_inspect.py) declare them once."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import click
 
-from tracker.config import load_config
+from tracker.config import Config, load_config
+
+P = ParamSpec("P")
+R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])  # a command function, before click wraps it
 
 FORMAT_HELP = "output format"
 
 
-def pass_config(func):
+def pass_config(func: Callable[Concatenate[Config, P], R]) -> Callable[P, R]:
     """Load the one Config from --config/--database and the environment, lazily and once."""
 
     @click.pass_context
     @functools.wraps(func)
-    def wrapper(ctx, *args, **kwargs):
+    def wrapper(ctx: click.Context, /, *args: P.args, **kwargs: P.kwargs) -> R:
         opts = ctx.find_root().params
         config = load_config(opts.get("config_path"),
                              overrides={"database.url": opts.get("database")})
@@ -30,6 +36,6 @@ def pass_config(func):
     return wrapper
 
 
-def format_option(*choices: str, default: str):
+def format_option(*choices: str, default: str) -> Callable[[F], F]:
     return click.option("--format", "fmt", type=click.Choice(choices), default=default,
                         show_default=True, help=FORMAT_HELP)

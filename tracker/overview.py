@@ -114,8 +114,9 @@ def stats(config: Config) -> dict[str, Any]:
         body["descendants"] = body["nodes"] - len(root_nodes.get(name, ()))
     every_root_node = {i for ids in root_nodes.values() for i in ids}
     overall["descendants"] = overall["nodes"] - len(every_root_node)
-    for name, body in [*roots.items(), (None, overall)]:
-        body["last_crawl"] = crawl(name)
+    every: list[tuple[str | None, dict[str, Any]]] = [*roots.items(), (None, overall)]
+    for root_name, body in every:
+        body["last_crawl"] = crawl(root_name)
         for dimension in DIMENSIONS:  # largest first, then by name: the same order each time
             body[dimension] = dict(sorted(body[dimension].items(), key=lambda kv: (-kv[1], kv[0])))
     return {"nodes": nodes, "roots": roots, "all": overall}

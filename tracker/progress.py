@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from tracker.report import Observer
+
 if TYPE_CHECKING:  # rich is imported when a terminal shows progress (fast start-up)
     from rich.progress import Progress, TaskID
 
@@ -32,7 +34,7 @@ class _Quiet:
 
 
 @contextmanager
-def progress_observer() -> Iterator[object]:
+def progress_observer() -> Iterator[Observer]:
     """A pipeline observer: a rich spinner with a count when stderr is a terminal."""
     if not sys.stderr.isatty():
         yield _Quiet()

@@ -10,17 +10,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from db.repository import parse_relation_text
 from tracker.history import SECTIONS
+
+if TYPE_CHECKING:  # the types of what is rendered; rendering loads none of their modules
+    from db.lineage import Lineage, LineageNode
+    from tracker.report import CrawlReport
+    from tracker.sweep import SweepReport
 
 
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 
-def _flags(node) -> str:
+def _flags(node: LineageNode) -> str:
     flags = []
     if node.status != "active":
         flags.append(node.status)
@@ -28,7 +33,7 @@ def _flags(node) -> str:
     return ",".join(flags)
 
 
-def _label(node, matched: set[int] | None) -> str:
+def _label(node: LineageNode, matched: set[int] | None) -> str:
     parts = [node.key]
     if node.depth:
         relation = node.relation
@@ -43,9 +48,9 @@ def _label(node, matched: set[int] | None) -> str:
     return "  ".join(parts)
 
 
-def lineage_tree(result) -> str:
+def lineage_tree(result: Lineage) -> str:
     """The lineage as an indented tree; each node appears once, under its shallowest parent."""
-    children = {}
+    children: dict[int, list[int]] = {}
     for node_id in result.order:
         node = result.nodes[node_id]
         if node.parents:
@@ -66,13 +71,15 @@ def lineage_tree(result) -> str:
     return "\n".join(lines)
 
 
-def _pushed(stack: list, kids: list[int], prefix: str) -> list:
+def _pushed(
+    stack: list[tuple[int, str, bool]], kids: list[int], prefix: str
+) -> list[tuple[int, str, bool]]:
     """Push children so that they pop in order, the last one marked as last."""
     stack.extend((kid, prefix, i == len(kids) - 1) for i, kid in reversed(list(enumerate(kids))))
     return stack
 
 
-def _summary(result) -> str:
+def _summary(result: Lineage) -> str:
     counts: dict[str, int] = {}
     for node in result.nodes.values():
         if node.depth:
@@ -87,7 +94,7 @@ def _summary(result) -> str:
 LINEAGE_COLUMNS = ("depth", "node", "relation", "source", "parent", "license", "flags")
 
 
-def lineage_rows(result) -> list[dict[str, Any]]:
+def lineage_rows(result: Lineage) -> list[dict[str, Any]]:
     """One row per node; `parent` is the one it is shown under, `parents` every parent (a
     merge has several)."""
     rows = []
@@ -132,7 +139,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> str:
     return "\n".join(out)
 
 
-def crawl_summary(report) -> str:
+def crawl_summary(report: CrawlReport) -> str:
     """The crawl's summary: one line per root, then totals, errors and license issues."""
     rows = [{"root": name, "seen": c.seen, "new": c.new, "changed": c.changed,
              "removed": c.removed, "renamed": c.renamed} for name, c in report.roots.items()]
@@ -149,7 +156,7 @@ def crawl_summary(report) -> str:
     return "\n".join(lines)
 
 
-def sweep_summary(report) -> str:
+def sweep_summary(report: SweepReport) -> str:
     """The sweep's summary: how far it got, what it stored, how to go on."""
     kind = "full" if report.full else "incremental"
     lines = [f"sweep {report.sweep} of {report.hub} ({kind}"

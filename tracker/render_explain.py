@@ -6,7 +6,10 @@ Plain text that fits an 80-column terminal: long evidence wraps under its entry.
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the report's type only: rendering loads no database code
+    from tracker.resolution import ResolveReport
 
 WIDTH = 80
 
@@ -16,7 +19,7 @@ def _wrap(text: str, indent: str) -> list[str]:
                          break_long_words=False, break_on_hyphens=False) or [indent]
 
 
-def resolve_summary(run_id: int, report) -> str:
+def resolve_summary(run_id: int, report: ResolveReport) -> str:
     lines = [f"run {run_id}: families resolved from stored evidence (no hub request)"]
     for name, n in sorted(report.members.items()):
         lines.append(f"  {name}: {n} members")
