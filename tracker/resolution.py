@@ -227,9 +227,9 @@ def _resolve_families(
         )
     else:
         for o in settled.values():
-            ev = rows.get((o.parent, o.child, o.kind, "resolve"))
-            if ev is not None:
-                updates.setdefault(ev.id, {"id": ev.id}).update(
+            kept = rows.get((o.parent, o.child, o.kind, "resolve"))
+            if kept is not None:
+                updates.setdefault(kept.id, {"id": kept.id}).update(
                     relation=o.relation, declared_relation=o.declared_relation,
                     detail=clean_text(o.detail, 1000),
                 )
