@@ -156,7 +156,7 @@ def search(
 @click.command("config")
 @format_option("toml", "json", default="toml")
 @pass_config
-def config_command(config, fmt):
+def config_command(config: Config, fmt: str) -> None:
     """The effective settings and where each came from; secrets hidden.
 
     Each value's origin: flag, environment (which variable), file (which) or default.
@@ -179,7 +179,7 @@ def config_command(config, fmt):
               show_default=True, help="seconds each hub may take to answer")
 @format_option("text", "json", default="text")
 @pass_config
-def doctor(config, timeout, fmt):
+def doctor(config: Config, timeout: float, fmt: str) -> None:
     """Check each hub endpoint, its token, the database and the locks.
 
     One request per hub in crawl.hubs (no retry), the database opened read-only, the

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 
+import click
+
 from tracker.config import Config, load_config
 
 LIMIT = 100
 log = logging.getLogger("tracker.completion")
 
 
-def _config(ctx) -> Config | None:
+def _config(ctx: click.Context) -> Config | None:
     try:
         opts = ctx.find_root().params
         return load_config(opts.get("config_path"),
@@ -26,14 +28,14 @@ def _config(ctx) -> Config | None:
         return None
 
 
-def root_names(ctx, incomplete: str) -> list[str]:
+def root_names(ctx: click.Context, incomplete: str) -> list[str]:
     config = _config(ctx)
     if config is None:
         return []
     return [name for name in config.roots if name.lower().startswith(incomplete.lower())]
 
 
-def node_keys(ctx, incomplete: str) -> list[str]:
+def node_keys(ctx: click.Context, incomplete: str) -> list[str]:
     config = _config(ctx)
     if config is None:
         return []
@@ -48,16 +50,18 @@ def node_keys(ctx, incomplete: str) -> list[str]:
         return []
 
 
-def complete_root(ctx, param, incomplete: str) -> list[str]:
+def complete_root(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """A root name from the config."""
     return root_names(ctx, incomplete)
 
 
-def complete_node(ctx, param, incomplete: str) -> list[str]:
+def complete_node(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """A node key (or former key) from the database."""
     return node_keys(ctx, incomplete)
 
 
-def complete_target(ctx, param, incomplete: str) -> list[str]:
+def complete_target(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[str]:
     """A root name, then node keys."""
     return root_names(ctx, incomplete) + node_keys(ctx, incomplete)

@@ -124,7 +124,7 @@ def _note(entry: dict[str, Any]) -> str:
     """The origin after a value; a file's path is said once, in the header."""
     if entry["origin"] == "environment":
         return f"environment {entry['source']}"
-    return entry["origin"]
+    return str(entry["origin"])
 
 
 def as_toml(data: dict[str, Any]) -> str:

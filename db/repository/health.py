@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
@@ -91,7 +91,7 @@ def _existing_parent(path: Path) -> Path:
     return Path(".")
 
 
-def _postgres_writable(conn, *, has_tables: bool) -> bool:
+def _postgres_writable(conn: Connection, *, has_tables: bool) -> bool:
     """May this role write here: not a standby, not read-only by default, and allowed to
     insert into the tracker's tables (or, before the first crawl, to create them)."""
     read_only = conn.execute(
@@ -107,7 +107,9 @@ def _postgres_writable(conn, *, has_tables: bool) -> bool:
     )
 
 
-def _holder(conn, engine: Engine, name: str, now: datetime) -> dict[str, Any] | None:
+def _holder(
+    conn: Connection, engine: Engine, name: str, now: datetime
+) -> dict[str, Any] | None:
     """Who holds lock `name` and since when (`alive` False: a row its dead holder left, which
     does not hold the lock: the next taker takes it over); None when free. On PostgreSQL
     the advisory lock is the lock, elsewhere the row's process and heartbeat say whether its
