@@ -43,7 +43,14 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from crawlers._http import Retry, RetryPolicy, wait_from_headers
-from crawlers.base import CrawlWarning, HubError, HubUnavailable, RateLimited, TokenRejected
+from crawlers.base import (
+    CrawlWarning,
+    HubError,
+    HubUnavailable,
+    RateLimited,
+    Status,
+    TokenRejected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +112,7 @@ def next_link(header: str | None) -> str | None:
     """The `rel="next"` target of a `Link` header."""
     for target, rel in _LINK.findall(header or ""):
         if "next" in rel.split():
-            return target
+            return str(target)
     return None
 
 
@@ -150,7 +157,7 @@ def count_field(obj: Mapping[str, Any], name: str, key: str,
     return n or 0
 
 
-def answered_identity(found: str, asked: str | None) -> tuple[str, str | None, str]:
+def answered_identity(found: str, asked: str | None) -> tuple[str, str | None, Status]:
     """(repo_id, renamed_from, status) for the id a hub answered when `asked` was requested.
 
     Both hubs match ids without regard to case, so the configured spelling is kept; any other

@@ -21,6 +21,7 @@ from typing import Literal
 
 from crawlers.base import FileRecord, LineageClaim, MemberFacts, RepoRecord, Source
 from crawlers.content import (
+    CARD_DATA,
     CONFIGS,
     Content,
     content_of,
@@ -449,6 +450,16 @@ def first_gguf(content: Content) -> str | None:
     """The GGUF file whose head holds the metadata: the first split of the first quant."""
     paths = sorted(f.path for f in content.weights if weight_format(f.path) == "gguf")
     return paths[0] if paths else None
+
+
+def unread_gguf_header(rec: RepoRecord) -> str | None:
+    """The GGUF file to read the header of, for a repo whose card declares no base and whose
+    header was not read yet: `general.base_model.*` there may name its closest parent."""
+    first = first_gguf(content_of(rec.files))
+    card, configs = rec.extra.get(CARD_DATA), rec.extra.get(CONFIGS)
+    if not first or (isinstance(card, Mapping) and card.get("base_model")):
+        return None
+    return None if isinstance(configs, Mapping) and "gguf_header" in configs else first
 
 
 __all__ = [

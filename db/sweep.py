@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, or_, select, text
+from sqlalchemy import Connection, Engine, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
 from db.models import SweepState, SweptModel
@@ -175,7 +175,7 @@ def store_page(
     return len(new_keys), len(changed_keys)
 
 
-def _delete_edges(conn, hub: str, keys: list[str]) -> None:
+def _delete_edges(conn: Connection, hub: str, keys: list[str]) -> None:
     stmt = text("DELETE FROM swept_edges WHERE hub = :hub AND child_key IN :keys").bindparams(
         bindparam("keys", expanding=True)
     )
@@ -183,7 +183,9 @@ def _delete_edges(conn, hub: str, keys: list[str]) -> None:
         conn.execute(stmt, {"hub": hub, "keys": keys[i : i + 500]})
 
 
-def _fingerprints(conn, hub: str, keys: list[str], postgres: bool) -> dict[str, str]:
+def _fingerprints(
+    conn: Connection, hub: str, keys: list[str], postgres: bool
+) -> dict[str, str]:
     """Stored fingerprint by key, for the keys of one page: one statement, one parameter."""
     if not keys:
         return {}
@@ -192,7 +194,7 @@ def _fingerprints(conn, hub: str, keys: list[str], postgres: bool) -> dict[str, 
     return dict(conn.exec_driver_sql(_FINGERPRINTS, (hub, json.dumps(keys))).all())
 
 
-def _model_row(hub: str, key: str, m: Any, fp: str, sweep: int) -> tuple:
+def _model_row(hub: str, key: str, m: Any, fp: str, sweep: int) -> tuple[Any, ...]:
     return (
         hub,
         key,
@@ -215,9 +217,10 @@ def _model_row(hub: str, key: str, m: Any, fp: str, sweep: int) -> tuple:
     )
 
 
-def _copy(conn, statement: str, rows: list[tuple]) -> None:
+def _copy(conn: Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
     """Rows into PostgreSQL through COPY (psycopg's `copy`): the fastest way in."""
     raw = conn.connection.driver_connection
+    assert raw is not None  # a connection checked out by the session
     with raw.cursor() as cur, cur.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
@@ -251,7 +254,7 @@ def table_bytes(session: Session) -> int:
                 "SELECT pg_total_relation_size('swept_models') "
                 "+ pg_total_relation_size('swept_edges') + pg_total_relation_size('sweep_state')"
             )
-        ).scalar()
+        ).scalar_one()
     )
 
 
@@ -305,14 +308,16 @@ _DEFAULT_PLAN = ("RESET enable_hashjoin", "RESET enable_mergejoin", "RESET enabl
 
 def declared_descendants(
     session: Session, hub: str, repo_id: str, *, force_plan: bool = True
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """Every model reachable from `repo_id` down the declared edges, itself included: plain
     tuples of (key, parent key, relation, repo id, license, parameters, gated, gguf arch,
     library, created at, last modified); repo id and the rest are None for a parent that was
     never swept. On PostgreSQL the walk runs with nested loops forced (`force_plan`)."""
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
-    cursor = conn.connection.dbapi_connection.cursor()  # the session's own transaction
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a connection checked out by the session
+    cursor = dbapi.cursor()  # the session's own transaction
     try:
         if postgres and force_plan:
             # nested loops over the covering index; the default plan hashes the edge table
@@ -320,7 +325,7 @@ def declared_descendants(
                 cursor.execute(setting)
         params = (repo_id.lower(), hub, hub)
         cursor.execute(_WALK_PG if postgres else _WALK_SQLITE, params)
-        rows = cursor.fetchall()
+        rows = list(cursor.fetchall())
         if postgres and force_plan:
             for setting in _DEFAULT_PLAN:
                 cursor.execute(setting)

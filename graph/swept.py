@@ -9,6 +9,8 @@ export graph with every attribute SPEC's schema requires, the unknown ones empty
 
 from __future__ import annotations
 
+from typing import Any
+
 import networkx as nx
 
 from db import sweep as store
@@ -24,7 +26,7 @@ _KEY, _PARENT, _RELATION, _REPO, _LICENSE, _PARAMS, _GATED, _GGUF, _LIB, _CREATE
 )
 
 
-def _walk(session: Session, hub: str, repo_id: str) -> list[tuple] | None:
+def _walk(session: Session, hub: str, repo_id: str) -> list[tuple[Any, ...]] | None:
     """The rows of the declared walk, or None when the hub's sweep knows nothing of it."""
     rows = store.declared_descendants(session, hub, repo_id)
     if len(rows) == 1 and rows[0][_REPO] is None:  # no row of its own, no child either
@@ -42,7 +44,7 @@ def declared_lineage(
     return _lineage(hub, repo_id, rows, max_depth)
 
 
-def _lineage(hub: str, repo_id: str, rows: list[tuple], max_depth: int | None) -> Lineage:
+def _lineage(hub: str, repo_id: str, rows: list[tuple[Any, ...]], max_depth: int | None) -> Lineage:
     ids: dict[str, int] = {}
     nodes: dict[int, LineageNode] = {}
     start_key = repo_id.lower()

@@ -28,6 +28,7 @@ pushed dates; `files` is None: GitHub code is not matched by file hash) and a me
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import random
@@ -75,7 +76,13 @@ class _NotChecked(Exception):
     """What a verdict needs could not be read this time (issue 17)."""
 
 
-_NOT_CHECKED = object()  # _judge's answer for a hit it could not check
+class _Unchecked(enum.Enum):
+    """_judge's answer for a hit it could not check (an enum member: a typed sentinel)."""
+
+    NOT_CHECKED = "not checked"
+
+
+_NOT_CHECKED = _Unchecked.NOT_CHECKED
 
 
 class GitHubCrawler(Crawler):
@@ -331,7 +338,7 @@ class GitHubCrawler(Crawler):
 
     def _judge(
         self, ctx: CrawlContext, record: RepoRecord, hit: object, family: Family
-    ) -> Generator[CrawlItem, None, RepoRecord | None]:
+    ) -> Generator[CrawlItem, None, RepoRecord | _Unchecked | None]:
         """Yield the hit and its claim when evidence ties it to a member; return the record
         that joined (None: rejected; _NOT_CHECKED: what it needs could not be read)."""
         unread = False
@@ -367,7 +374,7 @@ class GitHubCrawler(Crawler):
 
     def _fork_of_member(
         self, ctx: CrawlContext, record: RepoRecord, family: Family
-    ) -> Generator[CrawlItem, None, RepoRecord | None]:
+    ) -> Generator[CrawlItem, None, RepoRecord | _Unchecked | None]:
         """A search hit that is a fork: joins when its parent (or its network's source) is a
         member. Costs one `GET /repos/{o}/{r}` (search results carry no parent)."""
         if record.repo_id not in self._forks_looked_up:

@@ -55,9 +55,9 @@ from crawlers.evidence import (
     Markers,
     Verdict,
     assess,
-    first_gguf,
+    unread_gguf_header,
 )
-from crawlers.huggingface.parse import EXPAND
+from crawlers.huggingface.parse import EXPAND, item_field, sibling_names
 from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
 from crawlers.joins import recheck, settle
 from crawlers.signals.keep import compact
@@ -156,11 +156,11 @@ class Discovery:
         infos: dict[str, Any] = {}
         for kind, value in self.queries(ctx):
             for info in self.listing(kind, value):
-                rid = _get(info, "id")
+                rid = item_field(info, "id")
                 if is_valid_repo_id(rid) and rid.lower() not in skip:
                     infos.setdefault(rid, info)
         for info in ctx.extra_candidates:  # a sweep's candidates; a listing's copy wins
-            rid = _get(info, "id")
+            rid = item_field(info, "id")
             if is_valid_repo_id(rid) and rid.lower() not in skip:
                 infos.setdefault(rid, info)
         known = {k.split(":", 1)[1].lower(): k for k in ctx.members if k.startswith("huggingface:")}
@@ -177,14 +177,14 @@ class Discovery:
                 kept.append(CrawlWarning(f"unreadable listing item skipped: {exc}", rid))
                 continue
             if rid.lower() in known:
-                sha = _get(info, "sha")
+                sha = item_field(info, "sha")
                 if sha and ctx.known_shas.get(rid) == sha:
                     kept.append(self._public(rec))  # unchanged member
                     self.stats["kept"] += 1
                 else:
                     pool[rec.key] = rec  # a member that changed: verify it again
                 continue
-            sha = _get(info, "sha")
+            sha = item_field(info, "sha")
             if sha and sha in (ctx.known_shas.get(rid), ctx.rejected.get(rid)):
                 # stored as another family's node, or rejected here after reading it, and
                 # unchanged since: the same verdict without the reads
@@ -242,7 +242,7 @@ class Discovery:
 
     def _listing_record(self, info: Any) -> RepoRecord:
         """The caller's RepoRecord for a listing item, plus what evidence reads from it."""
-        ident = (_get(info, "id"), _get(info, "sha"))
+        ident = (item_field(info, "id"), item_field(info, "sha"))
         cached = self._records.get(ident)
         if cached is None:
             cached = self._records[ident] = self._map_listing(info)
@@ -250,16 +250,16 @@ class Discovery:
 
     def _map_listing(self, info: Any) -> RepoRecord:
         rec = self._to_record(info)
-        card = _get(info, "card_data") or _get(info, "cardData")
+        card = item_field(info, "card_data") or item_field(info, "cardData")
         if hasattr(card, "to_dict"):
             card = card.to_dict()
-        config = _get(info, "config")
+        config = item_field(info, "config")
         extra = dict(rec.extra)
         extra[CARD_DATA] = card if isinstance(card, Mapping) else {}
         extra[CONFIG] = config if isinstance(config, Mapping) else {}
         files = rec.files
         if files is None:  # the listing's file names (siblings), no hashes yet
-            names = _sibling_names(_get(info, "siblings"))
+            names = sibling_names(item_field(info, "siblings"))
             files = tuple(FileRecord(n) for n in names) if names is not None else None
         return replace(rec, extra=extra, files=files)
 
@@ -387,8 +387,8 @@ class Discovery:
         if rec.card_text is None:
             rec = self._read_need(rec, "readme")
         # a GGUF whose card declares no base may name it in its header (the closest parent)
-        first, card = first_gguf(content_of(rec.files)), rec.extra.get(CARD_DATA) or {}
-        if first and not card.get("base_model") and "gguf_header" not in (rec.extra.get(CONFIGS) or {}):  # type: ignore[operator,union-attr]  # noqa: E501
+        first = unread_gguf_header(rec)
+        if first:
             rec = self._read_need(rec, f"gguf:{first}")
         return rec
 
@@ -441,18 +441,6 @@ class Discovery:
 _EVIDENCE_KEYS = (CARD_DATA, CONFIG, CONFIGS)
 
 
-def _sibling_names(value: object) -> list[str] | None:
-    """File names from a listing's `siblings` (ModelInfo objects or the raw JSON)."""
-    if not isinstance(value, (list, tuple)):
-        return None
-    names = []
-    for s in value:
-        name = s.get("rfilename") if isinstance(s, Mapping) else getattr(s, "rfilename", None)
-        if isinstance(name, str) and name:
-            names.append(name)
-    return names
-
-
 def _declares_one_of(rec: RepoRecord, ids: set[str]) -> bool:
     """Whether the card's base_model names one of these (lower-cased) repo ids."""
     card = rec.extra.get(CARD_DATA)
@@ -473,13 +461,6 @@ def _other_release(rec: RepoRecord, family: Family) -> bool:
         return abs(params - n) <= SCALE_TOLERANCE * n
 
     return any(near(n) for n in others) and not any(near(n) for n in own)
-
-
-def _get(info: Any, name: str) -> Any:
-    """A field of a listing item, a huggingface_hub ModelInfo or the raw JSON dict."""
-    if isinstance(info, Mapping):
-        return info.get(name)
-    return getattr(info, name, None)
 
 
 def _parents_first(parents: Mapping[str, set[str]]) -> list[str]:

@@ -442,3 +442,22 @@ def _extra(
     if card_relation:
         extra["base_model_relation"] = card_relation[:40]
     return extra
+
+
+def sibling_names(value: object) -> list[str] | None:
+    """File names from a listing's `siblings` (ModelInfo objects or the raw JSON)."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    names = []
+    for s in value:
+        name = s.get("rfilename") if isinstance(s, Mapping) else getattr(s, "rfilename", None)
+        if isinstance(name, str) and name:
+            names.append(name)
+    return names
+
+
+def item_field(info: Any, name: str) -> Any:
+    """A field of a listing item, a huggingface_hub ModelInfo or the raw JSON dict."""
+    if isinstance(info, Mapping):
+        return info.get(name)
+    return getattr(info, name, None)

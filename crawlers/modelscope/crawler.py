@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -48,6 +48,7 @@ from crawlers.base import (
     FileRecord,
     HubError,
     LineageClaim,
+    Relation,
     RepoRecord,
     is_valid_repo_id,
     node_key,
@@ -228,7 +229,9 @@ class ModelScopeCrawler(Crawler):
         self._listed[term] = (items, warnings)
         return items, warnings
 
-    def _judge(self, ctx: CrawlContext, hit: RepoRecord, read_cards: bool) -> Iterator[CrawlItem]:
+    def _judge(
+        self, ctx: CrawlContext, hit: RepoRecord, read_cards: bool
+    ) -> Generator[CrawlItem, None, bool | None]:
         """Yield the hit and its claim when its files or card tie it to a member; return
         whether it joined, or None when what it needs could not be read (not checked)."""
         family = self._family(ctx)
@@ -383,15 +386,15 @@ def _with_files(
 ) -> RepoRecord:
     formats = content_of(files).weight_formats if files is not None else record.formats
     card_text = card or record.card_text
-    license_raw = dict(record.license_raw)
+    license_raw: dict[str, object] = dict(record.license_raw)
     if card_text:
         # the card's YAML says the license as the Hub does (`license: other` +
         # `license_name: grok-2`); it wins over the API's coarse field, as on Hugging Face
         front = parse_card(card_text)[0]
-        declared = {
-            k: front[k]
+        declared: dict[str, object] = {
+            k: v
             for k in ("license", "license_name", "license_link")
-            if isinstance(front.get(k), str) and front[k].strip()
+            if isinstance(v := front.get(k), str) and v.strip()
         }
         if declared:
             license_raw = declared
@@ -423,7 +426,7 @@ def _best_share(family: Family, ids: frozenset[str], own: str) -> tuple[str, int
 
 def _relation(
     record: RepoRecord, family: Family, parent: str, *, shared: bool
-) -> tuple[str, str]:
+) -> tuple[Relation, str]:
     """`fork` (a mirror) unless the files plainly show another relation; a hit tied only by
     its card, with weights of its own, takes the relation its card states (微调: finetune)."""
     facts = family.members.get(parent)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import cached_property
 from typing import Literal
 
 from crawlers.base import LineageClaim, MemberFacts, RepoRecord
 from crawlers.content import content_of, effective_parameters, quantization_signals
 from crawlers.evidence import GROK, Markers, architecture_match, member_facts
+from crawlers.references import Reference
 from crawlers.relation import TINY_FRACTION, classify, classify_declared
 
 # A file identity held by more repos than this is common property (a stock tokenizer copied
@@ -79,7 +81,10 @@ class Index:
                 self._by_id.setdefault(str(rid).lower(), []).append(key)
         self.known_ids = tuple(sorted(self._by_id))
         self._facts: dict[str, MemberFacts] = {}
-        self._relations: dict[tuple, tuple[str, str | None, str]] = {}
+        # (child, parent, declared, word, parents) -> (relation, overruled word, why)
+        self._relations: dict[
+            tuple[str, str, bool, str | None, int], tuple[str, str | None, str]
+        ] = {}
         self._roles: dict[str, str] = {}
 
     # --- names -----------------------------------------------------------------------------
@@ -132,7 +137,7 @@ class Index:
         for key in sorted(self.records):
             content = content_of(self.records[key].files)
             for kind in ("weights", "tokenizer"):
-                for ident in content.ids(kind):  # type: ignore[arg-type]
+                for ident in content.ids(kind):
                     out[kind].setdefault(ident, []).append(key)
         self._common: set[str] = set()
         for kind in out:
@@ -151,7 +156,7 @@ class Index:
         ids = list(ids)
         return bool(ids) and all(i in self._common for i in ids)
 
-    def _age(self, key: str) -> tuple:
+    def _age(self, key: str) -> tuple[bool, bool, datetime | int, str]:
         rec = self.records[key]
         return (key not in self.root_keys, rec.created_at is None, rec.created_at or 0, key)
 
@@ -270,12 +275,12 @@ def claim_kind(claim: LineageClaim) -> str:
     return "declared" if claim.source == "declared" else "observed"
 
 
-def references_of(record: RepoRecord, index: Index) -> list:
+def references_of(record: RepoRecord, index: Index) -> list[Reference]:
     """Every place the record names a repo (crawlers/references.py), resolved on the index;
     cached on the index, since several signals read the same references."""
     from crawlers.references import references
 
-    cache = index.__dict__.setdefault("_refs", {})
+    cache: dict[str, list[Reference]] = index.__dict__.setdefault("_refs", {})
     if record.key not in cache:
         cache[record.key] = references(record, index.resolve, index.known_ids)
     return cache[record.key]
@@ -291,7 +296,7 @@ def declared_parents(record: RepoRecord, index: Index) -> set[str]:
 
 
 def declared_count(record: RepoRecord, index: Index) -> int:
-    cache = index.__dict__.setdefault("_declared_n", {})
+    cache: dict[str, int] = index.__dict__.setdefault("_declared_n", {})
     if record.key not in cache:
         cache[record.key] = len(declared_parents(record, index))
     return cache[record.key]
@@ -318,7 +323,7 @@ def declared_signal(
     return out
 
 
-def _hub_hint(ref, record: RepoRecord) -> str:
+def _hub_hint(ref: Reference, record: RepoRecord) -> str:
     from crawlers.references import repo_from_url
 
     parsed = repo_from_url(ref.repo_id)
