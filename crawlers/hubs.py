@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 # The names again, for the type checker: a test keeps them equal to the table's.
 Hub = Literal["huggingface", "modelscope", "github"]
@@ -79,3 +80,34 @@ def web_url(hub: str, repo_id: str) -> str:
     """A repository's page on its hub (the bare id for a hub the table does not hold)."""
     info = _BY_NAME.get(hub)
     return info.web_url.format(repo_id) if info else repo_id
+
+
+def repo_from_url(url: str, endpoints: dict[str, str] | None = None) -> tuple[str | None, str]:
+    """(hub, repo id) of a pasted repository URL: a hub's web page (`https://huggingface.co/
+    owner/name/tree/main`, `https://modelscope.cn/models/owner/name`, `https://github.com/
+    owner/name.git`) or an address under a configured endpoint (a mirror). The hub is None
+    for a host no hub has (the id may be on any); ("", "") for what is not a URL."""
+    if not url.lower().startswith(("http://", "https://")):
+        return "", ""
+    parts = urlsplit(url)
+    host = parts.netloc.lower().removeprefix("www.")
+    path = [p for p in parts.path.split("/") if p]
+    hub: str | None = None
+    for info in HUB_TABLE:
+        bases = [info.web_url.format(""), (endpoints or {}).get(info.name, "")]
+        for base in filter(None, bases):
+            base_parts = urlsplit(base)
+            prefix = [p for p in base_parts.path.split("/") if p]
+            if base_parts.netloc.lower().removeprefix("www.") == host and (
+                path[: len(prefix)] == prefix
+            ):
+                hub, path = info.name, path[len(prefix):]
+                break
+        if hub:
+            break
+    while hub != "github" and path[:1] in (["api"], ["models"]):  # API addresses, mirrors
+        path = path[1:]
+    if len(path) < 2:
+        return "", ""
+    name = path[1].removesuffix(".git")
+    return hub, f"{path[0]}/{name}"

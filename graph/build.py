@@ -8,15 +8,15 @@ crawl summary agree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import networkx as nx
 
 from db import repository as repo
-from db.lineage import descendants
 from db.models import Node
+from db.repository import family_ids
 from db.session import Session
 from graph.asof import rewind
 from graph.license_audit import LicenseIssue, audit, issues_by_node, load_rules
@@ -24,12 +24,6 @@ from graph.license_audit import LicenseIssue, audit, issues_by_node, load_rules
 
 def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
-
-
-def family_ids(session: Session, roots: Iterable[str]) -> dict[str, set[int]]:
-    """root name -> ids of its family (root nodes included), from the stored root members."""
-    members = repo.root_members(session)
-    return {name: set(descendants(session, members.get(name, [])).order) for name in roots}
 
 
 def build_graph(

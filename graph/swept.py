@@ -9,13 +9,14 @@ export graph with every attribute SPEC's schema requires, the unknown ones empty
 
 from __future__ import annotations
 
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from db import sweep as store
 from db.lineage import Lineage, LineageNode, _bfs
 from db.session import Session
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 DECLARED_ONLY = "declared lineage only (from the Hub sweep's base_model tags; no evidence read)"
 
@@ -79,6 +80,8 @@ def _lineage(hub: str, repo_id: str, rows: list[tuple[Any, ...]], max_depth: int
 
 def declared_graph(session: Session, hub: str, repo_id: str, endpoint: str) -> nx.DiGraph | None:
     """The declared family of a swept model as an export graph (SPEC's attributes), or None."""
+    import networkx as nx  # here, not at the top: `tracker lineage` needs no NetworkX (0.2 s)
+
     rows = _walk(session, hub, repo_id)
     if rows is None:
         return None

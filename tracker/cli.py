@@ -14,48 +14,77 @@ import io
 import os
 import sys
 import traceback
-from datetime import UTC, datetime, timedelta
-from typing import Any, overload
 
 import click
+import click._textwrap
 
 from crawlers.base import RELATIONS
 from crawlers.hubs import HUBS
-from graph.export import EXPORTERS, format_for_path
 from tracker import __version__
+from tracker.cli_help import epilog
 from tracker.cli_inspect import register as add_inspect_commands
 from tracker.cli_options import format_option, pass_config
 from tracker.completion import complete_node, complete_root, complete_target
+from tracker.cli_params import DATE_HELP, OneLineUsageError, WordList, flatten
+from tracker.cli_params import parse_date as _parse_date
 from tracker.config import Config
 
 
-@overload
-def _parse_date(value: str, name: str, *, end_of_day: bool = False) -> datetime: ...
-@overload
-def _parse_date(value: None, name: str, *, end_of_day: bool = False) -> None: ...
-@overload
-def _parse_date(
-    value: str | None, name: str, *, end_of_day: bool = False
-) -> datetime | None: ...
-def _parse_date(value: str | None, name: str, *, end_of_day: bool = False) -> datetime | None:
-    """An ISO date or time, UTC unless it says otherwise. A bare date is its first instant,
-    or with `end_of_day` its last (`export --at 2026-11-01` includes that day's crawl)."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-01 or 2026-11-01T04:00",
-                                 param_hint=name) from None
-    if end_of_day and parsed == datetime.combine(parsed.date(), datetime.min.time()) and (
-        ":" not in value
-    ):
-        parsed += timedelta(days=1, microseconds=-1)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+class _ExportFormat(click.Choice):
+    """A choice of graph.export's formats, read when `--format` is parsed or help is shown:
+    the exporters (CycloneDX's library above all) are too heavy to load for every command."""
+
+    def __init__(self) -> None:  # no super().__init__: it would copy the choices now
+        self.case_sensitive = False
+
+    @property
+    def choices(self):  # type: ignore[override]
+        from graph.export import EXPORTERS
+
+        return tuple(EXPORTERS)
+
+
+class _WholeWords(click._textwrap.TextWrapper):
+    """Help text wraps between words only: click's wrapper breaks at hyphens, which splits
+    every node id (`xai-` / `org/grok-1`) at 80 columns."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **{**kwargs, "break_on_hyphens": False})
+
+
+click._textwrap.TextWrapper = _WholeWords  # type: ignore[misc]  # read by click.formatting
+
+
+def echo(text: str) -> None:
+    """Data to stdout; on a terminal (or with COLUMNS) wrapped between words to its width.
+    JSON is never wrapped: its lines fit or not, a program reads it either way."""
+    from tracker.render_fit import fit_text, output_width
+
+    click.echo(text if text.startswith(("{", "[")) else fit_text(text, output_width()))
+
+
+def command(group: click.Group, name: str, short: str, **kwargs):
+    """A command with its one-line summary (never cut with "...") and the epilog of
+    tracker.cli_help: exit codes, environment, an example."""
+    return group.command(name, short_help=short, epilog=epilog(name), **kwargs)
+
+
+def _one_line(error: click.UsageError) -> click.UsageError:
+    if isinstance(error, (OneLineUsageError, click.exceptions.NoArgsIsHelpError)):
+        return error  # `tracker` alone prints the help, as click does
+    return OneLineUsageError(error)
+
 
 
 class TrackerGroup(click.Group):
-    """Applies the error table once, for every command, under CliRunner as in a shell."""
+    """Applies the error table once, for every command, under CliRunner as in a shell;
+    usage errors are one line like every other error."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as error:
+            raise _one_line(error) from None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # Bytes that are not UTF-8 reach us as lone surrogates (`tracker show $'\xff'`): no
@@ -71,6 +100,8 @@ class TrackerGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            raise _one_line(error) from None
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:  # a second Ctrl-C: at once, one line
@@ -112,20 +143,17 @@ def cli(config_path: str | None, database: str | None) -> None:
     """Track every repository derived from xAI's Grok weights across model hubs."""
 
 
-@cli.command()
+@command(cli, "crawl", "Crawl the hubs once; print what is new, changed, gone.")
 @click.option("--root", "roots", multiple=True, help="crawl only this root (repeatable)",
               shell_complete=complete_root)
-@click.option("--hub", "hubs", multiple=True,
-              type=click.Choice(HUBS),
-              help="crawl only this hub (repeatable)")
+@click.option("--hub", "hubs", multiple=True, type=WordList(HUBS), callback=flatten,
+              metavar="HUB[,HUB]", help=f"crawl only these hubs ({', '.join(HUBS)}); "
+              "comma-separated or repeated, like crawl.hubs")
 @format_option("text", "json", default="text")
 @pass_config
-def crawl(config: Config, roots: tuple[str, ...], hubs: tuple[str, ...], fmt: str) -> None:
-    """Run one crawl; print what is new, changed and removed per root.
-
-    Exit 0 ok, 1 failed, 3 partial (some hub or root failed; what was found is kept),
-    4 another crawl holds the database.
-    """
+def crawl(config: Config, roots, hubs, fmt):
+    """Run one crawl over every root and hub (or those named); print what is new, changed
+    and removed per root, the license issues and the hub requests it took."""
     import threading
 
     from tracker.pipeline import crawl as run_crawl
@@ -143,7 +171,7 @@ def crawl(config: Config, roots: tuple[str, ...], hubs: tuple[str, ...], fmt: st
     from tracker.errors import EXIT_HUB, EXIT_INTERRUPTED
     from tracker.render import crawl_summary, dumps
 
-    click.echo(dumps(report.to_dict()) if fmt == "json" else crawl_summary(report))
+    echo(dumps(report.to_dict()) if fmt == "json" else crawl_summary(report))
     exit_code = crawl_exit_code(report)
     if exit_code == EXIT_HUB:  # nothing reached: say so in the one line cron mails
         click.echo(f"tracker: {report.errors[0]}. Tip: check the endpoint (HF_ENDPOINT, "
@@ -155,9 +183,9 @@ def crawl(config: Config, roots: tuple[str, ...], hubs: tuple[str, ...], fmt: st
     sys.exit(exit_code)
 
 
-@cli.command()
+@command(cli, "sweep", "List every model of the Hub into the database.")
 @click.option("--hub", default="huggingface", show_default=True,
-              type=click.Choice(["huggingface"]), help="the hub to list")
+              type=click.Choice(["huggingface"], case_sensitive=False), help="the hub to list")
 @click.option("--full", is_flag=True, help="list everything again, not only what changed")
 @format_option("text", "json", default="text")
 @pass_config
@@ -165,7 +193,7 @@ def sweep(config: Config, hub: str, full: bool, fmt: str) -> None:
     """List every model of the hub into the database (light rows, declared edges).
 
     Incremental after the first complete sweep; a sweep stopped part-way (killed, rate
-    limited, hub errors) resumes where it stopped. Exit 0 complete, 3 stopped part-way.
+    limited, hub errors) resumes where it stopped.
     """
     from tracker.progress import progress_observer
     from tracker.render import dumps, sweep_summary
@@ -173,13 +201,13 @@ def sweep(config: Config, hub: str, full: bool, fmt: str) -> None:
 
     with progress_observer() as observer:
         report = run_sweep(config, hub=hub, full=full, observer=observer)
-    click.echo(dumps(report.to_dict()) if fmt == "json" else sweep_summary(report))
+    echo(dumps(report.to_dict()) if fmt == "json" else sweep_summary(report))
     from tracker.errors import EXIT_OK, EXIT_PARTIAL
 
     sys.exit(EXIT_OK if report.status == "complete" else EXIT_PARTIAL)
 
 
-@cli.command()
+@command(cli, "schedule", "Crawl on [schedule].cron until SIGINT or SIGTERM.")
 @click.option("--run-now", is_flag=True, help="start with a crawl instead of waiting")
 @pass_config
 def schedule(config: Config, run_now: bool) -> None:
@@ -189,34 +217,39 @@ def schedule(config: Config, run_now: bool) -> None:
     sys.exit(run_scheduler(config, scheduled_crawl(config), run_now=run_now))
 
 
-@cli.command()
+@command(cli, "lineage", "All descendants of a root or a node, as a tree.")
 @click.argument("target", metavar="ROOT_OR_NODE", shell_complete=complete_target)
 @click.option("--depth", type=click.IntRange(min=0, max=1_000_000),
               help="stop this many edges down")
-@click.option("--relation", "relations", multiple=True,
-              type=click.Choice(RELATIONS),
-              help="only descendants with this relation (repeatable)")
+@click.option("--relation", "relations", multiple=True, type=WordList(RELATIONS),
+              callback=flatten, metavar="RELATION[,RELATION]",
+              help=f"only descendants with these relations ({', '.join(RELATIONS)}); "
+              "comma-separated or repeated")
 @format_option("tree", "table", "json", default="tree")
 @pass_config
-def lineage(
-    config: Config, target: str, depth: int | None, relations: tuple[str, ...], fmt: str
-) -> None:
-    """All descendants of a root (grok-1) or node (huggingface:xai-org/grok-1)."""
+def lineage(config: Config, target, depth, relations, fmt):
+    """All descendants of a root (grok-1) or node (huggingface:xai-org/grok-1, xai-org/grok-1
+    or its URL https://huggingface.co/xai-org/grok-1).
+
+    Each line: the node, [relation to its parent], its license, (flags: a status other than
+    active, license issues). A `?` after the relation marks an inferred edge (found from
+    evidence such as file hashes or the architecture), not one the repo declares.
+    """
     from tracker import render
     from tracker.service import lineage as query
 
     result = query(config, target, depth=depth, relations=relations)
     if fmt == "tree":
-        click.echo(render.lineage_tree(result))
+        echo(render.lineage_tree(result))
     elif fmt == "table":
         rows = [{**r, "parent": ", ".join(p["node"] for p in r["parents"])}
                 for r in render.lineage_rows(result)]
-        click.echo(render.table(rows, render.LINEAGE_COLUMNS))
+        echo(render.table(rows, render.LINEAGE_COLUMNS))
     else:
         click.echo(render.dumps({"target": result.label, "nodes": render.lineage_rows(result)}))
 
 
-@cli.command()
+@command(cli, "show", "One node: facts, edges with evidence, timeline.")
 @click.argument("node", metavar="NODE", shell_complete=complete_node)
 @format_option("text", "json", default="text")
 @pass_config
@@ -226,46 +259,50 @@ def show(config: Config, node: str, fmt: str) -> None:
     from tracker.service import show as detail
 
     data = detail(config, node)
-    click.echo(render.dumps(data) if fmt == "json" else render.node_detail(data))
+    echo(render.dumps(data) if fmt == "json" else render.node_detail(data))
 
 
-@cli.command()
+@command(cli, "licenses", "License issues along the lineage of each root.")
 @click.argument("root", required=False, shell_complete=complete_root)
 @format_option("table", "json", default="table")
 @pass_config
 def licenses(config: Config, root: str | None, fmt: str) -> None:
     """License issues along the lineage of every root, or of ROOT."""
     from tracker import render
-    from tracker.service import licenses as audit
+    from tracker.graph_reads import licenses as audit
 
     result = audit(config, root)
-    click.echo(render.dumps(render.license_data(result)) if fmt == "json"
-               else render.license_table(result))
+    echo(render.dumps(render.license_data(result)) if fmt == "json"
+         else render.license_table(result))
 
 
-@cli.command()
-@click.option("--since", help="a date (2026-11-01); default: the previous complete run")
+@command(cli, "changes", "What appeared, changed or disappeared between crawls.")
+@click.option("--since", help=f"a date or an age ({DATE_HELP}); "
+              "default: the previous complete run")
 @click.option("--root", help="only this root", shell_complete=complete_root)
 @format_option("text", "json", default="text")
 @pass_config
-def changes(config: Config, since: str | None, root: str | None, fmt: str) -> None:
-    """What appeared, changed or disappeared between crawls."""
+def changes(config: Config, since, root, fmt):
+    """What appeared, changed or disappeared between crawls, per root.
+
+    A `?` after a relation marks an inferred edge, not one the repo declares.
+    """
     from tracker import render
     from tracker.history import changes as diff
 
     result = diff(config, since=_parse_date(since, "--since"), root=root)
-    click.echo(render.dumps(result) if fmt == "json" else render.changes_text(result))
+    echo(render.dumps(result) if fmt == "json" else render.changes_text(result))
 
 
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(list(EXPORTERS)),
+@command(cli, "export", "The lineage graph as GraphML, GEXF, JSON, CSV, a page.")
+@click.option("--format", "fmt", type=_ExportFormat(),
               help="output format [default: from the suffix of --output, else graphml]")
 @click.option("--root", help="only this root's family", shell_complete=complete_root)
 @click.option("--node", help="only this node's ancestors and descendants (cyclonedx: ancestors)",
               shell_complete=complete_node)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="file to write (default: stdout)")
-@click.option("--at", "at", help="the graph as it stood on this date (2026-11-01)")
+@click.option("--at", "at", help=f"the graph as it stood on this date ({DATE_HELP})")
 @click.option("--min-confidence", type=click.FloatRange(0, 1),
               help="cyclonedx: edges below this are variants, not ancestors [default: 0.75]")
 @pass_config
@@ -280,18 +317,21 @@ def export(
 ) -> None:
     """The lineage graph: GraphML, GEXF, JSON, CSV; an html page; mermaid or dot pictures;
     a CycloneDX ML-BOM of a node's provenance or a family."""
-    from tracker.service import export as write
+    from graph.export import format_for_path
+    from tracker.graph_reads import export as write
+    from tracker.render import export_note
 
-    fmt = fmt or (format_for_path(output) if output != "-" else None) or "graphml"
+    guessed = None if fmt or output == "-" else format_for_path(output)
     target = sys.stdout.buffer if output == "-" else output
-    when = _parse_date(at, "--at", end_of_day=True)
-    count = write(config, fmt, target, root=root, node=node, at=when,
-                  min_confidence=min_confidence)
-    if output != "-":
-        click.echo(f"wrote {count} nodes to {output}", err=True)
+    at = _parse_date(at, "--at", end_of_day=True)
+    count, files = write(config, (fmt or guessed or "graphml").lower(), target, root=root,
+                         node=node, at=at, min_confidence=min_confidence)
+    click.echo(export_note(count, files, output, fmt=fmt, guessed=guessed, at=at), err=True,
+               nl=False)
 
 
-@cli.group(invoke_without_command=True)
+@cli.group(invoke_without_command=True, short_help="Alert sinks: pending, failed, delivered.",
+           epilog=epilog("alerts"))
 @format_option("table", "json", default="table")
 @click.pass_context
 def alerts(ctx: click.Context, fmt: str) -> None:
@@ -306,10 +346,10 @@ def _alerts_status(config: Config, fmt: str) -> None:
     from tracker.render import dumps
 
     rows = commands.status(config)
-    click.echo(dumps(rows) if fmt == "json" else commands.status_table(rows))
+    echo(dumps(rows) if fmt == "json" else commands.status_table(rows))
 
 
-@alerts.command("test")
+@alerts.command("test", short_help="Send a sample event to one sink.")
 @click.argument("sink")
 @pass_config
 def alerts_test(config: Config, sink: str) -> None:
@@ -319,8 +359,8 @@ def alerts_test(config: Config, sink: str) -> None:
     click.echo(commands.test(config, sink))
 
 
-@alerts.command("redeliver")
-@click.option("--since", required=True, help="events stamped on or after this date")
+@alerts.command("redeliver", short_help="Send every event since a date again.")
+@click.option("--since", required=True, help=f"events stamped on or after this date ({DATE_HELP})")
 @click.option("--sink", help="only this sink (default: every configured one)")
 @format_option("table", "json", default="table")
 @pass_config
@@ -330,12 +370,12 @@ def alerts_redeliver(config: Config, since: str, sink: str | None, fmt: str) -> 
     from tracker.render import dumps
 
     rows = commands.redeliver(config, _parse_date(since, "--since"), sink)
-    click.echo(dumps(rows) if fmt == "json" else commands.redeliver_table(rows))
+    echo(dumps(rows) if fmt == "json" else commands.redeliver_table(rows))
     if any(r["error"] for r in rows):
         sys.exit(1)
 
 
-@cli.command()
+@command(cli, "resolve", "Decide every family again from stored evidence.")
 @click.option("--recompute", is_flag=True,
               help="run the lineage signals again over every stored repo first")
 @format_option("text", "json", default="text")
@@ -354,10 +394,10 @@ def resolve(config: Config, recompute: bool, fmt: str) -> None:
     if fmt == "json":
         click.echo(dumps({"run_id": run_id, **report.to_dict()}))
     else:
-        click.echo(resolve_summary(run_id, report))
+        echo(resolve_summary(run_id, report))
 
 
-@cli.command()
+@command(cli, "explain", "Why a node is where the lineage shows it.")
 @click.argument("node", metavar="NODE", shell_complete=complete_node)
 @format_option("text", "json", default="text")
 @pass_config
@@ -369,7 +409,7 @@ def explain(config: Config, node: str, fmt: str) -> None:
     from tracker.render_explain import explain_text
 
     data = why(config, node)
-    click.echo(dumps(data) if fmt == "json" else explain_text(data))
+    echo(dumps(data) if fmt == "json" else explain_text(data))
 
 
 add_inspect_commands(cli)  # runs, stats, search, config, doctor: tracker/cli_inspect.py

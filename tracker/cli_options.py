@@ -19,15 +19,26 @@ F = TypeVar("F", bound=Callable[..., Any])  # a command function, before click w
 FORMAT_HELP = "output format"
 
 
-def pass_config(func: Callable[Concatenate[Config, P], R]) -> Callable[P, R]:
+# What each command checks of the settings only some commands use (tracker.config's
+# USED_BY_SOME); () means all of them.
+SETTINGS_USED: dict[str, tuple[str, ...]] = {
+    "crawl": ("hubs.", "crawl.", "alerts."), "sweep": ("hubs.huggingface.", "crawl."),
+    "schedule": (), "alerts": ("alerts.",),
+}
+
+
+def pass_config(func):
     """Load the one Config from --config/--database and the environment, lazily and once."""
 
     @click.pass_context
     @functools.wraps(func)
     def wrapper(ctx: click.Context, /, *args: P.args, **kwargs: P.kwargs) -> R:
         opts = ctx.find_root().params
-        config = load_config(opts.get("config_path"),
+        config = load_config(opts.get("config_path"), strict=False,
                              overrides={"database.url": opts.get("database")})
+        command = " ".join(ctx.command_path.split()[1:2])
+        if command in SETTINGS_USED:  # a bad cron line stops `schedule`, not `lineage`
+            config.require(*SETTINGS_USED[command])
         from tracker.logsetup import setup_logging
 
         setup_logging(config)
@@ -36,6 +47,7 @@ def pass_config(func: Callable[Concatenate[Config, P], R]) -> Callable[P, R]:
     return wrapper
 
 
-def format_option(*choices: str, default: str) -> Callable[[F], F]:
-    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+def format_option(*choices: str, default: str):
+    return click.option("--format", "fmt", type=click.Choice(choices, case_sensitive=False),
+                        default=default,
                         show_default=True, help=FORMAT_HELP)

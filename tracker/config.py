@@ -8,8 +8,6 @@ is declared once in `SETTINGS` with its default, environment variable and help, 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 import os
 import tomllib
@@ -17,13 +15,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from crawlers.base import is_valid_repo_id, split_key
 from crawlers.hubs import HUB_TABLE, HUBS
 from graph.licenses import is_known, license_components, normalize_license_id
-from tracker.cron import validate_cron
+from tracker.config_alerts import (  # noqa: F401  (ALERT_KINDS: read from here too)
+    ALERT_KINDS,
+    EmailConfig,
+    WebhookConfig,
+    parse_email,
+    parse_webhooks,
+)
 from tracker.errors import ConfigError
+
+# Settings that only some commands use (crawl, sweep, schedule, alerts): with strict=False
+# their errors wait for those commands (Config.require), so a bad TRACKER_CRON or endpoint
+# never stops `tracker lineage`.
+USED_BY_SOME = ("schedule.", "hubs.", "crawl.", "alerts.")
 
 
 @dataclass(frozen=True)
@@ -118,45 +126,6 @@ class HubConfig:
     token: str | None = field(default=None, repr=False)  # never printed
 
 
-ALERT_KINDS = (
-    "new",
-    "removed",
-    "renamed",
-    "gated",
-    "relicensed",
-    "relation_changed",
-    "license_issue",
-    "license_issue_resolved",
-)
-
-
-@dataclass(frozen=True)
-class WebhookConfig:
-    """One `[[alerts.webhooks]]` receiver; the URL (a Slack URL is a secret) is never shown."""
-
-    name: str
-    url: str = field(repr=False)
-    secret_env: str = ""
-    secret: str | None = field(default=None, repr=False)  # never printed
-    events: tuple[str, ...] = ALERT_KINDS
-    roots: tuple[str, ...] = ()  # empty: every root
-    format: str = "standard"  # or "slack"
-
-
-@dataclass(frozen=True)
-class EmailConfig:
-    """`[alerts.email]`: one message per crawl that has events."""
-
-    smtp_url: str
-    sender: str
-    to: tuple[str, ...]
-    user: str = ""
-    password_env: str = ""
-    password: str | None = field(default=None, repr=False)  # never printed
-    events: tuple[str, ...] = ALERT_KINDS
-    roots: tuple[str, ...] = ()
-
-
 @dataclass(frozen=True)
 class Config:
     database_url: str
@@ -169,9 +138,21 @@ class Config:
     # where each SETTINGS value came from: "command line", "environment VAR", the file, or
     # "" for the built-in default (`tracker config` shows it)
     origins: Mapping[str, str] = field(default_factory=dict)
+    # strict=False: key -> its error, or the check still to run (Config.require)
+    problems: Mapping[str, str | Callable[[], None]] = field(default_factory=dict)
 
     def get(self, key: str) -> Any:
         return self.values[key]
+
+    def require(self, *prefixes: str) -> Config:
+        """Raise the first error among the settings under `prefixes` (every one if none)."""
+        for key, problem in self.problems.items():
+            if not prefixes or key.startswith(prefixes):
+                if callable(problem):
+                    problem()
+                else:
+                    raise ConfigError(problem)
+        return self
 
 
 def _lookup(data: Mapping[str, Any], dotted: str) -> Any:
@@ -260,12 +241,26 @@ def load_config(
     *,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    strict: bool = True,
 ) -> Config:
     """Build the one `Config`. `path=None` reads ./config.toml when present, else defaults.
 
     `overrides` are CLI flags by setting key (e.g. {"database.url": ...}); they win over all.
+    With `strict=False` an error in a setting of USED_BY_SOME is kept in `problems` (the
+    setting keeps its default) for `Config.require` by the commands that use it.
     """
     environ = os.environ if environ is None else environ
+    problems: dict[str, str | Callable[[], None]] = {}
+
+    def later(key: str, check: Callable[[], Any], default: Any = None) -> Any:
+        try:
+            return check()
+        except ConfigError as exc:
+            if strict or not key.startswith(USED_BY_SOME):
+                raise
+            problems.setdefault(key, str(exc))
+            return default
+
     data: dict[str, Any] = {}
     origin = ""
     if path is None and Path("config.toml").is_file():
@@ -298,29 +293,24 @@ def load_config(
             value, where = environ[setting.env], f"environment {setting.env}"
         if overrides and overrides.get(setting.key) is not None:
             value, where = overrides[setting.key], "command line"
-        values[setting.key] = _coerce(setting, value, where)
+        values[setting.key] = later(
+            setting.key, lambda s=setting, v=value, w=where: _coerce(s, v, w), setting.default
+        )
         origins[setting.key] = where
 
     level = values["logging.level"].upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(f"logging.level must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     values["logging.level"] = level
-    if values["crawl.timeout"] <= 0:
-        raise ConfigError(
-            f"crawl.timeout must be more than 0 seconds, got {values['crawl.timeout']!r}"
-        )
-    if values["alerts.timeout"] <= 0:
-        raise ConfigError(
-            f"alerts.timeout must be more than 0 seconds, got {values['alerts.timeout']!r}"
-        )
-    hubs_wanted = [h.strip() for h in values["crawl.hubs"].split(",") if h.strip()]
-    unknown_hubs = [h for h in hubs_wanted if h not in HUBS]
-    if unknown_hubs or not hubs_wanted:
-        raise ConfigError(
-            f"crawl.hubs must list hubs among {', '.join(HUBS)}, got {values['crawl.hubs']!r}"
-        )
-    values["crawl.hubs"] = ",".join(hubs_wanted)
-    _validate_cron(values["schedule.cron"], values["schedule.timezone"])
+    for key in ("crawl.timeout", "alerts.timeout"):
+        later(key, lambda k=key: _positive(k, values[k]))
+    values["crawl.hubs"] = later("crawl.hubs", lambda: _hub_list(values["crawl.hubs"]),
+                                 values["crawl.hubs"])
+    cron = values["schedule.cron"], values["schedule.timezone"]
+    if strict:
+        _validate_cron(*cron)
+    else:  # checked when `schedule` asks: reading a cron line loads APScheduler (0.1 s)
+        problems["schedule.cron"] = lambda: _validate_cron(*cron)
 
     hubs: dict[str, HubConfig] = {
         hub: HubConfig(
@@ -332,125 +322,32 @@ def load_config(
         for hub in HUBS
     }
     for hub in hubs.values():
-        if not hub.endpoint.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"hubs.{hub.name}.endpoint must be an http(s) URL, got {hub.endpoint!r}"
-            )
+        later(f"hubs.{hub.name}.endpoint", lambda h=hub: _http_url(h))
     roots = _parse_roots(data.get("roots"), origin or "defaults")
     alerts = data.get("alerts") or {}
-    webhooks = _parse_webhooks(alerts.get("webhooks"), origin, roots, environ)
-    email = _parse_email(alerts.get("email"), origin, roots, environ)
-    return Config(
-        values["database.url"], roots, hubs, values, origin or "defaults", webhooks, email,
-        origins,
-    )
+    webhooks = later("alerts.webhooks", lambda: parse_webhooks(
+        alerts.get("webhooks"), origin, roots, environ), ())
+    email = later("alerts.email", lambda: parse_email(alerts.get("email"), origin, roots,
+                                                       environ))
+    return Config(values["database.url"], roots, hubs, values, origin or "defaults", webhooks,
+                  email, origins, problems)
 
 
-def _filters(
-    body: Mapping[str, Any], key: str, origin: str, roots: Mapping[str, Any]
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The `events` and `roots` filters of a sink, checked against what exists."""
-    events = body.get("events", list(ALERT_KINDS))
-    wanted_roots = body.get("roots", [])
-    for name, value, known in (("events", events, ALERT_KINDS), ("roots", wanted_roots, roots)):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{origin}: {key}.{name} must be a list of strings")
-        unknown = [v for v in value if v not in known]
-        if unknown:
-            raise ConfigError(
-                f"{origin}: {key}.{name} has {unknown[0]!r}; known: {', '.join(known)}"
-            )
-    return tuple(events), tuple(wanted_roots)
+def _positive(key: str, value: float) -> None:
+    if value <= 0:
+        raise ConfigError(f"{key} must be more than 0 seconds, got {value!r}")
 
 
-def _parse_webhooks(
-    raw: Any, origin: str, roots: Mapping[str, Any], environ: Mapping[str, str]
-) -> tuple[WebhookConfig, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise ConfigError(f"{origin}: alerts.webhooks must be [[alerts.webhooks]] tables")
-    out: list[WebhookConfig] = []
-    for i, body in enumerate(raw, 1):
-        key = f"alerts.webhooks[{i}]"
-        if not isinstance(body, Mapping):
-            raise ConfigError(f"{origin}: {key} must be a table with url = ...")
-        extra = set(body) - {"name", "url", "secret_env", "events", "roots", "format"}
-        if extra:
-            raise ConfigError(f"{origin}: unknown key {key}.{sorted(extra)[0]}")
-        url = body.get("url")
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if (
-            not isinstance(url, str)
-            or parts is None
-            or parts.scheme not in ("http", "https")
-            or not parts.hostname
-        ):
-            raise ConfigError(f"{origin}: {key}.url must be an http(s) URL")
-        fmt = body.get("format", "standard")
-        if fmt not in ("standard", "slack"):
-            raise ConfigError(f'{origin}: {key}.format must be "standard" or "slack"')
-        secret_env = body.get("secret_env", "")
-        if not isinstance(secret_env, str):
-            raise ConfigError(f"{origin}: {key}.secret_env must name an environment variable")
-        secret = environ.get(secret_env) if secret_env else None
-        if fmt == "standard" and not secret:
-            raise ConfigError(
-                f"{origin}: {key} needs a signing secret: set secret_env and that variable "
-                "(base64, whsec_ prefix allowed)"
-            )
-        if secret and not _base64(secret.removeprefix("whsec_")):
-            raise ConfigError(
-                f"{origin}: {key}: the secret in {secret_env} is not base64 (a Standard "
-                "Webhooks secret, e.g. whsec_ followed by base64)"
-            )
-        # a sink's name is what `tracker alerts` shows: never the URL's path, which may be
-        # the secret itself (Slack)
-        name = body.get("name") or f"webhook:{parts.hostname}"
-        if not isinstance(name, str):
-            raise ConfigError(f"{origin}: {key}.name must be a string")
-        taken = {w.name for w in out}
-        if name in taken:
-            name = next(f"{name}-{n}" for n in range(2, 100) if f"{name}-{n}" not in taken)
-        events, wanted = _filters(body, key, origin, roots)
-        out.append(WebhookConfig(name, url, secret_env, secret, events, wanted, fmt))
-    return tuple(out)
+def _hub_list(text: str) -> str:
+    wanted = [h.strip() for h in text.split(",") if h.strip()]
+    if not wanted or any(h not in HUBS for h in wanted):
+        raise ConfigError(f"crawl.hubs must list hubs among {', '.join(HUBS)}, got {text!r}")
+    return ",".join(wanted)
 
 
-def _base64(text: str) -> bool:
-    try:
-        return bool(base64.b64decode(text + "==", validate=True))
-    except (binascii.Error, ValueError):
-        return False
-
-
-def _parse_email(
-    raw: Any, origin: str, roots: Mapping[str, Any], environ: Mapping[str, str]
-) -> EmailConfig | None:
-    if raw is None:
-        return None
-    key = "alerts.email"
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{origin}: [{key}] must be a table")
-    extra = set(raw) - {"smtp_url", "user", "password_env", "from", "to", "events", "roots"}
-    if extra:
-        raise ConfigError(f"{origin}: unknown key {key}.{sorted(extra)[0]}")
-    url = raw.get("smtp_url")
-    if not isinstance(url, str) or not url.startswith(("smtp://", "smtps://")):
-        raise ConfigError(f'{origin}: {key}.smtp_url must look like "smtp://host:587"')
-    sender, to = raw.get("from"), raw.get("to")
-    if isinstance(to, str):
-        to = [to]
-    if not isinstance(sender, str) or "@" not in sender:
-        raise ConfigError(f'{origin}: {key}.from must be an address like "tracker@example.org"')
-    if not isinstance(to, list) or not to or not all(isinstance(a, str) and "@" in a for a in to):
-        raise ConfigError(f'{origin}: {key}.to must list addresses like ["audit@example.org"]')
-    user, password_env = raw.get("user", ""), raw.get("password_env", "")
-    if not isinstance(user, str) or not isinstance(password_env, str):
-        raise ConfigError(f"{origin}: {key}.user and password_env must be strings")
-    password = environ.get(password_env) if password_env else None
-    events, wanted = _filters(raw, key, origin, roots)
-    return EmailConfig(url, sender, tuple(to), user, password_env, password, events, wanted)
+def _http_url(hub: HubConfig) -> None:
+    if not hub.endpoint.startswith(("http://", "https://")):
+        raise ConfigError(f"hubs.{hub.name}.endpoint must be an http(s) URL, got {hub.endpoint!r}")
 
 
 _SECTIONS: dict[str, Callable[[str], bool]] = {
@@ -486,6 +383,8 @@ def _reject_unknown(data: Mapping[str, Any], origin: str) -> None:
 
 
 def _validate_cron(line: str, timezone: str) -> None:
+    from tracker.cron import validate_cron  # APScheduler: 0.1 s that only a cron line needs
+
     try:
         validate_cron(line, timezone)
     except ValueError as exc:

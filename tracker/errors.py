@@ -6,6 +6,9 @@ message and an exit code, so any module may import this one without forming a ci
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # the crawl (or command) failed
 EXIT_USAGE = 2  # bad argument or config
@@ -31,3 +34,10 @@ class UnknownNode(TrackerError):
 
 class ConfigError(Exception):
     """A config file or value is wrong; the message names the key and what is expected."""
+
+
+def did_you_mean(word: str, known: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """' (did you mean X?)' naming the closest of `known` (any case), else ''."""
+    lowered = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
+    return f" (did you mean {lowered[close[0]]}?)" if close else ""

@@ -25,12 +25,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from db import timeline
-from db.models import Edge, Node, NodeHistory
-from db.repository import parse_relation_text
-from graph.build import family_ids
+from db.repository import family_ids, parse_relation_text, root_members
 from tracker.config import Config
-from tracker.errors import UnknownNode
-from tracker.service import store
+from tracker.service import canonical_root, store
 
 # what the text report lists per root, in order; each key holds a list in the JSON
 SECTIONS = (
@@ -63,8 +60,8 @@ def changes(
     "since", "since_run", "latest_run", "runs", "counts", <SECTIONS>...}}}`; every item has
     `node` (current key) and `at` (when the crawl recorded it).
     """
-    if root is not None and root not in config.roots:
-        raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
+    if root is not None:
+        root = canonical_root(config, root)
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     names = [root] if root else list(config.roots)
@@ -76,6 +73,7 @@ def changes(
     with store(config) as session:
         runs = timeline.runs(session)
         families = family_ids(session, names)
+        starts = root_members(session)  # a root's own nodes are no derivative of it
         windows = {name: _window(runs, name, since) for name in names}
         # one read per kind for the widest window, then filtered per root
         widest = _widest([w for w, _, _ in windows.values()])
@@ -91,7 +89,8 @@ def changes(
         for name in names:
             window, since_run, latest = windows[name]
             family = families.get(name, set())
-            found = _root_changes(window, family, history, new_nodes, new_edges, parents, keys)
+            found = _root_changes(window, family, history, new_nodes, new_edges, parents, keys,
+                                  set(starts.get(name, ())))
             out["roots"][name] = {
                 "crawled": bool(family),
                 "since": window.start.isoformat() if window.start else None,
@@ -142,19 +141,15 @@ def _inside(stamp: datetime, window: timeline.Window) -> bool:
     return stamp >= window.start if window.inclusive else stamp > window.start
 
 
-def _root_changes(
-    window: timeline.Window,
-    family: set[int],
-    history: list[NodeHistory],
-    new_nodes: list[Node],
-    new_edges: list[Edge],
-    parents: dict[int, list[Edge]],
-    keys: dict[int, str],
-) -> dict[str, Any]:
-    out: dict[str, list[dict[str, Any]]] = {name: [] for name in SECTIONS}
+def _root_changes(window, family, history, new_nodes, new_edges, parents, keys,
+                  starts: set[int]) -> dict[str, Any]:
+    out: dict[str, list] = {name: [] for name in SECTIONS}
     fresh: set[int] = set()
     for node in new_nodes:
         if node.id not in family or not _inside(node.first_seen, window):
+            continue
+        if node.id in starts:
+            fresh.add(node.id)
             continue
         fresh.add(node.id)
         edge = next((e for e in parents.get(node.id, []) if e.parent_id in family), None)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from db.repository import parse_relation_text
 from tracker.history import SECTIONS
+from tracker.render_fit import fit_table, output_width
 
 if TYPE_CHECKING:  # the types of what is rendered; rendering loads none of their modules
     from db.lineage import Lineage, LineageNode
@@ -128,10 +129,14 @@ def lineage_rows(result: Lineage) -> list[dict[str, Any]]:
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> str:
-    """A plain aligned table; fast for any number of rows."""
+    """A plain aligned table, fast for any number of rows; one wider than the terminal is
+    drawn by rich at its width (tracker.render_fit)."""
     columns = list(columns)
-    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
+    cells = [[_cell(row.get(c, "")) for c in columns] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    width = output_width()
+    if width and sum(widths) + 2 * (len(widths) - 1) > width:
+        return fit_table([c.upper() for c in columns], cells, width)
     out = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     out.extend(
         "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells
@@ -139,7 +144,18 @@ def table(rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> str:
     return "\n".join(out)
 
 
-def crawl_summary(report: CrawlReport) -> str:
+def _cell(value: Any) -> str:
+    """A value as a person reads it: no None, True or datetime repr."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return when(value.isoformat())
+    return str(value)
+
+
+def crawl_summary(report) -> str:
     """The crawl's summary: one line per root, then totals, errors and license issues."""
     rows = [{"root": name, "seen": c.seen, "new": c.new, "changed": c.changed,
              "removed": c.removed, "renamed": c.renamed} for name, c in report.roots.items()]
@@ -187,8 +203,8 @@ def node_detail(data: dict[str, Any]) -> str:
         ("architectures", data["architectures"] or "-"), ("formats", data["formats"] or "-"),
         ("parameters", f"{data['parameters']:,}" if data["parameters"] else "unknown"),
         ("downloads", data["downloads"]), ("likes", data["likes"]),
-        ("created", data["created_at"] or "-"), ("last modified", data["last_modified"] or "-"),
-        ("first seen", data["first_seen"]), ("last seen", data["last_seen"]),
+        ("created", when(data["created_at"])), ("last modified", when(data["last_modified"])),
+        ("first seen", when(data["first_seen"])), ("last seen", when(data["last_seen"])),
         ("files", f"{data['files']['count']} ({data['files']['with_sha256']} with sha256)"),
     ]
     if data["aliases"]:
@@ -239,6 +255,20 @@ def license_table(result: dict[str, Any]) -> str:
     ])
 
 
+def export_note(count: int, files, output: str, *, fmt, guessed, at) -> str:
+    """What `export` tells on stderr: the files it wrote (a CSV export writes two), the
+    format when no --format and no suffix chose it, and when the graph is empty, why."""
+    lines = []
+    if output != "-":
+        how = "" if fmt or guessed else " as graphml (its suffix names no format)"
+        names = ", ".join(str(f) for f in files) or output
+        lines.append(f"wrote {count} nodes to {names}{how}")
+    if not count:
+        lines.append(f"the graph is empty: no node was first seen by {when(at.isoformat())}"
+                     if at else "the graph is empty: no node crawled yet")
+    return "".join(line + "\n" for line in lines)
+
+
 # --- `tracker changes` and timelines -----------------------------------------------------------
 
 
@@ -285,12 +315,13 @@ def _change_lines(name: str, items: list[dict[str, Any]]) -> list[str]:
     if name == "new_links":
         return [f"  {i['parent']} -> {i['node']}  {i['relation']} ({i['source']}, "
                 f"confidence {i['confidence']:.2f})" for i in items]
-    counts: dict[str, int] = {}
-    for i in items:
-        for f in i["fields"]:
-            counts[f] = counts.get(f, 0) + 1
-    detail = ", ".join(f"{f} {n}" for f, n in sorted(counts.items()))
-    return [f"  {len(items)} nodes ({detail}); `tracker show NODE` has the details"]
+    # each node with what changed; those whose download or like counts alone moved (every
+    # day, for most) as one line
+    named = [i for i in items if set(i["fields"]) - set(_STATS)]
+    out = [f"  {i['node']}  {', '.join(i['fields'])}" for i in named]
+    if len(items) > len(named):
+        out.append(f"  {len(items) - len(named)} more: download or like counts only")
+    return out + ["  (`tracker show NODE` has the details)"]
 
 
 _TITLES = {

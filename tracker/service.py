@@ -1,4 +1,4 @@
-"""The read side: what `lineage`, `show`, `licenses` and `export` ask of the store.
+"""The read side: what `lineage` and `show` ask of the store, and how a target is named.
 
 Each function takes the `Config`, opens the database, answers, and returns plain data that the
 CLI renders; nothing here prints. Targets resolve in one place (`resolve_target`): a root name
@@ -11,23 +11,16 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any
 
-import networkx as nx
-
-from crawlers.base import RELATIONS, is_valid_repo_id
-from crawlers.hubs import HUBS
+from crawlers.base import HUBS, RELATIONS, is_valid_repo_id
+from crawlers.hubs import repo_from_url
 from db import repository as repo
-from db.lineage import Lineage, ancestors, descendants
-from db.session import Session, open_readonly, session_scope
-from graph.build import build_graph
-from graph.export import export as write
-from graph.license_audit import LicenseIssue
-from graph.provenance import MIN_CONFIDENCE, provenance
-from graph.swept import declared_graph, declared_lineage
+from db.lineage import ancestors, descendants
+from db.session import open_readonly, session_scope
+from graph.swept import declared_lineage
 from tracker.config import Config
-from tracker.errors import UnknownNode
+from tracker.errors import UnknownNode, did_you_mean
 
 
 @contextmanager
@@ -48,8 +41,17 @@ class Target:
     roots: list[str]  # root names when the target is a root
 
 
-def resolve_target(session: Session, config: Config, target: str) -> Target:
-    """A root name, node key, alias or bare repo id -> start node ids; UnknownNode if none."""
+def resolve_target(session, config: Config, target: str) -> Target:
+    """A root name (any case), node key, alias, bare repo id or pasted repo URL -> start node
+    ids; UnknownNode (with "did you mean") if none. Repo ids match without regard to case,
+    as on the hubs."""
+    target = target.strip()
+    root = root_name(config, target)
+    if root is not None:
+        target = root
+    hub, rid = repo_from_url(target, {h: c.endpoint for h, c in config.hubs.items()})
+    if rid:
+        target = f"{hub}:{rid}" if hub else rid
     if target in config.roots:
         ids = repo.root_members(session).get(target, [])
         if not ids:
@@ -70,9 +72,34 @@ def resolve_target(session: Session, config: Config, target: str) -> Target:
         return Target(label, [n.id for n in nodes], [])
     roots = ", ".join(config.roots)
     raise UnknownNode(
-        f"{target!r} is neither a root ({roots}) nor a node in the database; "
-        "use a key like huggingface:xai-org/grok-1"
+        f"{target!r} is neither a root ({roots}) nor a node in the database"
+        f"{_suggestion(session, config, target)}; use a key like huggingface:xai-org/grok-1"
     )
+
+
+def root_name(config: Config, name: str) -> str | None:
+    """The configured root `name` names, without regard to case; None if none."""
+    return next((r for r in config.roots if r.lower() == name.strip().lower()), None)
+
+
+def canonical_root(config: Config, name: str) -> str:
+    """The configured root `name` names, without regard to case; UnknownNode (with the
+    closest name) if none."""
+    found = root_name(config, name)
+    if found is None:
+        raise UnknownNode(f"unknown root {name!r}{did_you_mean(name, config.roots)}; "
+                          f"known: {', '.join(config.roots)}")
+    return found
+
+
+def _suggestion(session, config: Config, target: str) -> str:
+    """' (did you mean X?)': the closest root, node key or repo id to what was asked."""
+    names = [*config.roots, *repo.node_names(session)]
+    by_id = {n.partition(":")[2]: n for n in names if ":" in n}
+    wanted = target.partition(":")[2] if ":" in target else target
+    if ":" not in target and did_you_mean(target, by_id):
+        return did_you_mean(target, by_id)
+    return did_you_mean(wanted if ":" not in target else target, names)
 
 
 def lineage(
@@ -142,104 +169,3 @@ def show(config: Config, key: str) -> dict[str, Any]:
         return repo.node_detail(
             session, found.start_ids[0], ancestors=ancestors(session, found.start_ids[0])
         )
-
-
-def export(
-    config: Config,
-    fmt: str,
-    output: str | os.PathLike[str] | BinaryIO,
-    *,
-    root: str | None = None,
-    node: str | None = None,
-    at: datetime | None = None,
-    min_confidence: float | None = None,
-) -> int:
-    """Write the graph in `fmt` to `output` (path or binary stream); returns the node count.
-    With `node`, only its ancestors and descendants (and itself); with `at`, the graph as it
-    stood at that instant (see graph/asof.py). `cyclonedx` is the BOM of `node` (its
-    ancestry; edges below `min_confidence` as variants), or of the family without it."""
-    if root is not None and root not in config.roots:
-        raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
-    bom = fmt == "cyclonedx"
-    with store(config) as session:
-        try:
-            found = resolve_target(session, config, node) if node else None
-        except UnknownNode:  # any swept model: its declared family, as the sweep saw it
-            rid = swept_target(node or "")
-            endpoint = config.hubs["huggingface"].endpoint
-            graph = declared_graph(session, "huggingface", rid, endpoint) if rid else None
-            if graph is None:
-                raise
-            write(graph, fmt, output, notes={"at": "", "focus": f"huggingface:{rid}",
-                                             "issues": {}})
-            return int(graph.number_of_nodes())
-        focus = [n.key for n in repo.nodes_by_id(session, found.start_ids)] if found else []
-        if bom and found is not None and (found.roots or len(focus) != 1):
-            raise UnknownNode(f"{node!r} is not one node; give its key (hub:owner/name)")
-        graph, issues = build_graph(
-            session,
-            config.roots,
-            root=root,
-            rules_path=config.get("licenses.rules") or None,
-            at=at,
-        )
-        if found is not None:
-            graph = _around(graph, focus, node, descendants=not bom)
-        notes = {
-            "at": at.isoformat() if at else "",
-            "focus": found.label if found else "",
-            "issues": _explanations(issues, graph),
-        }
-        if bom:
-            notes |= provenance(
-                session,
-                graph,
-                config.roots,
-                subject=focus[0] if focus else None,
-                min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence,
-            )
-    write(graph, fmt, output, notes=notes)
-    return int(graph.number_of_nodes())
-
-
-def _around(
-    graph: nx.DiGraph, keys: Sequence[str], asked: str | None, *, descendants: bool = True
-) -> nx.DiGraph:
-    """The part of `graph` that `keys` descend from (or lead to), the keys included."""
-    present = [key for key in keys if key in graph]
-    if not present:
-        raise UnknownNode(f"{asked!r} is in no family of the exported roots")
-    wanted = set(present)
-    for key in present:
-        wanted |= nx.ancestors(graph, key)
-        if descendants:
-            wanted |= nx.descendants(graph, key)
-    return graph.subgraph(wanted).copy()
-
-
-def _explanations(
-    issues: Iterable[LicenseIssue], graph: nx.DiGraph
-) -> dict[str, list[dict[str, str]]]:
-    """Node key -> its confirmed license issues with the audit's explanation."""
-    found: dict[str, list[dict[str, str]]] = {}
-    for issue in issues:
-        if issue.verified and issue.node in graph:
-            found.setdefault(issue.node, []).append(
-                {"code": issue.code, "root": issue.root, "explanation": issue.explanation}
-            )
-    return found
-
-
-def licenses(config: Config, root: str | None = None) -> dict[str, Any]:
-    """License issues along the lineage of all roots or one: issues and counts per code."""
-    if root is not None and root not in config.roots:
-        raise UnknownNode(f"unknown root {root!r}; known: {', '.join(config.roots)}")
-    names = [root] if root else list(config.roots)
-    with store(config) as session:
-        graph, issues = build_graph(
-            session, config.roots, root=root, rules_path=config.get("licenses.rules") or None
-        )
-    counts: dict[str, int] = {}
-    for issue in issues:
-        counts[issue.code] = counts.get(issue.code, 0) + 1
-    return {"roots": names, "issues": issues, "counts": counts, "nodes": graph.number_of_nodes()}

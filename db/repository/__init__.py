@@ -41,6 +41,7 @@ from db.repository.nodes import (
     find_nodes_by_repo_id,
     known_shas,
     node_ids,
+    node_names,
     nodes_by_id,
     record_observations,
     resolve_key,
@@ -48,7 +49,7 @@ from db.repository.nodes import (
     store_license_issues,
     upsert_nodes,
 )
-from db.repository.roots import root_licenses, root_members, set_root_members
+from db.repository.roots import family_ids, root_licenses, root_members, set_root_members
 from db.repository.runs import (
     abandon_runs,
     add_warnings,
@@ -85,6 +86,7 @@ __all__ = [
     "search_nodes",
     "sweep_runs",
     "edges_into",
+    "family_ids",
     "files_of",
     "find_nodes_by_repo_id",
     "fingerprint",
@@ -95,6 +97,7 @@ __all__ = [
     "load_cache",
     "node_detail",
     "node_ids",
+    "node_names",
     "nodes_by_id",
     "parse_relation_text",
     "record_observations",

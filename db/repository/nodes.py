@@ -76,6 +76,12 @@ def find_nodes_by_repo_id(
     return sorted(nodes_by_id(session, set(ids)), key=lambda n: n.key)
 
 
+def node_names(session: Session, limit: int = 200_000) -> list[str]:
+    """Node keys and former keys (at most `limit` of each), for "did you mean" suggestions."""
+    keys = list(session.scalars(select(Node.key).limit(limit)))
+    return keys + list(session.scalars(select(Alias.key).limit(limit)))
+
+
 def nodes_by_id(session: Session, ids: Iterable[int]) -> list[Node]:
     """Full node rows for the given ids (chunked IN lists), in no particular order."""
     out: list[Node] = []

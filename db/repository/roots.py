@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from db.lineage import descendants
 from db.models import RootMember
 
 
@@ -35,3 +36,9 @@ def root_members(session: Session) -> dict[str, list[int]]:
 
 def root_licenses(session: Session) -> dict[str, str]:
     return dict(session.execute(select(RootMember.root, RootMember.license)).all())
+
+
+def family_ids(session: Session, roots: Iterable[str]) -> dict[str, set[int]]:
+    """root name -> ids of its family (root nodes included), from the stored root members."""
+    members = root_members(session)
+    return {name: set(descendants(session, members.get(name, [])).order) for name in roots}

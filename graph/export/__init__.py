@@ -3,13 +3,14 @@
 
 A new format is one module here holding a class with `name`, `suffix`, `suffixes`,
 `write(graph, stream)` and `save(graph, path)` (see `common.Exporter`; `common.SingleFile`
-gives `save` to a one-file format), and one line in `EXPORTERS` below. Every format receives
+gives `save` to a one-file format), and one line in `_REGISTRY` below. Every format receives
 the same `ExportGraph` from `common.normalize()`: the attributes of SPEC.md's export schema,
 typed, sanitized, never None.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import os
 import sys
@@ -31,14 +32,6 @@ from graph.export.common import (
     sanitize,
     sanitize_key,
 )
-from graph.export.csv import CSVExporter
-from graph.export.cyclonedx import CycloneDXExporter
-from graph.export.dot import DotExporter
-from graph.export.gexf import GEXFExporter
-from graph.export.graphml import GraphMLExporter
-from graph.export.html import HTMLExporter
-from graph.export.json import JSONExporter
-from graph.export.mermaid import MermaidExporter
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -60,20 +53,35 @@ __all__ = [
     "sanitize_key",
 ]
 
-# The registry: format name -> writer, in the order help and errors list them.
-EXPORTERS: dict[str, Exporter] = {
-    exporter.name: exporter
-    for exporter in (
-        GraphMLExporter(),
-        GEXFExporter(),
-        JSONExporter(),
-        CSVExporter(),
-        HTMLExporter(),
-        MermaidExporter(),
-        DotExporter(),
-        CycloneDXExporter(),
-    )
+# The registry: format name -> "module:Class" of its writer, in the order help and errors
+# list them. `EXPORTERS` (name -> writer) loads the modules on first use: importing the
+# package (an exception class, a read command's error table) must not load CycloneDX's
+# library and the others (a second of start-up on a loaded machine).
+_REGISTRY = {
+    "graphml": "graphml:GraphMLExporter",
+    "gexf": "gexf:GEXFExporter",
+    "json": "json:JSONExporter",
+    "csv": "csv:CSVExporter",
+    "html": "html:HTMLExporter",
+    "mermaid": "mermaid:MermaidExporter",
+    "dot": "dot:DotExporter",
+    "cyclonedx": "cyclonedx:CycloneDXExporter",
 }
+_loaded: dict[str, Exporter] = {}
+
+
+def _exporters() -> dict[str, Exporter]:
+    if not _loaded:
+        for name, where in _REGISTRY.items():
+            module, _, cls = where.partition(":")
+            _loaded[name] = getattr(importlib.import_module(f"graph.export.{module}"), cls)()
+    return _loaded
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EXPORTERS":
+        return _exporters()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def format_for_path(path: str | os.PathLike[str]) -> str | None:
@@ -82,7 +90,7 @@ def format_for_path(path: str | os.PathLike[str]) -> str | None:
     name = Path(path).name.lower()
     matches = [
         (len(suffix), fmt)
-        for fmt, exporter in EXPORTERS.items()
+        for fmt, exporter in _exporters().items()
         for suffix in exporter.suffixes
         if name.endswith(suffix) and len(name) > len(suffix)
     ]
@@ -102,9 +110,9 @@ def export(
     (left open; returns []). `"-"` means stdout. Raises ExportError for values the schema
     cannot hold, ValueError for an unknown format. `notes` are what pictures show beyond the
     schema (`ExportGraph.notes`)."""
-    exporter = EXPORTERS.get(fmt)
+    exporter = _exporters().get(fmt)
     if exporter is None:
-        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}")
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(_REGISTRY)}")
     data = normalize(graph, now=now, notes=notes)
     if isinstance(output, str) and output == "-":
         output = sys.stdout.buffer

@@ -28,8 +28,8 @@ from tests.fakes.hf_hub import FakeHub
 from tests.fakes.hf_world import FakeFile, FakeRepo
 from tracker.cli import cli
 from tracker.config import load_config
+from tracker.graph_reads import export as service_export
 from tracker.pipeline import crawl
-from tracker.service import export as service_export
 
 SUBJECT = "huggingface:quantfolk/grok-1-hf-instruct-GGUF"
 VALIDATOR = JsonStrictValidator(SchemaVersion.V1_6)

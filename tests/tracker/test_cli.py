@@ -90,7 +90,7 @@ def test_unknown_target_is_one_line_exit_2(crawled):
 def test_bad_config_file_exits_2_with_the_key(tmp_path):
     bad = tmp_path / "config.toml"
     bad.write_text("[crawl]\nretries = 'x'\n")
-    result = CliRunner().invoke(cli, ["--config", str(bad), "lineage", "grok-1"])
+    result = CliRunner().invoke(cli, ["--config", str(bad), "crawl"])
     assert result.exit_code == 2
     assert "crawl.retries must be a whole number" in result.output
     assert "Traceback" not in result.output

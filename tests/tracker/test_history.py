@@ -198,7 +198,10 @@ def test_changes_cli_json_root_filter_and_since_date(two_days):
     data = json.loads(invoke(config, "changes", "--since", "2026-11-20", "--format", "json").stdout)
     g1 = data["roots"]["grok-1"]
     assert g1["since"] == "2026-11-20T00:00:00+00:00" and g1["since_run"] is None
-    assert len(g1["new"]) == 8  # seven on day 1 (Bob's under his current id) and one on day 2
+    # six derivatives on day 1 (Bob's under his current id) and one on day 2; the root
+    # itself is no derivative of itself (issue 11)
+    assert len(g1["new"]) == 7
+    assert "huggingface:xai-org/grok-1" not in keys(g1["new"])
     assert "huggingface:bob/grok-1-lora-v2" in keys(g1["new"])
     assert keys(g1["removed"]) == ["huggingface:alice/grok-1-ft"]
     # --since after day 2: nothing
@@ -214,7 +217,7 @@ def test_changes_bad_arguments_exit_2_with_one_line(two_days):
     result = invoke(config, "changes", "--root", "grok-9")
     assert result.exit_code == 2 and "unknown root 'grok-9'" in result.output
     result = CliRunner().invoke(
-        cli, ["--database", config.database_url, "changes", "--since", "yesterday"]
+        cli, ["--database", config.database_url, "changes", "--since", "last tuesday"]
     )
     assert result.exit_code == 2 and "not a date" in result.output
 
