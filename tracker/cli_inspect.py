@@ -55,7 +55,10 @@ def _many(
     if kind is None:
         return click.option(f"--{name}", dest, multiple=True, help=help_text, callback=_split,
                             shell_complete=complete)
-    return click.option(f"--{name}", dest, multiple=True, type=kind, help=help_text)
+    if isinstance(choices, tuple):  # the words in the help: `[a|b|...]` passes 80 columns
+        help_text = f"{help_text}: {', '.join(choices)}"
+    return click.option(f"--{name}", dest, multiple=True, type=kind, help=help_text,
+                        metavar=name.upper())
 
 
 @click.command()
