@@ -92,7 +92,13 @@ def _around(graph, keys: Sequence[str], asked: str, *, descendants: bool = True)
         wanted |= nx.ancestors(graph, key)
         if descendants:
             wanted |= nx.descendants(graph, key)
-    return graph.subgraph(wanted).copy()
+    # in the graph's own order: a subgraph view of a few nodes iterates the set, whose order
+    # changes from run to run (a mermaid picture's numbering with it)
+    part = graph.__class__(**graph.graph)
+    part.add_nodes_from((key, graph.nodes[key]) for key in graph if key in wanted)
+    part.add_edges_from((u, v, data) for u, v, data in graph.edges(data=True)
+                        if u in wanted and v in wanted)
+    return part
 
 
 def _explanations(issues, graph) -> dict[str, list[dict[str, str]]]:
