@@ -56,7 +56,7 @@ def test_settings_beyond_reason_are_exit_2(case, tmp_path, sqlite_url):
     body, says = BAD[case]
     path = tmp_path / "config.toml"
     path.write_text(body)
-    line = one_line(tracker("--config", str(path), "--database", sqlite_url, "changes"), 2)
+    line = one_line(tracker("--config", str(path), "--database", sqlite_url, "crawl"), 2)
     assert says in line, line
 
 
