@@ -9,7 +9,7 @@ export graph with every attribute SPEC's schema requires, the unknown ones empty
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from db import sweep as store
 from db.lineage import Lineage, LineageNode, _bfs

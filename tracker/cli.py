@@ -14,6 +14,7 @@ import io
 import os
 import sys
 import traceback
+from typing import Any
 
 import click
 import click._textwrap
@@ -24,9 +25,9 @@ from tracker import __version__
 from tracker.cli_help import epilog
 from tracker.cli_inspect import register as add_inspect_commands
 from tracker.cli_options import format_option, pass_config
-from tracker.completion import complete_node, complete_root, complete_target
 from tracker.cli_params import DATE_HELP, OneLineUsageError, WordList, flatten
 from tracker.cli_params import parse_date as _parse_date
+from tracker.completion import complete_node, complete_root, complete_target
 from tracker.config import Config
 
 

@@ -27,7 +27,7 @@ SETTINGS_USED: dict[str, tuple[str, ...]] = {
 }
 
 
-def pass_config(func):
+def pass_config(func: Callable[Concatenate[Config, P], R]) -> Callable[P, R]:
     """Load the one Config from --config/--database and the environment, lazily and once."""
 
     @click.pass_context
@@ -47,7 +47,7 @@ def pass_config(func):
     return wrapper
 
 
-def format_option(*choices: str, default: str):
+def format_option(*choices: str, default: str) -> Callable[[F], F]:
     return click.option("--format", "fmt", type=click.Choice(choices, case_sensitive=False),
                         default=default,
                         show_default=True, help=FORMAT_HELP)

@@ -18,7 +18,6 @@ from tracker.render_fit import fit_table, output_width
 
 if TYPE_CHECKING:  # the types of what is rendered; rendering loads none of their modules
     from db.lineage import Lineage, LineageNode
-    from tracker.report import CrawlReport
     from tracker.sweep import SweepReport
 
 

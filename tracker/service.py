@@ -7,8 +7,7 @@ from config, a node key, a former key (alias), or a bare `owner/name` on any hub
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +15,8 @@ from typing import Any
 from crawlers.base import HUBS, RELATIONS, is_valid_repo_id
 from crawlers.hubs import repo_from_url
 from db import repository as repo
-from db.lineage import ancestors, descendants
-from db.session import open_readonly, session_scope
+from db.lineage import Lineage, ancestors, descendants
+from db.session import Session, open_readonly, session_scope
 from graph.swept import declared_lineage
 from tracker.config import Config
 from tracker.errors import UnknownNode, did_you_mean
