@@ -34,7 +34,7 @@ OTHER_WORLDS = (
     "pip install", "python -m pytest", "tracker crawl && ", "--config bad.toml",
     "tracker sweep", "meta-llama/", "tracker schedule", "tracker changes", "bob/grok-1-lora",
     "alice/grok-1-ft", "carol/grok-1-mlx", "tracker alerts", "createdb",
-    "python -m tests.fakes.serve", "HF_ENDPOINT=", "bench/", "tracker runs",
+    "python -m tests.fakes.serve", "HF_ENDPOINT=", "bench/", "tracker runs", "_TRACKER_COMPLETE",
 )
 # the second crawl of the alerts world, shown under "Alerts"
 SECOND_CRAWL = "alerts: feed:"
