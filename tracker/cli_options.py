@@ -24,6 +24,7 @@ FORMAT_HELP = "output format"
 SETTINGS_USED: dict[str, tuple[str, ...]] = {
     "crawl": ("hubs.", "crawl.", "alerts."), "sweep": ("hubs.huggingface.", "crawl."),
     "schedule": (), "alerts": ("alerts.",),
+    "config": (),  # the command that shows the settings says which one is bad
 }
 
 
