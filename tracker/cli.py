@@ -14,6 +14,7 @@ import io
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -31,7 +32,7 @@ from tracker.completion import complete_node, complete_root, complete_target
 from tracker.config import Config
 
 
-class _ExportFormat(click.Choice):
+class _ExportFormat(click.Choice[str]):
     """A choice of graph.export's formats, read when `--format` is parsed or help is shown:
     the exporters (CycloneDX's library above all) are too heavy to load for every command."""
 
@@ -39,7 +40,7 @@ class _ExportFormat(click.Choice):
         self.case_sensitive = False
 
     @property
-    def choices(self):  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]  # read lazily, not set
         from graph.export import EXPORTERS
 
         return tuple(EXPORTERS)
@@ -49,7 +50,7 @@ class _WholeWords(click._textwrap.TextWrapper):
     """Help text wraps between words only: click's wrapper breaks at hyphens, which splits
     every node id (`xai-` / `org/grok-1`) at 80 columns."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **{**kwargs, "break_on_hyphens": False})
 
 
@@ -64,7 +65,9 @@ def echo(text: str) -> None:
     click.echo(text if text.startswith(("{", "[")) else fit_text(text, output_width()))
 
 
-def command(group: click.Group, name: str, short: str, **kwargs):
+def command(
+    group: click.Group, name: str, short: str, **kwargs: Any
+) -> Callable[[Callable[..., Any]], click.Command]:
     """A command with its one-line summary (never cut with "...") and the epilog of
     tracker.cli_help: exit codes, environment, an example."""
     return group.command(name, short_help=short, epilog=epilog(name), **kwargs)
@@ -81,7 +84,13 @@ class TrackerGroup(click.Group):
     """Applies the error table once, for every command, under CliRunner as in a shell;
     usage errors are one line like every other error."""
 
-    def make_context(self, info_name, args, parent=None, **extra):
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as error:
@@ -152,7 +161,7 @@ def cli(config_path: str | None, database: str | None) -> None:
               "comma-separated or repeated, like crawl.hubs")
 @format_option("text", "json", default="text")
 @pass_config
-def crawl(config: Config, roots, hubs, fmt):
+def crawl(config: Config, roots: tuple[str, ...], hubs: tuple[str, ...], fmt: str) -> None:
     """Run one crawl over every root and hub (or those named); print what is new, changed
     and removed per root, the license issues and the hub requests it took."""
     import threading
@@ -228,7 +237,9 @@ def schedule(config: Config, run_now: bool) -> None:
               "comma-separated or repeated")
 @format_option("tree", "table", "json", default="tree")
 @pass_config
-def lineage(config: Config, target, depth, relations, fmt):
+def lineage(
+    config: Config, target: str, depth: int | None, relations: tuple[str, ...], fmt: str
+) -> None:
     """All descendants of a root (grok-1) or node (huggingface:xai-org/grok-1, xai-org/grok-1
     or its URL https://huggingface.co/xai-org/grok-1).
 
@@ -283,7 +294,7 @@ def licenses(config: Config, root: str | None, fmt: str) -> None:
 @click.option("--root", help="only this root", shell_complete=complete_root)
 @format_option("text", "json", default="text")
 @pass_config
-def changes(config: Config, since, root, fmt):
+def changes(config: Config, since: str | None, root: str | None, fmt: str) -> None:
     """What appeared, changed or disappeared between crawls, per root.
 
     A `?` after a relation marks an inferred edge, not one the repo declares.
@@ -324,10 +335,10 @@ def export(
 
     guessed = None if fmt or output == "-" else format_for_path(output)
     target = sys.stdout.buffer if output == "-" else output
-    at = _parse_date(at, "--at", end_of_day=True)
+    when = _parse_date(at, "--at", end_of_day=True)
     count, files = write(config, (fmt or guessed or "graphml").lower(), target, root=root,
-                         node=node, at=at, min_confidence=min_confidence)
-    click.echo(export_note(count, files, output, fmt=fmt, guessed=guessed, at=at), err=True,
+                         node=node, at=when, min_confidence=min_confidence)
+    click.echo(export_note(count, files, output, fmt=fmt, guessed=guessed, at=when), err=True,
                nl=False)
 
 
@@ -370,7 +381,9 @@ def alerts_redeliver(config: Config, since: str, sink: str | None, fmt: str) -> 
     from tracker.alerts import commands
     from tracker.render import dumps
 
-    rows = commands.redeliver(config, _parse_date(since, "--since"), sink)
+    start = _parse_date(since, "--since")
+    assert start is not None  # --since is required
+    rows = commands.redeliver(config, start, sink)
     echo(dumps(rows) if fmt == "json" else commands.redeliver_table(rows))
     if any(r["error"] for r in rows):
         sys.exit(1)

@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from tracker.errors import did_you_mean
 
 
-class WordList(click.Choice):
+class WordList(click.Choice[str]):
     """A choice that also takes a comma-separated list (`--hub huggingface,github`), any case.
 
     Each value converts to a tuple of choices; `flatten` turns a repeatable option's tuples
@@ -28,7 +28,9 @@ class WordList(click.Choice):
     def __init__(self, choices: Sequence[str]) -> None:
         super().__init__(choices, case_sensitive=False)
 
-    def convert(self, value: Any, param, ctx) -> Any:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
         if isinstance(value, tuple):
             return value
         words = [w.strip() for w in str(value).split(",") if w.strip()]
@@ -44,7 +46,7 @@ class WordList(click.Choice):
         return tuple(out)
 
 
-def flatten(_ctx, _param, value: Any) -> tuple[str, ...]:
+def flatten(_ctx: click.Context, _param: click.Parameter, value: Any) -> tuple[str, ...]:
     """A repeatable WordList option's values as one tuple, in order, without repeats."""
     return tuple(dict.fromkeys(w for group in value or () for w in group))
 
@@ -104,5 +106,5 @@ class OneLineUsageError(click.UsageError):
     def __init__(self, original: click.UsageError) -> None:
         super().__init__(one_line(original), original.ctx)
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"tracker: {self.message}", err=True, file=file)

@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -294,7 +295,7 @@ def load_config(
         if overrides and overrides.get(setting.key) is not None:
             value, where = overrides[setting.key], "command line"
         values[setting.key] = later(
-            setting.key, lambda s=setting, v=value, w=where: _coerce(s, v, w), setting.default
+            setting.key, partial(_coerce, setting, value, where), setting.default
         )
         origins[setting.key] = where
 
@@ -303,7 +304,7 @@ def load_config(
         raise ConfigError(f"logging.level must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     values["logging.level"] = level
     for key in ("crawl.timeout", "alerts.timeout"):
-        later(key, lambda k=key: _positive(k, values[k]))
+        later(key, partial(_positive, key, values[key]))
     values["crawl.hubs"] = later("crawl.hubs", lambda: _hub_list(values["crawl.hubs"]),
                                  values["crawl.hubs"])
     cron = values["schedule.cron"], values["schedule.timezone"]
@@ -322,7 +323,7 @@ def load_config(
         for hub in HUBS
     }
     for hub in hubs.values():
-        later(f"hubs.{hub.name}.endpoint", lambda h=hub: _http_url(h))
+        later(f"hubs.{hub.name}.endpoint", partial(_http_url, hub))
     roots = _parse_roots(data.get("roots"), origin or "defaults")
     alerts = data.get("alerts") or {}
     webhooks = later("alerts.webhooks", lambda: parse_webhooks(

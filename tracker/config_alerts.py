@@ -55,7 +55,9 @@ class EmailConfig:
     roots: tuple[str, ...] = ()
 
 
-def _filters(body: Mapping[str, Any], key: str, origin: str, roots: Mapping[str, Any]):
+def _filters(
+    body: Mapping[str, Any], key: str, origin: str, roots: Mapping[str, Any]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The `events` and `roots` filters of a sink, checked against what exists."""
     events = body.get("events", list(ALERT_KINDS))
     wanted_roots = body.get("roots", [])
@@ -70,7 +72,9 @@ def _filters(body: Mapping[str, Any], key: str, origin: str, roots: Mapping[str,
     return tuple(events), tuple(wanted_roots)
 
 
-def parse_webhooks(raw: Any, origin: str, roots, environ) -> tuple[WebhookConfig, ...]:
+def parse_webhooks(
+    raw: Any, origin: str, roots: Mapping[str, Any], environ: Mapping[str, str]
+) -> tuple[WebhookConfig, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -113,7 +117,7 @@ def parse_webhooks(raw: Any, origin: str, roots, environ) -> tuple[WebhookConfig
         if name in taken:
             name = next(f"{name}-{n}" for n in range(2, 100) if f"{name}-{n}" not in taken)
         events, wanted = _filters(body, key, origin, roots)
-        out.append(WebhookConfig(name, url, secret_env, secret, events, wanted, fmt))
+        out.append(WebhookConfig(name, str(url), secret_env, secret, events, wanted, fmt))
     return tuple(out)
 
 
@@ -124,7 +128,9 @@ def _base64(text: str) -> bool:
         return False
 
 
-def parse_email(raw: Any, origin: str, roots, environ) -> EmailConfig | None:
+def parse_email(
+    raw: Any, origin: str, roots: Mapping[str, Any], environ: Mapping[str, str]
+) -> EmailConfig | None:
     if raw is None:
         return None
     key = "alerts.email"

@@ -7,10 +7,11 @@ and `show` answer without them (README, Performance: start-up).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import networkx as nx
 
@@ -27,7 +28,7 @@ from tracker.service import canonical_root, resolve_target, store, swept_target
 def export(
     config: Config,
     fmt: str,
-    output,
+    output: str | os.PathLike[str] | BinaryIO,
     *,
     root: str | None = None,
     node: str | None = None,
@@ -82,7 +83,9 @@ def export(
     return graph.number_of_nodes(), write(graph, fmt, output, notes=notes)
 
 
-def _around(graph, keys: Sequence[str], asked: str, *, descendants: bool = True):
+def _around(
+    graph: nx.DiGraph, keys: Sequence[str], asked: str | None, *, descendants: bool = True
+) -> nx.DiGraph:
     """The part of `graph` that `keys` descend from (or lead to), the keys included."""
     present = [key for key in keys if key in graph]
     if not present:
@@ -101,7 +104,7 @@ def _around(graph, keys: Sequence[str], asked: str, *, descendants: bool = True)
     return part
 
 
-def _explanations(issues, graph) -> dict[str, list[dict[str, str]]]:
+def _explanations(issues: Iterable[Any], graph: nx.DiGraph) -> dict[str, list[dict[str, str]]]:
     """Node key -> its confirmed license issues with the audit's explanation."""
     found: dict[str, list[dict[str, str]]] = {}
     for issue in issues:

@@ -141,9 +141,17 @@ def _inside(stamp: datetime, window: timeline.Window) -> bool:
     return stamp >= window.start if window.inclusive else stamp > window.start
 
 
-def _root_changes(window, family, history, new_nodes, new_edges, parents, keys,
-                  starts: set[int]) -> dict[str, Any]:
-    out: dict[str, list] = {name: [] for name in SECTIONS}
+def _root_changes(
+    window: timeline.Window,
+    family: set[int],
+    history: list[Any],
+    new_nodes: list[Any],
+    new_edges: list[Any],
+    parents: dict[int, list[Any]],
+    keys: dict[int, str],
+    starts: set[int],
+) -> dict[str, Any]:
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in SECTIONS}
     fresh: set[int] = set()
     for node in new_nodes:
         if node.id not in family or not _inside(node.first_seen, window):

@@ -18,6 +18,7 @@ from tracker.render_fit import fit_table, output_width
 
 if TYPE_CHECKING:  # the types of what is rendered; rendering loads none of their modules
     from db.lineage import Lineage, LineageNode
+    from tracker.report import CrawlReport
     from tracker.sweep import SweepReport
 
 
@@ -154,7 +155,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def crawl_summary(report) -> str:
+def crawl_summary(report: CrawlReport) -> str:
     """The crawl's summary: one line per root, then totals, errors and license issues."""
     rows = [{"root": name, "seen": c.seen, "new": c.new, "changed": c.changed,
              "removed": c.removed, "renamed": c.renamed} for name, c in report.roots.items()]
@@ -254,7 +255,15 @@ def license_table(result: dict[str, Any]) -> str:
     ])
 
 
-def export_note(count: int, files, output: str, *, fmt, guessed, at) -> str:
+def export_note(
+    count: int,
+    files: Sequence[object],
+    output: str,
+    *,
+    fmt: str | None,
+    guessed: str | None,
+    at: datetime | None,
+) -> str:
     """What `export` tells on stderr: the files it wrote (a CSV export writes two), the
     format when no --format and no suffix chose it, and when the graph is empty, why."""
     lines = []

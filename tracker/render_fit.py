@@ -15,11 +15,12 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
+from typing import TextIO
 
 _TREE = re.compile(r"^[ │]*(?:[├└]── )?")
 
 
-def output_width(stream=None) -> int | None:
+def output_width(stream: TextIO | None = None) -> int | None:
     """The width to fit: the terminal's when `stream` (stdout) is one, else COLUMNS if set,
     else None (piped: no limit)."""
     stream = stream or sys.stdout

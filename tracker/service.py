@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from crawlers.base import HUBS, RELATIONS, is_valid_repo_id
-from crawlers.hubs import repo_from_url
+from crawlers.base import RELATIONS, is_valid_repo_id
+from crawlers.hubs import HUBS, repo_from_url
 from db import repository as repo
 from db.lineage import Lineage, ancestors, descendants
 from db.session import Session, open_readonly, session_scope
@@ -40,7 +40,7 @@ class Target:
     roots: list[str]  # root names when the target is a root
 
 
-def resolve_target(session, config: Config, target: str) -> Target:
+def resolve_target(session: Session, config: Config, target: str) -> Target:
     """A root name (any case), node key, alias, bare repo id or pasted repo URL -> start node
     ids; UnknownNode (with "did you mean") if none. Repo ids match without regard to case,
     as on the hubs."""
@@ -91,7 +91,7 @@ def canonical_root(config: Config, name: str) -> str:
     return found
 
 
-def _suggestion(session, config: Config, target: str) -> str:
+def _suggestion(session: Session, config: Config, target: str) -> str:
     """' (did you mean X?)': the closest root, node key or repo id to what was asked."""
     names = [*config.roots, *repo.node_names(session)]
     by_id = {n.partition(":")[2]: n for n in names if ":" in n}

@@ -18,9 +18,9 @@ from typing import Any
 from db import outbox
 from db.models import NodeHistory
 from db.outbox import NodeFacts
-from db.repository import parse_relation_text, root_members
+from db.repository import family_ids, parse_relation_text, root_members
 from db.session import Session
-from graph.build import family_ids, refresh_license_issues
+from graph.build import refresh_license_issues
 
 # `parent`: a child whose set of parents moved (written by `tracker resolve` and the crawl's
 # resolution, "finetune of A; merge of B" -> ...)

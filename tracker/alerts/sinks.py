@@ -29,7 +29,7 @@ from xml.etree import ElementTree as ET
 import requests
 
 from tracker.alerts.events import describe
-from tracker.config import ALERT_KINDS, EmailConfig, WebhookConfig
+from tracker.config_alerts import ALERT_KINDS, EmailConfig, WebhookConfig
 from tracker.errors import TrackerError
 
 ATOM = "http://www.w3.org/2005/Atom"
