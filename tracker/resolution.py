@@ -98,6 +98,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@_collector_paused()
 def resolve_families(
     session: Session,
     roots: Mapping[str, Sequence[str]],
@@ -116,24 +117,6 @@ def resolve_families(
     decision rests on the evidence already stored, which is what makes `tracker resolve`
     fast. Relations are read from the files only for the edges kept.
     """
-    with _collector_paused():
-        return _resolve_families(
-            session, roots, root_licenses, now=now, run_id=run_id, seen=seen,
-            recompute=recompute, markers=markers,
-        )
-
-
-def _resolve_families(
-    session: Session,
-    roots: Mapping[str, Sequence[str]],
-    root_licenses: Mapping[str, str],
-    *,
-    now: datetime,
-    run_id: int | None,
-    seen: Iterable[int] = (),
-    recompute: bool = True,
-    markers: Markers = GROK,
-) -> tuple[ResolveReport, Resolution]:
     if (
         not recompute
         and repo.load_cache(session, "resolver", "version").get("version") != RESOLVER_VERSION
