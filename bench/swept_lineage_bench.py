@@ -7,10 +7,14 @@ meta-llama/Llama-3.1-8B):
 
 - the walk alone (`db.sweep.declared_descendants`, every row fetched): median of 5, wall and
   this process's CPU; on PostgreSQL also with the default planner (no nested loops forced);
+- with `--before`, the two commands below while no family is stored together (the walk);
+- building `swept_family` (db/swept_family.py: every root of 5,000 rows or more), its rows
+  and its size on disk, then reading the family from it (`stored_family`), median of 5;
 - `tracker lineage` in a fresh process (start-up included), wall, median of 3;
 - `tracker export --node` of the family to GraphML in a fresh process, wall.
 
     python bench/swept_lineage_bench.py [--models 1000000] [--databases sqlite,postgres]
+                                        [--before]
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from bench.sweep_bench import _pg_schema, drop_pg_schema  # noqa: E402
 from bench.sweep_store_bench import one_sweep, pages  # noqa: E402
 from db import sweep as store  # noqa: E402
+from db import swept_family  # noqa: E402
 from db.session import open_database, session_scope  # noqa: E402
 from tests.fakes.hf_population import Population  # noqa: E402
 
@@ -81,14 +86,61 @@ def command(url: str, *args: str) -> tuple[float, float]:
     return time.perf_counter() - began, usage.ru_utime + usage.ru_stime
 
 
-def bench(name: str, url: str) -> None:
-    out = walk_times(url)
+def family_build(url: str) -> dict[str, float]:
+    """Build swept_family from scratch: seconds, rows, families, MB on disk."""
+    engine = open_database(url)
+    try:
+        began = time.perf_counter()
+        done = swept_family.rebuild(engine, "huggingface")
+        out: dict[str, float] = {"family_build_s": time.perf_counter() - began}
+        out["family_roots"], out["family_rows"] = done["families"], done["rows"]
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                size = conn.exec_driver_sql(
+                    "SELECT pg_total_relation_size('swept_family')").scalar_one()
+            else:
+                size = conn.exec_driver_sql(
+                    "SELECT sum(pgsize) FROM dbstat WHERE name = 'swept_family'").scalar_one()
+        out["family_mb"] = size / 1e6
+        wall, cpu = [], []
+        for _ in range(5):
+            with session_scope(engine) as s:
+                began, began_cpu = time.perf_counter(), time.process_time()
+                rows = swept_family.stored_family(s, "huggingface", FAMILY.lower())
+                wall.append(time.perf_counter() - began)
+                cpu.append(time.process_time() - began_cpu)
+            assert rows is not None
+        out["stored_read_s"], out["stored_read_cpu_s"] = statistics.median(wall), statistics.median(cpu)
+    finally:
+        engine.dispose()
+    return out
+
+
+def commands(url: str, out: dict[str, float], suffix: str = "") -> None:
     runs = sorted(command(url, "lineage", FAMILY, "--format", "table") for _ in range(3))
-    out["lineage_command_s"], out["lineage_command_cpu_s"] = runs[1]
+    out[f"lineage_command{suffix}_s"], out[f"lineage_command{suffix}_cpu_s"] = runs[1]
     with tempfile.TemporaryDirectory() as tmp:
-        out["export_command_s"], out["export_command_cpu_s"] = command(
+        out[f"export_command{suffix}_s"], out[f"export_command{suffix}_cpu_s"] = command(
             url, "export", "--node", FAMILY, "--format", "graphml", "--output", f"{tmp}/f.graphml"
         )
+
+
+def clear_family(url: str) -> None:
+    engine = open_database(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM swept_family")
+    finally:
+        engine.dispose()
+
+
+def bench(name: str, url: str, *, before: bool = False) -> None:
+    clear_family(url)  # the walk's figures, as before swept_family
+    out = walk_times(url)
+    if before:
+        commands(url, out, "_walk")
+    out.update(family_build(url))
+    commands(url, out)
     load = os.getloadavg()[0]
     print(f"{name} (load average {load:.1f}): "
           + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v:,}"
@@ -99,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--before", action="store_true", help="time the commands on the walk")
     args = parser.parse_args()
     for name in args.databases.split(","):
         if name == "sqlite":
@@ -107,12 +160,12 @@ def main() -> None:
             url = f"sqlite:///{path}"
             if not path.exists():
                 build(url, args.models)
-            bench(name, url)
+            bench(name, url, before=args.before)
             continue
         url = _pg_schema()
         try:
             build(url, args.models)
-            bench(name, url)
+            bench(name, url, before=args.before)
         finally:
             drop_pg_schema(url)
 

@@ -428,3 +428,29 @@ class SweepState(Base):
     new: Mapped[int] = mapped_column(Integer, default=0)
     changed: Mapped[int] = mapped_column(Integer, default=0)
     requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SweptFamily(Base):
+    """The members of a big declared family, stored together (db/swept_family.py): one row per
+    declared edge reached from `root` (the root's own row has parent_key ''), with the columns
+    lineage and export show, so a family is one range scan of the primary key instead of a
+    walk with one scattered lookup per member. WITHOUT ROWID on SQLite: the table is that
+    key's B-tree, ordered by (hub, root, key)."""
+
+    __tablename__ = "swept_family"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    hub: Mapped[str] = mapped_column(String(20), primary_key=True)
+    root: Mapped[str] = mapped_column(String(250), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    parent_key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(20))
+    # copied from swept_models; None for a parent that was never swept
+    repo_id: Mapped[str | None] = mapped_column(String(250))
+    license: Mapped[str | None] = mapped_column(String(100))
+    parameters: Mapped[int | None] = mapped_column(BigInteger)
+    gated: Mapped[str | None] = mapped_column(String(10))
+    gguf_arch: Mapped[str | None] = mapped_column(String(100))
+    library: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[str | None] = mapped_column(String(32))
+    last_modified: Mapped[str | None] = mapped_column(String(32))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from db import sweep as store
+from db import swept_family
 from db.lineage import Lineage, LineageNode, _bfs
 from db.session import Session
 
@@ -28,7 +29,11 @@ _KEY, _PARENT, _RELATION, _REPO, _LICENSE, _PARAMS, _GATED, _GGUF, _LIB, _CREATE
 
 
 def _walk(session: Session, hub: str, repo_id: str) -> list[tuple[Any, ...]] | None:
-    """The rows of the declared walk, or None when the hub's sweep knows nothing of it."""
+    """The rows of the declared walk, or None when the hub's sweep knows nothing of it.
+    A big family stored together (db/swept_family.py) is read in one range scan."""
+    rows = swept_family.stored_family(session, hub, repo_id.lower())
+    if rows is not None:
+        return rows
     rows = store.declared_descendants(session, hub, repo_id)
     if len(rows) == 1 and rows[0][_REPO] is None:  # no row of its own, no child either
         return None

@@ -22,6 +22,7 @@ from typing import Any
 from crawlers.base import HubError, TokenRejected
 from crawlers.huggingface.sweep import SweptModel, first_page, parse_item
 from db import sweep as store
+from db import swept_family
 from db.session import Engine, open_database, session_scope
 from tracker.config import Config
 from tracker.hub_crawlers import default_crawler_factory
@@ -103,6 +104,8 @@ def sweep(
                 report.requests = sum(crawler.requests.values())  # the failed one too
             if report.new + report.changed >= store.BIG_LOAD or report.status == "complete":
                 store.analyze(engine)
+            if report.status == "complete":  # big families stored together again
+                swept_family.refresh(engine, hub, number)
             with session_scope(engine) as session:
                 report.stored = store.counts(session, hub)
                 last = store.sweep_state(session, hub)

@@ -1,0 +1,227 @@
+"""Big declared families stored together: the `swept_family` table (issue 14).
+
+A recursive walk of a 75,001-member family costs one index step in `swept_edges` and one
+lookup in `swept_models` per member, scattered over the whole file (bench/
+swept_lineage_bench.py). Here every root of a declared family with at least `BIG_FAMILY`
+members (a model with no declared parent, or a parent never swept) has the rows a walk from
+it returns stored side by side, keyed (hub, root, key, parent key): its lineage is one range
+scan of that key. Only roots are stored, so a member is stored once per root above it (not
+once per ancestor, as a closure table would be); smaller families and inner members are
+walked as before.
+
+`refresh` runs after a complete sweep. A first sweep (or one that wrote `BIG_LOAD` rows or
+more) rebuilds the table by set-based SQL: one walk from every root counts the families, one
+INSERT ... SELECT per big one copies it. Otherwise the work follows what the sweep wrote (the
+models whose row names this sweep): their rows are rewritten, their new descendants added,
+and only a family that lost an edge is copied again whole.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session
+
+BIG_FAMILY = 5_000  # members of a root from which its family is stored together
+BIG_LOAD = 50_000  # models written by one sweep above which the table is rebuilt whole
+
+_COLUMNS = (
+    "hub, root, key, parent_key, relation, repo_id, license, parameters, gated, gguf_arch, "
+    "library, created_at, last_modified"
+)
+# the display columns of a member, from its swept row (NULL when it was never swept)
+_SHOWN = (
+    "m.repo_id, m.license, m.parameters, m.gated, m.gguf_arch, m.library, m.created_at, "
+    "m.last_modified "
+)
+_K = "CAST(:root AS VARCHAR(250)), CAST('' AS VARCHAR(250)), CAST('' AS VARCHAR(20))"
+
+# every root (a parent that is nobody's child) with the number of rows its walk reaches
+_ROOT_SIZES = (
+    "WITH RECURSIVE walk(root, key, parent_key) AS ("
+    " SELECT DISTINCT e.parent_key, e.parent_key, CAST('' AS VARCHAR(250))"
+    " FROM swept_edges e WHERE e.hub = :hub AND NOT EXISTS"
+    " (SELECT 1 FROM swept_edges c WHERE c.hub = :hub AND c.child_key = e.parent_key)"
+    " UNION"
+    " SELECT w.root, e.child_key, e.parent_key"
+    " FROM swept_edges e JOIN walk w ON e.hub = :hub AND e.parent_key = w.key) "
+    "SELECT root FROM walk GROUP BY root HAVING count(*) >= :big ORDER BY root"
+)
+# a root's family copied, in key order (appends to the B-tree)
+_COPY = (
+    "INSERT INTO swept_family (" + _COLUMNS + ") "
+    "WITH RECURSIVE walk(key, parent_key, relation) AS ("
+    " SELECT " + _K + " UNION"
+    " SELECT e.child_key, e.parent_key, e.relation"
+    " FROM swept_edges e JOIN walk w ON e.hub = :hub AND e.parent_key = w.key) "
+    "SELECT :hub, :root, w.key, w.parent_key, w.relation, " + _SHOWN
+    + "FROM walk w LEFT JOIN swept_models m ON m.hub = :hub AND m.key = w.key "
+    "ORDER BY w.key, w.parent_key"
+)
+_DROP = "DELETE FROM swept_family WHERE hub = :hub AND root = :root"
+_IS_ROOT = (
+    "SELECT 1 FROM swept_family WHERE hub = :hub AND root = :root AND key = :root "
+    "AND parent_key = ''"
+)
+# the stored roots, one index probe each (a loose index scan: no DISTINCT over every row)
+_ROOTS = (
+    "WITH RECURSIVE r(root) AS ("
+    " SELECT min(root) FROM swept_family WHERE hub = :hub"
+    " UNION ALL"
+    " SELECT (SELECT min(f.root) FROM swept_family f WHERE f.hub = :hub AND f.root > r.root)"
+    " FROM r WHERE r.root IS NOT NULL) "
+    "SELECT root FROM r WHERE root IS NOT NULL"
+)
+
+# --- what one sweep wrote: its keys in a temporary table -------------------------------------
+
+_CHANGED_TABLE = "CREATE TEMPORARY TABLE swept_changed (key VARCHAR(250) PRIMARY KEY)"
+_CHANGED = (
+    "INSERT INTO swept_changed (key) SELECT key FROM swept_models "
+    "WHERE hub = :hub AND sweep = :sweep"
+)
+# a stored edge of a rewritten model that the sweep no longer shows: the family is copied again
+_LOST_EDGE = (
+    "SELECT 1 FROM swept_family f JOIN swept_changed c ON f.key = c.key "
+    "WHERE f.hub = :hub AND f.root = :root AND f.parent_key <> '' AND NOT EXISTS ("
+    " SELECT 1 FROM swept_edges e WHERE e.hub = :hub AND e.child_key = f.key"
+    " AND e.parent_key = f.parent_key AND e.relation = f.relation) "
+    "LIMIT 1"
+)
+_DROP_CHANGED = (
+    "DELETE FROM swept_family WHERE hub = :hub AND root = :root "
+    "AND key IN (SELECT key FROM swept_changed)"
+)
+# the rewritten models (and the root, if rewritten) back in, with every descendant not stored
+# yet: the walk stops at an edge whose row is there (its subtree is there too)
+_ADD = (
+    "INSERT INTO swept_family (" + _COLUMNS + ") "
+    "WITH RECURSIVE walk(key, parent_key, relation) AS ("
+    " SELECT " + _K + " WHERE :root IN (SELECT key FROM swept_changed)"
+    " UNION"
+    " SELECT e.child_key, e.parent_key, e.relation FROM swept_edges e"
+    " JOIN swept_changed c ON e.hub = :hub AND e.child_key = c.key"
+    " WHERE e.parent_key = :root OR EXISTS (SELECT 1 FROM swept_family f WHERE f.hub = :hub"
+    " AND f.root = :root AND f.key = e.parent_key)"
+    " UNION"
+    " SELECT e.child_key, e.parent_key, e.relation"
+    " FROM swept_edges e JOIN walk w ON e.hub = :hub AND e.parent_key = w.key"
+    " WHERE NOT EXISTS (SELECT 1 FROM swept_family f WHERE f.hub = :hub AND f.root = :root"
+    " AND f.key = e.child_key AND f.parent_key = e.parent_key)) "
+    "SELECT :hub, :root, w.key, w.parent_key, w.relation, " + _SHOWN
+    + "FROM walk w LEFT JOIN swept_models m ON m.hub = :hub AND m.key = w.key "
+    "ORDER BY w.key, w.parent_key"
+)
+# roots above the rewritten models that are not stored: candidates for a family grown big
+_NEW_ROOTS = (
+    "WITH RECURSIVE up(key) AS ("
+    " SELECT key FROM swept_changed"
+    " UNION"
+    " SELECT e.parent_key FROM swept_edges e JOIN up ON e.hub = :hub AND e.child_key = up.key) "
+    "SELECT up.key FROM up WHERE NOT EXISTS"
+    " (SELECT 1 FROM swept_edges e WHERE e.hub = :hub AND e.child_key = up.key)"
+    " AND EXISTS (SELECT 1 FROM swept_edges e WHERE e.hub = :hub AND e.parent_key = up.key)"
+    " AND NOT EXISTS (SELECT 1 FROM swept_family f WHERE f.hub = :hub AND f.root = up.key)"
+    " ORDER BY up.key"
+)
+_SIZE_AT_LEAST = (
+    "WITH RECURSIVE walk(key, parent_key) AS ("
+    " SELECT CAST(:root AS VARCHAR(250)), CAST('' AS VARCHAR(250)) UNION"
+    " SELECT e.child_key, e.parent_key"
+    " FROM swept_edges e JOIN walk w ON e.hub = :hub AND e.parent_key = w.key) "
+    "SELECT count(*) FROM (SELECT 1 FROM walk LIMIT :big) AS enough"
+)
+
+
+def refresh(engine: Engine, hub: str, sweep: int, *, big: int | None = None) -> dict[str, Any]:
+    """Bring `swept_family` up to date with what sweep number `sweep` wrote; returns what was
+    done ({"mode": "rebuilt" | "updated", "families": n, "rows": n})."""
+    big = BIG_FAMILY if big is None else big
+    with engine.begin() as conn:
+        roots = [r for (r,) in conn.execute(text(_ROOTS), {"hub": hub})]
+        conn.exec_driver_sql(_CHANGED_TABLE)
+        try:
+            written = conn.execute(text(_CHANGED), {"hub": hub, "sweep": sweep}).rowcount
+            if not roots or written >= BIG_LOAD:
+                out = _rebuild(conn, hub, big)
+            else:
+                out = _update(conn, hub, roots, big)
+        finally:
+            conn.exec_driver_sql("DROP TABLE swept_changed")
+    _analyze(engine)
+    return out
+
+
+def rebuild(engine: Engine, hub: str, *, big: int | None = None) -> dict[str, Any]:
+    """Copy every big family again from the sweep's tables (set-based, one statement each)."""
+    with engine.begin() as conn:
+        out = _rebuild(conn, hub, BIG_FAMILY if big is None else big)
+    _analyze(engine)
+    return out
+
+
+def _rebuild(conn: Connection, hub: str, big: int) -> dict[str, Any]:
+    conn.execute(text("DELETE FROM swept_family WHERE hub = :hub"), {"hub": hub})
+    rows = 0
+    roots = [r for (r,) in conn.execute(text(_ROOT_SIZES), {"hub": hub, "big": big})]
+    for root in roots:
+        rows += conn.execute(text(_COPY), {"hub": hub, "root": root}).rowcount
+    return {"mode": "rebuilt", "families": len(roots), "rows": rows}
+
+
+def _update(conn: Connection, hub: str, roots: list[str], big: int) -> dict[str, Any]:
+    rows = families = 0
+    for root in roots:
+        p = {"hub": hub, "root": root}
+        if conn.execute(text(_LOST_EDGE), p).first() is not None:
+            # a member may have left the family with its whole subtree: copied again
+            conn.execute(text(_DROP), p)
+            rows += conn.execute(text(_COPY), p).rowcount
+        else:
+            conn.execute(text(_DROP_CHANGED), p)
+            rows += conn.execute(text(_ADD), p).rowcount
+        families += 1
+    for root in [r for (r,) in conn.execute(text(_NEW_ROOTS), {"hub": hub})]:
+        p = {"hub": hub, "root": root}
+        if conn.execute(text(_SIZE_AT_LEAST), {**p, "big": big}).scalar_one() >= big:
+            rows += conn.execute(text(_COPY), p).rowcount
+            families += 1
+    return {"mode": "updated", "families": families, "rows": rows}
+
+
+def _analyze(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+            conn.exec_driver_sql("ANALYZE swept_family")
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM (ANALYZE) swept_family")
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+# the columns of db.sweep.declared_descendants, the root's own row with no parent
+_READ_SQLITE = (
+    "SELECT key, NULLIF(parent_key, ''), NULLIF(relation, ''), repo_id, license, parameters, "
+    "gated, gguf_arch, library, created_at, last_modified FROM swept_family "
+    "WHERE hub = ? AND root = ?"
+)
+_READ_PG = _READ_SQLITE.replace("?", "%s")
+
+
+def stored_family(session: Session, hub: str, key: str) -> list[tuple[Any, ...]] | None:
+    """The rows of `key`'s walk if its family is stored together, else None."""
+    conn = session.connection()
+    if conn.execute(text(_IS_ROOT), {"hub": hub, "root": key}).first() is None:
+        return None
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a connection checked out by the session
+    cursor = dbapi.cursor()  # the session's own transaction
+    try:
+        postgres = conn.dialect.name == "postgresql"
+        cursor.execute(_READ_PG if postgres else _READ_SQLITE, (hub, key))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()

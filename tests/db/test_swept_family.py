@@ -1,0 +1,121 @@
+"""Big declared families stored together (db/swept_family.py) answer exactly what the recursive
+walk answers: after a first sweep (rebuilt) and after a second one that adds models, rewrites
+some, moves members to other parents and makes a member a root of its own (updated), on
+SQLite and PostgreSQL. Sweeps go through the sweep's own store path."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from crawlers.huggingface.sweep import parse_item
+from db import sweep as store
+from db import swept_family
+from db.session import open_database, session_scope
+from graph.swept import declared_lineage
+from tests.fakes.hf_population import BASES, Population
+
+HUB = "huggingface"
+BIG = 40
+
+
+def sweep_all(engine, population: Population) -> int:
+    """One full sweep of the population through `store_page`; returns its number."""
+    now = datetime.now(UTC)
+    with session_scope(engine) as s:
+        state, _ = store.begin_sweep(s, HUB, full=True, now=now)
+        number = state.sweep
+    items = [parse_item(population.item(i)) for i in range(len(population))]
+    pages = [items[i : i + 500] for i in range(0, len(items), 500)]
+    for n, page in enumerate(pages):
+        with session_scope(engine) as s:
+            store.store_page(s, HUB, page, cursor=f"p{n}", done=n == len(pages) - 1,
+                             requests=1, now=now)
+    store.analyze(engine)
+    return number
+
+
+def subtree(population: Population, root: int) -> int:
+    children: dict[int, list[int]] = {}
+    for i, parents in enumerate(population.parents):
+        for p in parents:
+            children.setdefault(p, []).append(i)
+    seen, todo = {root}, [root]
+    while todo:
+        for c in children.get(todo.pop(), ()):
+            if c not in seen:
+                seen.add(c)
+                todo.append(c)
+    return len(seen)
+
+
+def assert_same_as_walk(engine, keys: list[str]) -> None:
+    with session_scope(engine) as s:
+        for key in keys:
+            stored = swept_family.stored_family(s, HUB, key)
+            assert stored is not None, key
+            assert Counter(stored) == Counter(store.declared_descendants(s, HUB, key)), key
+
+
+def stored_roots(engine) -> set[str]:
+    with engine.connect() as conn:
+        return {r for (r,) in conn.execute(text("SELECT DISTINCT root FROM swept_family"))}
+
+
+def test_big_families_are_stored_together_and_follow_a_second_sweep(db_url):
+    population = Population(2_000)
+    engine = open_database(db_url)
+    try:
+        done = swept_family.refresh(engine, HUB, sweep_all(engine, population), big=BIG)
+        bases = [b[0].lower() for b in BASES]
+        assert done["mode"] == "rebuilt" and stored_roots(engine) == set(bases)
+        assert_same_as_walk(engine, bases)
+        with session_scope(engine) as s:  # what the user sees is the walk's answer
+            lineage = declared_lineage(s, HUB, "Qwen/Qwen2.5-7B")
+            assert lineage is not None
+            assert {n.repo_id for n in lineage.nodes.values()} == population.family(2)
+            assert swept_family.stored_family(s, HUB, "nobody/nothing") is None
+
+        # the second sweep: new models, rewritten ones, members moved to another parent
+        # (an edge lost), and the member with the biggest subtree made a root of its own
+        population.add(300)
+        population.touch(range(7, 2_000, 97))
+        members = [i for i in range(4, 2_000) if len(population.parents[i]) == 1]
+        for i in members[200:2_000:150]:
+            population.parents[i] = (members[3],)
+            population.touch([i])
+        big_member = max(members[:60], key=lambda i: subtree(population, i))
+        assert subtree(population, big_member) >= BIG
+        population.parents[big_member] = ()
+        population.touch([big_member])
+        done = swept_family.refresh(engine, HUB, sweep_all(engine, population), big=BIG)
+        assert done["mode"] == "updated"
+        new_root = population.repo_id(big_member).lower()
+        assert stored_roots(engine) == {*bases, new_root}
+        assert_same_as_walk(engine, [*bases, new_root])
+
+        # a third sweep that adds models and rewrites some (new dates), no edge lost: only
+        # their rows are written, no family is copied again
+        population.add(100)
+        population.touch(range(11, 2_000, 101))
+        done = swept_family.refresh(engine, HUB, sweep_all(engine, population), big=BIG)
+        assert done["mode"] == "updated" and done["rows"] < 100
+        assert_same_as_walk(engine, [*bases, new_root])
+    finally:
+        engine.dispose()
+
+
+def test_families_under_the_threshold_are_walked(db_url):
+    population = Population(600)
+    engine = open_database(db_url)
+    try:
+        done = swept_family.refresh(engine, HUB, sweep_all(engine, population), big=10_000)
+        assert done == {"mode": "rebuilt", "families": 0, "rows": 0}
+        with session_scope(engine) as s:
+            lineage = declared_lineage(s, HUB, "meta-llama/Llama-3.1-8B")
+            assert lineage is not None
+            assert {n.repo_id for n in lineage.nodes.values()} == population.family(0)
+    finally:
+        engine.dispose()
