@@ -147,11 +147,34 @@ def bench(name: str, url: str, *, before: bool = False) -> None:
                       for k, v in out.items()), flush=True)
 
 
+def kept_pg_schema(schema: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    from bench.sweep_bench import PG
+
+    engine = create_engine(PG)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    engine.dispose()
+    return f"{PG}{'&' if '?' in PG else '?'}options=-csearch_path%3D{schema}"
+
+
+def built(url: str) -> bool:
+    engine = open_database(url)
+    try:
+        with session_scope(engine) as s:
+            state = store.sweep_state(s, "huggingface")
+            return state is not None and state.status == "complete"
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--before", action="store_true", help="time the commands on the walk")
+    parser.add_argument("--pg-schema", help="build into this PostgreSQL schema once and keep it")
     args = parser.parse_args()
     for name in args.databases.split(","):
         if name == "sqlite":
@@ -159,6 +182,12 @@ def main() -> None:
             path.parent.mkdir(exist_ok=True)
             url = f"sqlite:///{path}"
             if not path.exists():
+                build(url, args.models)
+            bench(name, url, before=args.before)
+            continue
+        if args.pg_schema:  # kept between runs, built once
+            url = kept_pg_schema(args.pg_schema)
+            if not built(url):
                 build(url, args.models)
             bench(name, url, before=args.before)
             continue

@@ -51,17 +51,20 @@ def declared_lineage(
 
 
 def _lineage(hub: str, repo_id: str, rows: list[tuple[Any, ...]], max_depth: int | None) -> Lineage:
-    ids: dict[str, int] = {}
-    nodes: dict[int, LineageNode] = {}
     start_key = repo_id.lower()
-    for r in rows:  # one node per model, however many edges reach it
-        key = r[_KEY]
-        if key not in ids:
-            i = ids[key] = len(ids) + 1
+    # one id per model, however many edges reach it, in the order rows first name it
+    ids = {key: i for i, key in enumerate(dict.fromkeys(r[_KEY] for r in rows), 1)}
+    nodes: dict[int, LineageNode] = {}
+    prefix = f"{hub}:"
+    for r in rows:
+        i = ids[r[_KEY]]
+        node = nodes.get(i)
+        if node is None:
+            key = r[_KEY]
             shown = r[_REPO] or (repo_id if key == start_key else key)
-            nodes[i] = LineageNode(
+            node = nodes[i] = LineageNode(
                 i,
-                f"{hub}:{shown}",
+                prefix + shown,
                 "gated" if r[_GATED] else "active",
                 r[_LICENSE] or "",
                 "gguf" if r[_GGUF] else "",
@@ -69,13 +72,9 @@ def _lineage(hub: str, repo_id: str, rows: list[tuple[Any, ...]], max_depth: int
                 0,
                 "",
             )
-    for r in rows:
-        parent = r[_PARENT]
-        if parent is not None and parent in ids:
-            node = nodes[ids[r[_KEY]]]
-            pid = ids[parent]
-            if not node.parents or all(p[0] != pid for p in node.parents):
-                node.parents.append((pid, r[_RELATION] or "other", "declared", 1.0))
+        pid = ids.get(r[_PARENT])  # None for the start and for a parent outside the rows
+        if pid is not None and all(p[0] != pid for p in node.parents):
+            node.parents.append((pid, r[_RELATION] or "other", "declared", 1.0))
     start = [ids[start_key]]
     order = _bfs(start, nodes, max_depth)
     result = Lineage(start, {i: nodes[i] for i in order}, order)

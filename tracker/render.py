@@ -27,6 +27,8 @@ def dumps(data: Any) -> str:
 
 
 def _flags(node: LineageNode) -> str:
+    if node.status == "active" and not node.issues:
+        return ""  # most nodes of a big family: no list built
     flags = []
     if node.status != "active":
         flags.append(node.status)
@@ -128,19 +130,42 @@ def lineage_rows(result: Lineage) -> list[dict[str, Any]]:
     return rows
 
 
+def lineage_table(result: Lineage) -> str:
+    """`table` of the lineage's rows (LINEAGE_COLUMNS, every parent in `parent`), its cells
+    built straight from the nodes: at 75,000 nodes the rows' dicts cost more than the query."""
+    nodes = result.nodes
+    cells = []
+    for node_id in result.order:
+        node = nodes[node_id]
+        ps = node.parents
+        cells.append([
+            str(node.depth),
+            node.key,
+            ps[0][1] if ps else "",
+            ps[0][2] if ps else "",
+            ", ".join(nodes[p[0]].key for p in ps if p[0] in nodes),
+            node.license or "",
+            _flags(node),
+        ])
+    return _aligned(list(LINEAGE_COLUMNS), cells)
+
+
 def table(rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> str:
     """A plain aligned table, fast for any number of rows; one wider than the terminal is
     drawn by rich at its width (tracker.render_fit)."""
     columns = list(columns)
-    cells = [[_cell(row.get(c, "")) for c in columns] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    return _aligned(columns, [[_cell(row.get(c, "")) for c in columns] for row in rows])
+
+
+def _aligned(columns: list[str], cells: list[list[str]]) -> str:
+    by_column = list(zip(*cells)) if cells else [() for _ in columns]
+    widths = [max([len(c), *map(len, col)]) for c, col in zip(columns, by_column, strict=True)]
     width = output_width()
     if width and sum(widths) + 2 * (len(widths) - 1) > width:
         return fit_table([c.upper() for c in columns], cells, width)
-    out = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    out.extend(
-        "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells
-    )
+    line = "  ".join(f"{{:<{w}}}" for w in widths).format  # one C call per row
+    out = [line(*(c.upper() for c in columns)).rstrip()]
+    out.extend(line(*r).rstrip() for r in cells)
     return "\n".join(out)
 
 
