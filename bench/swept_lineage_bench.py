@@ -11,7 +11,9 @@ meta-llama/Llama-3.1-8B):
 - building `swept_family` (db/swept_family.py: every root of 5,000 rows or more), its rows
   and its size on disk, then reading the family from it (`stored_family`), median of 5;
 - `tracker lineage` in a fresh process (start-up included), wall, median of 3;
-- `tracker export --node` of the family to GraphML in a fresh process, wall.
+- `tracker export --node` of the family to GraphML in a fresh process, wall;
+- a member of the family (not its root) with nearest 50,000 in its subtree: its walk, its
+  rows cut out of the stored root's (median of 3), and `tracker lineage` of it.
 
     python bench/swept_lineage_bench.py [--models 1000000] [--databases sqlite,postgres]
                                         [--before]
@@ -110,7 +112,57 @@ def family_build(url: str) -> dict[str, float]:
                 wall.append(time.perf_counter() - began)
                 cpu.append(time.process_time() - began_cpu)
             assert rows is not None
-        out["stored_read_s"], out["stored_read_cpu_s"] = statistics.median(wall), statistics.median(cpu)
+        out["stored_read_s"] = statistics.median(wall)
+        out["stored_read_cpu_s"] = statistics.median(cpu)
+    finally:
+        engine.dispose()
+    return out
+
+
+def inner_member(url: str, want: int = 50_000) -> str:
+    """The member of FAMILY (not its root) whose subtree is nearest `want` members."""
+    engine = open_database(url)
+    try:
+        with session_scope(engine) as s:
+            rows = swept_family.stored_family(s, "huggingface", FAMILY.lower())
+    finally:
+        engine.dispose()
+    assert rows is not None
+    children: dict[str, list[str]] = {}
+    first: dict[str, str] = {}
+    for key, parent, *_ in rows:
+        if parent is not None and key not in first:  # a spanning tree: first parent only
+            first[key] = parent
+            children.setdefault(parent, []).append(key)
+    size: dict[str, int] = {}
+    order, todo = [], [FAMILY.lower()]
+    while todo:
+        key = todo.pop()
+        order.append(key)
+        todo.extend(children.get(key, ()))
+    for key in reversed(order):
+        size[key] = 1 + sum(size[c] for c in children.get(key, ()))
+    del size[FAMILY.lower()]
+    return min(size, key=lambda k: abs(size[k] - want))
+
+
+def member_times(url: str, member: str) -> dict[str, float]:
+    """The walk of `member` and its rows cut out of its stored root, median of 3 each."""
+    engine = open_database(url)
+    out: dict[str, float] = {}
+    try:
+        for name, read in (("member_walk", store.declared_descendants),
+                           ("member_cut", swept_family.stored_family)):
+            wall, cpu = [], []
+            for _ in range(3):
+                with session_scope(engine) as s:
+                    began, began_cpu = time.perf_counter(), time.process_time()
+                    rows = read(s, "huggingface", member)
+                    wall.append(time.perf_counter() - began)
+                    cpu.append(time.process_time() - began_cpu)
+            assert rows is not None
+            out["member_rows"] = len(rows)
+            out[f"{name}_s"], out[f"{name}_cpu_s"] = statistics.median(wall), statistics.median(cpu)
     finally:
         engine.dispose()
     return out
@@ -141,6 +193,11 @@ def bench(name: str, url: str, *, before: bool = False) -> None:
         commands(url, out, "_walk")
     out.update(family_build(url))
     commands(url, out)
+    member = inner_member(url)
+    out.update(member_times(url, member))
+    runs = sorted(command(url, "lineage", member, "--format", "table") for _ in range(3))
+    out["member_lineage_command_s"], out["member_lineage_command_cpu_s"] = runs[1]
+    print(f"member: {member}", flush=True)
     load = os.getloadavg()[0]
     print(f"{name} (load average {load:.1f}): "
           + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v:,}"

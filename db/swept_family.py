@@ -212,16 +212,61 @@ _READ_PG = _READ_SQLITE.replace("?", "%s")
 
 
 def stored_family(session: Session, hub: str, key: str) -> list[tuple[Any, ...]] | None:
-    """The rows of `key`'s walk if its family is stored together, else None."""
+    """The rows of `key`'s walk read from a family stored together, or None (walk it).
+
+    A stored root is one range scan. A member of a stored family whose own walk would reach
+    `BIG_FAMILY` rows or more is cut out of its root's rows in memory: reading 75,000 rows
+    side by side costs less than walking 5,000 scattered ones."""
     conn = session.connection()
-    if conn.execute(text(_IS_ROOT), {"hub": hub, "root": key}).first() is None:
+    p = {"hub": hub, "root": key}
+    if conn.execute(text(_IS_ROOT), p).first() is not None:
+        return _read(conn, hub, key)
+    root = conn.execute(text(_STORED_ABOVE), p).scalar()
+    if root is None:
         return None
+    if conn.execute(text(_SIZE_AT_LEAST), {**p, "big": BIG_FAMILY}).scalar_one() < BIG_FAMILY:
+        return None  # a small walk
+    return _cut(_read(conn, hub, root), key)
+
+
+# a stored root above `key` (its ancestors by the primary key of swept_edges, child first)
+_STORED_ABOVE = (
+    "WITH RECURSIVE up(key) AS ("
+    " SELECT CAST(:root AS VARCHAR(250)) UNION"
+    " SELECT e.parent_key FROM swept_edges e JOIN up ON e.hub = :hub AND e.child_key = up.key) "
+    "SELECT up.key FROM up JOIN swept_family f ON f.hub = :hub AND f.root = up.key "
+    "AND f.key = up.key AND f.parent_key = '' LIMIT 1"
+)
+
+
+def _read(conn: Connection, hub: str, root: str) -> list[tuple[Any, ...]]:
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None  # a connection checked out by the session
     cursor = dbapi.cursor()  # the session's own transaction
     try:
         postgres = conn.dialect.name == "postgresql"
-        cursor.execute(_READ_PG if postgres else _READ_SQLITE, (hub, key))
+        cursor.execute(_READ_PG if postgres else _READ_SQLITE, (hub, root))
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def _cut(rows: list[tuple[Any, ...]], key: str) -> list[tuple[Any, ...]]:
+    """The rows a walk from `key` returns, out of a family's rows that hold them: its own
+    row without a parent, then every edge whose parent it reaches."""
+    by_parent: dict[str, list[tuple[Any, ...]]] = {}
+    own = None
+    for r in rows:
+        by_parent.setdefault(r[1], []).append(r)
+        if own is None and r[0] == key:
+            own = r
+    assert own is not None, key  # callers found `key` under this root
+    out = [(key, None, None, *own[3:])]
+    reached, todo = {key}, [key]
+    while todo:
+        for r in by_parent.get(todo.pop(), ()):
+            out.append(r)
+            if r[0] not in reached:
+                reached.add(r[0])
+                todo.append(r[0])
+    return out

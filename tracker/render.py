@@ -158,7 +158,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> str:
 
 
 def _aligned(columns: list[str], cells: list[list[str]]) -> str:
-    by_column = list(zip(*cells)) if cells else [() for _ in columns]
+    by_column = list(zip(*cells, strict=True)) if cells else [() for _ in columns]
     widths = [max([len(c), *map(len, col)]) for c, col in zip(columns, by_column, strict=True)]
     width = output_width()
     if width and sum(widths) + 2 * (len(widths) - 1) > width:

@@ -119,3 +119,27 @@ def test_families_under_the_threshold_are_walked(db_url):
             assert {n.repo_id for n in lineage.nodes.values()} == population.family(0)
     finally:
         engine.dispose()
+
+
+def test_a_big_member_of_a_stored_family_is_cut_out_of_its_roots_rows(db_url, monkeypatch):
+    monkeypatch.setattr(swept_family, "BIG_FAMILY", BIG)
+    population = Population(3_000)
+    engine = open_database(db_url)
+    try:
+        swept_family.refresh(engine, HUB, sweep_all(engine, population))
+        sizes = {i: subtree(population, i) for i in range(4, 400)}
+        big = [i for i, n in sizes.items() if n >= BIG * 2][:5]  # merges among them
+        small = [i for i, n in sizes.items() if 1 < n < BIG // 2][:3]
+        assert big and small
+        with session_scope(engine) as s:
+            for i in big:
+                key = population.repo_id(i).lower()
+                cut = swept_family.stored_family(s, HUB, key)
+                assert cut is not None
+                assert Counter(cut) == Counter(store.declared_descendants(s, HUB, key))
+                lineage = declared_lineage(s, HUB, population.repo_id(i))
+                assert lineage is not None and len(lineage.nodes) == sizes[i]
+            for i in small:  # walked, as before
+                assert swept_family.stored_family(s, HUB, population.repo_id(i).lower()) is None
+    finally:
+        engine.dispose()
