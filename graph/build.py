@@ -8,7 +8,7 @@ crawl summary agree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -109,15 +109,22 @@ def apply_license_audit(
 
 
 def refresh_license_issues(
-    session: Session, roots: Mapping[str, Any], rules_path: str | None = None
+    session: Session,
+    roots: Mapping[str, Any],
+    rules_path: str | None = None,
+    *,
+    count_roots: Collection[str] | None = None,
 ) -> dict[str, int]:
-    """Audit all roots, store each node's issue codes (for `lineage`), count them by code."""
-    graph, _ = build_graph(session, roots, rules_path=rules_path)
+    """Audit all roots, store each node's issue codes (for `lineage`), and count the nodes
+    with each code; with `count_roots`, only the issues against those roots are counted (a
+    crawl of one root reports that root's issues; every node's flags are still stored)."""
+    graph, issues = build_graph(session, roots, rules_path=rules_path)
+    repo.store_license_issues(
+        session, {key: data["license_issues"] for key, data in graph.nodes(data=True)}
+    )
+    counted = [i for i in issues if count_roots is None or i.root in count_roots]
     counts: dict[str, int] = {}
-    flags = {}
-    for key, data in graph.nodes(data=True):
-        flags[key] = data["license_issues"]
-        for code in filter(None, data["license_issues"].split(",")):
+    for codes in issues_by_node(counted).values():
+        for code in codes:
             counts[code] = counts.get(code, 0) + 1
-    repo.store_license_issues(session, flags)
-    return counts
+    return dict(sorted(counts.items()))

@@ -55,7 +55,8 @@ from tracker.members import (
     swept_candidates,
     unseen_members,
 )
-from tracker.report import CrawlReport, Observer, RootCounts, Silent, hubs_were_down, run_status
+from tracker.report import (CrawlReport, Observer, RootCounts, RootKeys, Silent, hubs_were_down,
+                            run_status)
 from tracker.resolution import ResolveReport, resolve_families
 from tracker.run_end import finish_run
 
@@ -140,6 +141,7 @@ class _Crawl:
         self.errors: list[str] = []
         self.warnings = 0
         self.counts: dict[str, RootCounts] = {}
+        self.keys: dict[str, RootKeys] = {}  # root -> the keys behind its counts
         self.seen_ids: dict[str, set[int]] = {}  # root -> node ids observed this run
         self.new_keys: dict[str, str] = {}  # node key counted new this run -> its root
         self.failed: set[tuple[str, str]] = set()  # (root, hub) that did not finish
@@ -215,8 +217,10 @@ class _Crawl:
                 self.errors,
                 self.warnings,
                 hubs_down=hubs_were_down(status, [hub for _, hub in self.failed], self.down),
+                keys=self.keys,
             )
-            finish_run(self.config, self.engine, self.run_id, report, clock=self.clock)
+            finish_run(self.config, self.engine, self.run_id, report, clock=self.clock,
+                       roots=self.roots)
         log.info("run %d: %s, %d requests", self.run_id, status, sum(self.requests.values()))
         return report
 
@@ -292,6 +296,7 @@ class _Crawl:
                             session, node.id, "removed", now=self.clock(), run_id=self.run_id
                         )
                     self.counts[root_name].removed += 1
+                    self.keys[root_name].removed.add(node.key)
                     log.info("%s is gone from %s: marked removed", node.key, node.hub)
                 elif record.status == "gated" and record.repo_id == node.repo_id:
                     # a gate hides the card and files; it does not erase what we knew of them
@@ -308,6 +313,7 @@ class _Crawl:
     def _crawl_root(self, root_name: str, crawlers: dict[str, Crawler]) -> None:
         root = self.config.roots[root_name]
         self.counts[root_name] = RootCounts()
+        self.keys[root_name] = RootKeys()
         self.seen_ids[root_name] = set()
         with session_scope(self.engine) as session:
             members = load_members(session, root)
@@ -440,20 +446,25 @@ class _Crawl:
         if not (records or claims or warnings):
             return
         now = self.clock()
-        counts = self.counts[root_name]
+        counts, keys = self.counts[root_name], self.keys[root_name]
         with session_scope(self.engine) as session:
             stored = store_batch(session, self.run_id, records, claims, warnings, now=now)
             written = stored.written
             counts.new += len(written.new)
+            keys.new.update(written.new)
             self.new_keys.update(dict.fromkeys(written.new, root_name))
             for key, dropped in written.folded:  # counted new, then proved a renamed node
                 if key in self.new_keys:
-                    self.counts[self.new_keys.pop(key)].new -= 1
+                    owner = self.new_keys.pop(key)
+                    self.counts[owner].new -= 1
+                    self.keys[owner].new.discard(key)
                 for name, seen in self.seen_ids.items():
                     seen.discard(dropped)
                     self.counts[name].seen = len(seen)
             counts.changed += len(written.changed)
             counts.renamed += len(written.renamed)
+            keys.changed.update(written.changed)
+            keys.renamed.update(written.renamed)
             self.stored += stored.nodes
             self.seen_ids[root_name].update(written.ids.values())
             counts.seen = len(self.seen_ids[root_name])

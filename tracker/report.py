@@ -38,6 +38,24 @@ class RootCounts:
 
 
 @dataclass
+class RootKeys:
+    """The node keys behind a root's counts, for scripts (`tracker crawl --format json`)."""
+
+    new: set[str] = field(default_factory=set)
+    changed: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    renamed: set[tuple[str, str]] = field(default_factory=set)  # (old key, new key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "new": sorted(self.new),
+            "changed": sorted(self.changed),
+            "removed": sorted(self.removed),
+            "renamed": [{"from": old, "to": new} for old, new in sorted(self.renamed)],
+        }
+
+
+@dataclass
 class CrawlReport:
     run_id: int
     status: str  # ok, partial, interrupted, failed
@@ -49,12 +67,16 @@ class CrawlReport:
     # failed only because the hubs could not be reached or rate-limited beyond the ceiling
     hubs_down: bool = False
     alerts: list[str] = field(default_factory=list)  # what each sink took after the crawl
+    keys: dict[str, RootKeys] = field(default_factory=dict)  # root -> the keys counted
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,
             "status": self.status,
-            "roots": {name: vars(c) for name, c in self.roots.items()},
+            "roots": {
+                name: {**vars(c), "nodes": self.keys.get(name, RootKeys()).to_dict()}
+                for name, c in self.roots.items()
+            },
             "requests": self.requests,
             "errors": self.errors,
             "warnings": self.warnings,

@@ -9,7 +9,7 @@ one could not. Delivery follows; a sink that fails is one line in the run's erro
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from db import outbox
@@ -29,9 +29,10 @@ def finish_run(
     report: CrawlReport,
     *,
     clock: Callable[[], datetime],
+    roots: Collection[str] | None = None,
 ) -> None:
     """Record the run's end with its audit and events, then deliver what is due; the license
-    issues and the alerts sent go into `report`."""
+    issues (of the crawled `roots`, or of all) and the alerts sent go into `report`."""
     ended = clock()
 
     def record_end(session: Session) -> None:
@@ -54,6 +55,7 @@ def finish_run(
                 roots=config.roots,
                 rules_path=config.get("licenses.rules") or None,
                 now=clock(),
+                count_roots=roots,
             )
     except Exception as exc:
         log.warning("license audit after the crawl failed: %s", exc)

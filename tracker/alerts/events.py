@@ -11,7 +11,7 @@ silent baseline: a new database (or a newly configured root) alerts on nothing t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,13 +49,15 @@ def after_run(
     roots: Mapping[str, Any],
     rules_path: str | None = None,
     now: datetime | None = None,
+    count_roots: Collection[str] | None = None,
 ) -> dict[str, int]:
     """End of a run, in one transaction: audit licenses, record what the audit changed as
     the run's history, derive the events of this run and of any finished run that has
-    none yet. Returns the issue counts by code (the crawl summary's)."""
+    none yet. Returns the issue counts by code (the crawl summary's) of `count_roots`, or
+    of every root."""
     now = now or utcnow()
     before = outbox.issue_flags(session)
-    counts = refresh_license_issues(session, roots, rules_path)
+    counts = refresh_license_issues(session, roots, rules_path, count_roots=count_roots)
     outbox.record_issue_changes(session, before, run_id=run_id, now=now)
     for pending in outbox.underived_runs(session, run_id):
         derive_events(session, pending, now=now)
