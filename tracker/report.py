@@ -68,6 +68,7 @@ class CrawlReport:
     hubs_down: bool = False
     alerts: list[str] = field(default_factory=list)  # what each sink took after the crawl
     keys: dict[str, RootKeys] = field(default_factory=dict)  # root -> the keys counted
+    new_issues: list[tuple[str, str]] = field(default_factory=list)  # (node key, code)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +84,33 @@ class CrawlReport:
             "license_issues": self.license_issues,
             "alerts": self.alerts,
         }
+
+
+_NAMED = 10  # keys named one by one in a run's findings line; the rest counted
+
+
+def _some(items: list[str]) -> str:
+    more = len(items) - _NAMED
+    return ", ".join(items[:_NAMED]) + (f" and {more} more" if more > 0 else "")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def findings(report: CrawlReport, roots_own: Collection[str] = ()) -> str:
+    """One line for a log: what the run found. New derivatives (a root's own node is not its
+    derivative, `roots_own` names them), new license issues, then other changes counted."""
+    own = {key.lower() for key in roots_own}
+    new = sorted({k for keys in report.keys.values() for k in keys.new if k.lower() not in own})
+    issues = [f"{key} {code}" for key, code in report.new_issues]
+    parts = [_plural(len(new), "new derivative") + (f" ({_some(new)})" if new else ""),
+             _plural(len(issues), "new license issue") + (f" ({_some(issues)})" if issues else "")]
+    for what in ("changed", "removed", "renamed"):
+        count = sum(getattr(c, what) for c in report.roots.values())
+        if count:
+            parts.append(f"{count} {what}")
+    return f"run {report.run_id} found " + ", ".join(parts)
 
 
 def run_status(*, attempted: int, failed: int, errors: bool, stored: int) -> str:

@@ -49,7 +49,7 @@ def finish_run(
     try:
         with session_scope(engine) as session:
             record_end(session)
-            report.license_issues = alerts.after_run(
+            audit = alerts.after_run(
                 session,
                 run_id,
                 roots=config.roots,
@@ -57,6 +57,7 @@ def finish_run(
                 now=clock(),
                 count_roots=roots,
             )
+            report.license_issues, report.new_issues = audit.counts, audit.new
     except Exception as exc:
         log.warning("license audit after the crawl failed: %s", exc)
         with session_scope(engine) as session:

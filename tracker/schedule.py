@@ -34,6 +34,7 @@ from tracker.config import Config
 from tracker.cron import cron_trigger, time_zone
 from tracker.errors import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, ConfigError
 from tracker.pipeline import crawl
+from tracker.report import findings
 from tracker.signals import install_stop_handlers as _install_signal_handlers
 
 log = logging.getLogger("tracker.schedule")
@@ -160,8 +161,12 @@ def scheduled_crawl(config: Config, **crawl_options: Any) -> CrawlJob:
     person meanwhile makes this run `locked` (exit 4) instead of a second writer.
     """
 
+    own = [key for root in config.roots.values() for key in root.nodes]
+
     def crawl_job(stop: threading.Event) -> int:
-        return crawl_exit_code(crawl(config, stop=stop, **crawl_options))
+        report = crawl(config, stop=stop, **crawl_options)
+        log.info("%s", findings(report, own))  # the crawl's own summary goes nowhere here
+        return crawl_exit_code(report)
 
     return crawl_job
 

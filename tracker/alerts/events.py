@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +43,14 @@ def _codes(text: str | None) -> list[str]:
     return sorted({c for c in (text or "").split(",") if c})
 
 
+@dataclass
+class RunAudit:
+    """The license audit that ends a run: what the summary counts and what it found new."""
+
+    counts: dict[str, int]  # nodes per issue code (of the roots counted)
+    new: list[tuple[str, str]] = field(default_factory=list)  # (node key, code) not there before
+
+
 def after_run(
     session: Session,
     run_id: int,
@@ -50,18 +59,23 @@ def after_run(
     rules_path: str | None = None,
     now: datetime | None = None,
     count_roots: Collection[str] | None = None,
-) -> dict[str, int]:
+) -> RunAudit:
     """End of a run, in one transaction: audit licenses, record what the audit changed as
     the run's history, derive the events of this run and of any finished run that has
     none yet. Returns the issue counts by code (the crawl summary's) of `count_roots`, or
-    of every root."""
+    of every root, and the issues the audit found that were not flagged before."""
     now = now or utcnow()
     before = outbox.issue_flags(session)
     counts = refresh_license_issues(session, roots, rules_path, count_roots=count_roots)
     outbox.record_issue_changes(session, before, run_id=run_id, now=now)
+    gained = {node_id: set(_codes(codes)) - set(_codes(before.get(node_id)))
+              for node_id, codes in outbox.issue_flags(session).items()}
+    gained = {node_id: codes for node_id, codes in gained.items() if codes}
+    keys = {node_id: facts.key for node_id, facts in outbox.node_facts(session, gained).items()}
+    new = sorted((keys[i], code) for i, codes in gained.items() if i in keys for code in codes)
     for pending in outbox.underived_runs(session, run_id):
         derive_events(session, pending, now=now)
-    return counts
+    return RunAudit(counts, new)
 
 
 def derive_events(session: Session, run_id: int, *, now: datetime | None = None) -> int:
