@@ -15,7 +15,9 @@ and one 429 pauses every thread sharing the policy, not just the one that met it
 
 from __future__ import annotations
 
+import errno
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -75,6 +77,37 @@ def wait_from_headers(headers: Mapping[str, str], *, now: float | None = None) -
     except (TypeError, ValueError):
         sent = time.time() if now is None else now
     return max(0.0, when.timestamp() - sent)
+
+
+def connect_failure(exc: BaseException) -> str | None:
+    """Why a connection could not even be opened (refused, unknown host, no route), read from
+    the OS error under a client's exception; None when it was something else (a timeout, a
+    connection dropped after it was made), which is worth retrying."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, TimeoutError | socket.timeout):
+            return None
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, socket.gaierror):
+            return "host not found"
+        if isinstance(current, OSError) and current.errno in _NO_ROUTE:
+            return "no route to the host (is the network up?)"
+        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
+        # requests wraps urllib3's error in its first argument, urllib3 its cause in `reason`
+        todo += [a for a in current.args[:1] if isinstance(a, BaseException)]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            todo.append(reason)
+    return None
+
+
+_NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
 
 
 class RetryPolicy:

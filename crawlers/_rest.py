@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from crawlers._http import Retry, RetryPolicy, wait_from_headers
+from crawlers._http import Retry, RetryPolicy, connect_failure, wait_from_headers
 from crawlers.base import (
     CrawlWarning,
     HubError,
@@ -50,6 +50,7 @@ from crawlers.base import (
     RateLimited,
     Status,
     TokenRejected,
+    Unreachable,
 )
 
 log = logging.getLogger(__name__)
@@ -285,6 +286,9 @@ class RestClient:
                 return Retry(str(exc)) if bad_reads < 2 else None
             if isinstance(exc, requests.Timeout):
                 return Retry(f"no answer within {self.timeout:g}s")
+            if isinstance(exc, requests.ConnectionError) and (why := connect_failure(exc)):
+                raise Unreachable(f"cannot reach {self.endpoint}: {why}", hub=self.hub,
+                                  endpoint=self.endpoint, reason=why) from exc
             if isinstance(exc, requests.RequestException):  # refused, reset, truncated
                 return Retry(f"cannot reach {self.endpoint} ({type(exc).__name__})")
             return None
@@ -326,7 +330,6 @@ class RestClient:
             and isinstance(getattr(cause.args[0], "reason", None), NewConnectionError)
         )
         return refused or self.answered == 0 or self._give_ups >= _DOWN_AFTER
-
 
     def _cached(self, key: str) -> tuple[str, dict[str, Any]] | None:
         try:

@@ -224,6 +224,16 @@ class HubUnavailable(HubError):
     """The hub could not be reached or kept failing after retries."""
 
 
+class Unreachable(HubUnavailable):
+    """No connection could be made to the hub's endpoint at all (refused, unknown host, no
+    route): not retried, since waiting does not make a wrong endpoint or a missing network
+    answer (issue 11: three hubs took 74 s to fail with no network)."""
+
+    def __init__(self, message: str, *, hub: str = "", endpoint: str = "", reason: str = ""):
+        super().__init__(message, hub=hub)
+        self.endpoint, self.reason = endpoint, reason
+
+
 class RateLimited(HubError):
     """The hub's quota is spent for longer than we are willing to wait."""
 

@@ -183,7 +183,11 @@ def crawl(config: Config, roots: tuple[str, ...], hubs: tuple[str, ...], fmt: st
 
     echo(dumps(report.to_dict()) if fmt == "json" else crawl_summary(report))
     exit_code = crawl_exit_code(report)
-    if exit_code == EXIT_HUB:  # nothing reached: say so in the one line cron mails
+    if report.unreachable:  # once, every hub named with its setting
+        from tracker.report import unreachable_line
+
+        click.echo(f"tracker: {unreachable_line(report, config)}", err=True)
+    elif exit_code == EXIT_HUB:  # nothing reached: say so in the one line cron mails
         click.echo(f"tracker: {report.errors[0]}. Tip: check the endpoint (HF_ENDPOINT, "
                    "config) and the network.", err=True)
     elif exit_code == EXIT_INTERRUPTED:

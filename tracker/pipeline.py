@@ -31,6 +31,7 @@ from crawlers.base import (
     RepoRecord,
     RootSpec,
     TokenRejected,
+    Unreachable,
 )
 from crawlers.hubs import HUBS
 from db import evidence
@@ -147,6 +148,7 @@ class _Crawl:
         self.failed: set[tuple[str, str]] = set()  # (root, hub) that did not finish
         self.etags: dict[str, TrackedCache] = {}  # hub -> ETag store, saved at the end
         self.down: set[str] = set()  # hubs found unreachable or rate-limited in this run
+        self.unreachable: dict[str, str] = {}  # hub -> why no connection could be made
         self.stored = 0  # records committed in this run: with any, a failing run is partial
         self.claimed: set[int] = set()  # nodes a crawler judged again (made claims about)
         self.dirty = False  # stored a new or changed repo: the signals must run again
@@ -218,6 +220,7 @@ class _Crawl:
                 self.warnings,
                 hubs_down=hubs_were_down(status, [hub for _, hub in self.failed], self.down),
                 keys=self.keys,
+                unreachable=self.unreachable,
             )
             finish_run(self.config, self.engine, self.run_id, report, clock=self.clock,
                        roots=self.roots)
@@ -363,7 +366,11 @@ class _Crawl:
                     else ""
                 message = f"{root_name} on {hub}: {exc}{skipped}"
                 self.errors.append(" ".join(message.split()))
-                log.error("%s", message)
+                if isinstance(exc, Unreachable):  # told once, by whoever reads the report
+                    self.unreachable[hub] = str(exc)
+                    log.debug("%s", message)
+                else:
+                    log.error("%s", message)
         with session_scope(self.engine) as session:
             ids = repo.node_ids(session, root.nodes)
             repo.set_root_members(session, root_name, root.license, ids.values())

@@ -193,7 +193,7 @@ def crawl_summary(report: CrawlReport) -> str:
     if report.warnings:
         lines.append(f"warnings: {report.warnings} (bad hub data skipped; see `tracker show`)")
     lines.extend(getattr(report, "alerts", ()))
-    lines.extend(f"error: {e}" for e in report.errors)
+    lines.extend(f"error: {e}" for e in report.other_errors())  # unreachable: told on stderr
     return "\n".join(lines)
 
 

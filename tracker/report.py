@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from tracker.config import Config
 
 
 class Observer(Protocol):
@@ -69,6 +72,9 @@ class CrawlReport:
     alerts: list[str] = field(default_factory=list)  # what each sink took after the crawl
     keys: dict[str, RootKeys] = field(default_factory=dict)  # root -> the keys counted
     new_issues: list[tuple[str, str]] = field(default_factory=list)  # (node key, code)
+    # hub -> why no connection could be made ("cannot reach URL: connection refused"); its
+    # errors are in `errors` too, for the run's record, and told once (`unreachable_line`)
+    unreachable: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,7 +89,13 @@ class CrawlReport:
             "warnings": self.warnings,
             "license_issues": self.license_issues,
             "alerts": self.alerts,
+            "unreachable": self.unreachable,
         }
+
+    def other_errors(self) -> list[str]:
+        """The errors but those of unreachable hubs (which `unreachable_line` tells)."""
+        told = [f" on {hub}: {text}" for hub, text in self.unreachable.items()]
+        return [e for e in self.errors if not any(t in f" {e}" for t in told)]
 
 
 _NAMED = 10  # keys named one by one in a run's findings line; the rest counted
@@ -111,6 +123,25 @@ def findings(report: CrawlReport, roots_own: Collection[str] = ()) -> str:
         if count:
             parts.append(f"{count} {what}")
     return f"run {report.run_id} found " + ", ".join(parts)
+
+
+def unreachable_line(report: CrawlReport, config: Config, *, readme: str = "README.md") -> str:
+    """One line for every hub that could not be reached: its endpoint, the setting that names
+    it and where this value came from, the reason, and where to read how to try the tracker
+    without a network."""
+    from crawlers.hubs import HUB_TABLE
+
+    env: dict[str, str] = {info.name: info.endpoint_env for info in HUB_TABLE}
+    parts = []
+    for hub, text in report.unreachable.items():
+        origin = config.origins.get(f"hubs.{hub}.endpoint", "")
+        setting = f"{env.get(hub, '')} or [hubs.{hub}] endpoint".strip()
+        where = f"{setting}; this one from {origin}" if origin else f"{setting}; the default"
+        endpoint, _, why = text.removeprefix("cannot reach ").rpartition(": ")
+        parts.append(f"{endpoint} for {hub} ({where}): {why}")
+    kept = "" if report.status == "failed" else "; what the other hubs gave is kept"
+    return (f"cannot reach {'; '.join(parts)}{kept}. Tip: check the network and the "
+            f'setting; to try the tracker without one, see "Try it offline" in {readme}')
 
 
 def run_status(*, attempted: int, failed: int, errors: bool, stored: int) -> str:

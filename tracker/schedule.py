@@ -34,7 +34,7 @@ from tracker.config import Config
 from tracker.cron import cron_trigger, time_zone
 from tracker.errors import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, ConfigError
 from tracker.pipeline import crawl
-from tracker.report import findings
+from tracker.report import findings, unreachable_line
 from tracker.signals import install_stop_handlers as _install_signal_handlers
 
 log = logging.getLogger("tracker.schedule")
@@ -166,6 +166,8 @@ def scheduled_crawl(config: Config, **crawl_options: Any) -> CrawlJob:
     def crawl_job(stop: threading.Event) -> int:
         report = crawl(config, stop=stop, **crawl_options)
         log.info("%s", findings(report, own))  # the crawl's own summary goes nowhere here
+        if report.unreachable:
+            log.error("%s", unreachable_line(report, config))
         return crawl_exit_code(report)
 
     return crawl_job

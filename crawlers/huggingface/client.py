@@ -31,7 +31,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from crawlers._http import Retry, RetryPolicy, wait_from_headers
+from crawlers._http import Retry, RetryPolicy, connect_failure, wait_from_headers
 from crawlers.base import (
     Cancelled,
     Crawler,
@@ -40,6 +40,7 @@ from crawlers.base import (
     HubUnavailable,
     RateLimited,
     TokenRejected,
+    Unreachable,
     is_valid_repo_id,
     node_key,
 )
@@ -315,6 +316,9 @@ class HubCalls(Crawler):
             return Retry(str(exc))
         if isinstance(exc, httpx2.TimeoutException):
             return Retry(f"no answer within {self.timeout:g}s")
+        if isinstance(exc, httpx2.ConnectError) and (why := connect_failure(exc)):
+            raise Unreachable(f"cannot reach {self.endpoint}: {why}", hub=self.hub,
+                              endpoint=self.endpoint, reason=why) from exc
         if isinstance(exc, httpx2.TransportError):
             return Retry(f"cannot reach {self.endpoint} ({type(exc).__name__})")
         if not isinstance(exc, HfHubHTTPError) or isinstance(
