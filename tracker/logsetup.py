@@ -14,11 +14,14 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from tracker.config import Config
 from tracker.errors import ConfigError
+
+if TYPE_CHECKING:  # rich is imported only when stderr is a terminal (fast start-up)
+    from rich.console import Console
 
 REDACTED = "***"
 PLAIN_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -83,18 +86,31 @@ def token_values(config: Config) -> list[str]:
     return [v for v in values if v]
 
 
+# The Console of the terminal's log handler, or None when stderr is not a terminal: progress
+# draws on it (tracker.progress), so that log lines go above the progress, never into it.
+_console: Console | None = None
+
+
+def terminal_console() -> Console | None:
+    """The rich Console the log handler writes to on a terminal; None when logs are plain."""
+    return _console
+
+
 def _stderr_handler(stream: IO[str]) -> logging.Handler:
+    global _console
     if stream.isatty():
         from rich.console import Console
         from rich.logging import RichHandler
 
+        _console = Console(file=stream)
         # rich_tracebacks would render locals and source from the frames themselves, past
         # the redacting filter; the plain traceback text goes through it.
         handler: logging.Handler = RichHandler(
-            console=Console(file=stream), show_path=False, markup=False, rich_tracebacks=False
+            console=_console, show_path=False, markup=False, rich_tracebacks=False
         )
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         return handler
+    _console = None
     handler = logging.StreamHandler(stream)
     handler.setFormatter(_UTCFormatter(PLAIN_FORMAT))
     return handler

@@ -155,6 +155,8 @@ class _Crawl:
         self.resolved: ResolveReport | None = None
         self.unread = 0  # repos a hub could not answer readably this run (see _unread)
         self.judged: list[rejections.Verdicts] = []  # kept only if the run completes
+        # progress: one step per root and hub, and the resolve that ends the run
+        self.step, self.steps = 0, len(roots) * len(hubs) + 1
 
     def run(self) -> CrawlReport:
         with session_scope(self.engine) as session:
@@ -229,7 +231,8 @@ class _Crawl:
 
     def _resolve(self, *, recompute: bool | None = None) -> None:
         """Every family decided again from all stored evidence (graph/resolve.py)."""
-        self.observer.stage("resolving families")
+        last = recompute is None  # the resolve ending the run is its last step
+        self.observer.stage("resolving families", *((self.steps, self.steps) if last else ()))
         roots = {name: list(root.nodes) for name, root in self.config.roots.items()}
         licenses = {name: root.license for name, root in self.config.roots.items()}
         with session_scope(self.engine) as session:
@@ -321,6 +324,7 @@ class _Crawl:
         with session_scope(self.engine) as session:
             members = load_members(session, root)
         for hub in self.hubs:
+            self.step += 1
             if self.stop.is_set():
                 self.failed.add((root_name, hub))
                 break
@@ -342,7 +346,7 @@ class _Crawl:
                 max_depth=self.config.get("crawl.max_depth"),
                 max_members=self.config.get("crawl.max_members"),
             )
-            self.observer.stage(f"{root_name} on {hub}")
+            self.observer.stage(f"{root_name} on {hub}", self.step, self.steps)
             try:
                 crawler = crawlers.get(hub) or crawlers.setdefault(hub, self._make_crawler(hub))
                 self._consume(root_name, crawler.crawl(ctx), hub, crawler)

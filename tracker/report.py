@@ -15,16 +15,17 @@ if TYPE_CHECKING:
 
 
 class Observer(Protocol):
-    """Progress for a person; the CLI gives a rich status line, tests give nothing."""
+    """Progress for a person; the CLI gives a rich status line, tests give nothing. A stage
+    may say which step it is out of how many (`step` of `of`, from 1) when that is known."""
 
-    def stage(self, message: str) -> None: ...
+    def stage(self, message: str, step: int | None = None, of: int | None = None) -> None: ...
     def advance(self, count: int) -> None: ...
 
 
 class Silent:
     """The observer for when no one watches."""
 
-    def stage(self, message: str) -> None:
+    def stage(self, message: str, step: int | None = None, of: int | None = None) -> None:
         pass
 
     def advance(self, count: int) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,6 +23,7 @@ from tests.fakes import grok_world
 from tests.fakes.hf_hub import FakeHub
 from tracker.cli import cli
 
+README = Path(__file__).resolve().parents[2] / "README.md"
 README_HEADING = "### Try it offline"
 
 
@@ -40,8 +42,6 @@ def crawl(db: str, env: dict[str, str], *args: str):
 
 
 def test_no_hub_reachable_is_one_line_within_seconds_exit_6(tmp_path, closed):
-    from tests.test_readme import README
-
     assert README_HEADING in README.read_text()  # the tip points at a section that exists
     env = {"HF_ENDPOINT": closed, "GITHUB_API_URL": closed, "MODELSCOPE_ENDPOINT": closed}
     result, seconds = crawl(f"sqlite:///{tmp_path / 'tracker.db'}", env)
