@@ -10,12 +10,13 @@ returned edges (cheap, and exact).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:  # SQLAlchemy is imported by the functions that query through it: the
+    # sqlite3 read path (db/quick.py) builds a Lineage with none of it (fast start-up)
+    from sqlalchemy.orm import Session
 
 # The walk carries each edge's columns, read from the covering index ix_edges_walk, so the
 # nodes table is the only other thing touched. UNION over whole rows visits every edge once,
@@ -103,16 +104,30 @@ def descendants(
     session: Session, start_ids: Sequence[int], *, max_depth: int | None = None
 ) -> Lineage:
     """Every node reachable from `start_ids` (themselves included), with parent edges."""
+    from sqlalchemy import bindparam, text
+
     if not start_ids:
         return Lineage([], {}, [])
-    sql = (_WALK_DEPTH if max_depth is not None else _WALK) + _SELECT
+    sql = (_WALK_DEPTH if max_depth is not None else _WALK) + _SELECT  # walk_sql()
     stmt = text(sql).bindparams(bindparam("start", expanding=True))
     params: dict[str, Any] = {"start": list(start_ids)}
     if max_depth is not None:
         params["max_depth"] = max_depth
+    return lineage_from_rows(session.execute(stmt, params), start_ids, max_depth)
+
+
+def walk_sql(max_depth: int | None) -> str:
+    """The walk and its SELECT as one statement; `:start` is the list of start ids."""
+    return (_WALK_DEPTH if max_depth is not None else _WALK) + _SELECT
+
+
+def lineage_from_rows(
+    rows: Iterable[Sequence[Any]], start_ids: Sequence[int], max_depth: int | None
+) -> Lineage:
+    """The Lineage of the walk's rows (`walk_sql`), depths and parent order set."""
     nodes: dict[int, LineageNode] = {}
     # plain tuples: 50,000 rows, so attribute access by name would cost more than the query
-    for row in session.execute(stmt, params):
+    for row in rows:
         node = nodes.get(row[0])
         if node is None:
             # one type per field whatever the row holds: "" for no text, 0 for no number
@@ -176,6 +191,8 @@ LEFT JOIN edges e ON e.child_id = u.node_id
 
 def ancestors(session: Session, node_id: int) -> list[tuple[int, str, int]]:
     """(id, key, distance) of every ancestor of a node, nearest first (node excluded)."""
+    from sqlalchemy import text
+
     parents: dict[int, list[int]] = {}
     keys: dict[int, str] = {}
     for row in session.execute(text(_ANCESTORS), {"start": node_id}):

@@ -12,19 +12,19 @@ checked with one cheap query.
 
 from __future__ import annotations
 
-import re
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+# the revisions and the read-only connection are the sqlite3 read path's too (db/lite.py)
+from db.lite import MIGRATIONS, MMAP, connect_readonly, schema_head, schema_revisions
 
 __all__ = [
     "DatabaseError",
@@ -42,8 +42,6 @@ __all__ = [
     "schema_revisions",
     "session_scope",
 ]
-
-MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 class DatabaseError(Exception):
@@ -69,28 +67,6 @@ class NoDatabase(DatabaseError):
 
 class SchemaMismatch(DatabaseError):
     """The database's schema revision is not the one this version reads, or not ours at all."""
-
-
-@cache
-def schema_revisions() -> dict[str, str | None]:
-    """revision -> down_revision of every migration shipped, read from the files' text (no
-    Alembic import: a read command checks the revision at start-up, cheaply)."""
-    found: dict[str, str | None] = {}
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        rev = re.search(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)", text, re.M)
-        down = re.search(r"^down_revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)", text, re.M)
-        if rev:
-            found[rev.group(1)] = down.group(1) if down else None
-    return found
-
-
-def schema_head() -> str:
-    """The newest revision shipped (the one no other migration builds on)."""
-    revisions = schema_revisions()
-    below = set(revisions.values())
-    heads = sorted(r for r in revisions if r not in below)
-    return heads[-1] if heads else ""
 
 
 def _display(engine: Engine) -> str:
@@ -151,12 +127,6 @@ def make_engine(url: str) -> Engine:
     except Exception as exc:  # missing driver, bad options
         raise DatabaseError(f"cannot use database URL {parsed!r}: {exc}") from exc
 
-
-# Reads of a big file (a whole-Hub sweep: 0.5 GB a million models) map it instead of copying
-# each page through SQLite's 2 MB cache: a 75,000-member declared walk on a 1,000,000-model
-# file used 1.3 s of CPU mapped against 1.6 to 2.8 s (bench/sweep_bench.py). 2 GB: the most
-# SQLite maps unless built otherwise; a bigger file maps its first 2 GB.
-MMAP = "PRAGMA mmap_size = 2147418112"
 
 # pg_advisory_xact_lock key of the migrations: any constant apart from the crawl lock's
 _MIGRATION_LOCK = 0x6772_6F6B_6D69_6772  # "grokmigr"
@@ -238,22 +208,7 @@ def _first_line(exc: DBAPIError) -> str:
 
 def _readonly_sqlite(path: Path) -> Engine:
     """An engine whose connections cannot write, create or migrate the file."""
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-
-    def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
-        try:
-            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-        except sqlite3.OperationalError:
-            # a WAL file on a read-only mount: its -shm cannot be made, and nobody can be
-            # writing there, so the file is read as immutable
-            conn.close()
-            conn = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(MMAP)
-        return conn
-
-    return create_engine("sqlite://", creator=connect)
+    return create_engine("sqlite://", creator=partial(connect_readonly, path))
 
 
 def open_readonly(url: str) -> Engine:

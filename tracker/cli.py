@@ -106,8 +106,6 @@ class TrackerGroup(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from tracker.cli_errors import describe
-
         try:
             return super().invoke(ctx)
         except click.UsageError as error:
@@ -122,6 +120,8 @@ class TrackerGroup(click.Group):
         except Exception as exc:
             if isinstance(exc, BrokenPipeError):
                 raise  # the reader went away (`| head`): click ends quietly
+            from tracker.cli_errors import describe  # here: its table loads the store's errors
+
             described = describe(exc)
             if described is None:
                 raise

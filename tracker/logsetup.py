@@ -86,31 +86,51 @@ def token_values(config: Config) -> list[str]:
     return [v for v in values if v]
 
 
-# The Console of the terminal's log handler, or None when stderr is not a terminal: progress
-# draws on it (tracker.progress), so that log lines go above the progress, never into it.
-_console: Console | None = None
+class _TerminalHandler(logging.Handler):
+    """rich's RichHandler on a terminal, made at the first record (or when progress asks for
+    its console): a command that logs nothing, like `tracker lineage`, never loads rich."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__()
+        self.stream = stream
+        self._rich: logging.Handler | None = None
+        self._console: Console | None = None
+
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(file=self.stream)
+        return self._console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._rich is None:
+            from rich.logging import RichHandler
+
+            # rich_tracebacks would render locals and source from the frames themselves,
+            # past the redacting filter; the plain traceback text goes through it.
+            self._rich = RichHandler(console=self.console(), show_path=False, markup=False,
+                                     rich_tracebacks=False)
+            self._rich.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        self._rich.emit(record)  # filtered here already (the redaction)
+
+
+# The terminal's log handler, or None when stderr is not a terminal: progress draws on its
+# console (tracker.progress), so that log lines go above the progress, never into it.
+_terminal: _TerminalHandler | None = None
 
 
 def terminal_console() -> Console | None:
     """The rich Console the log handler writes to on a terminal; None when logs are plain."""
-    return _console
+    return _terminal.console() if _terminal is not None else None
 
 
 def _stderr_handler(stream: IO[str]) -> logging.Handler:
-    global _console
+    global _terminal
     if stream.isatty():
-        from rich.console import Console
-        from rich.logging import RichHandler
-
-        _console = Console(file=stream)
-        # rich_tracebacks would render locals and source from the frames themselves, past
-        # the redacting filter; the plain traceback text goes through it.
-        handler: logging.Handler = RichHandler(
-            console=_console, show_path=False, markup=False, rich_tracebacks=False
-        )
-        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-        return handler
-    _console = None
+        _terminal = _TerminalHandler(stream)
+        return _terminal
+    _terminal = None
     handler = logging.StreamHandler(stream)
     handler.setFormatter(_UTCFormatter(PLAIN_FORMAT))
     return handler

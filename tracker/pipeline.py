@@ -56,8 +56,15 @@ from tracker.members import (
     swept_candidates,
     unseen_members,
 )
-from tracker.report import (CrawlReport, Observer, RootCounts, RootKeys, Silent, hubs_were_down,
-                            run_status)
+from tracker.report import (
+    CrawlReport,
+    Observer,
+    RootCounts,
+    RootKeys,
+    Silent,
+    hubs_were_down,
+    run_status,
+)
 from tracker.resolution import ResolveReport, resolve_families
 from tracker.run_end import finish_run
 

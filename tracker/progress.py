@@ -63,7 +63,7 @@ def progress_observer(stream: IO[str] | None = None) -> Iterator[Observer]:
         console = Console(file=target)  # no terminal log handler (logging set up elsewhere)
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(bar_width=12),
-                  TextColumn("{task.fields[repos]} repos"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
+                  BarColumn(bar_width=12), TextColumn("{task.fields[repos]} repos"),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
         yield _RichObserver(progress, progress.add_task("starting", total=None, repos=0))

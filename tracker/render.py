@@ -12,8 +12,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from db.repository import parse_relation_text
-from tracker.history import SECTIONS
 from tracker.render_fit import fit_table, output_width
 
 if TYPE_CHECKING:  # the types of what is rendered; rendering loads none of their modules
@@ -393,6 +391,8 @@ def changes_text(result: dict[str, Any]) -> str:
             lines.append("  note: a run here was not complete; removals are proved only by "
                          "complete runs")
         total = 0
+        from tracker.history import SECTIONS  # here: it loads the store (SQLAlchemy)
+
         for section in SECTIONS:
             items = data[section]
             if not items:
@@ -415,6 +415,8 @@ def _history_text(h: dict[str, Any]) -> str:
     if field == "status" and new == "removed":
         return "removed: gone from the hub (404); kept in the graph"
     if field == "relation":
+        from db.repository import parse_relation_text  # here: it loads SQLAlchemy
+
         before, after = parse_relation_text(old), parse_relation_text(new)
         if before and after and before[1] == after[1]:
             return f"relation to {after[1]}: {before[0]} -> {after[0]}"

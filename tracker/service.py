@@ -10,21 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawlers.base import RELATIONS, is_valid_repo_id
 from crawlers.hubs import HUBS, repo_from_url
-from db import repository as repo
-from db.lineage import Lineage, ancestors, descendants
-from db.session import Session, open_readonly, session_scope
-from graph.swept import declared_lineage
 from tracker.config import Config
 from tracker.errors import UnknownNode, did_you_mean
+
+if TYPE_CHECKING:  # the store's modules load SQLAlchemy: imported where they are used, so
+    # that `tracker lineage ROOT` on an SQLite file answers without it (db/lite.py)
+    from db.lineage import Lineage
+    from db.session import Session
 
 
 @contextmanager
 def store(config: Config) -> Iterator[Session]:
     """A session on the configured database, read as it is (never created or migrated)."""
+    from db.session import open_readonly, session_scope
+
     engine = open_readonly(config.database_url)
     try:
         with session_scope(engine) as session:
@@ -44,6 +47,8 @@ def resolve_target(session: Session, config: Config, target: str) -> Target:
     """A root name (any case), node key, alias, bare repo id or pasted repo URL -> start node
     ids; UnknownNode (with "did you mean") if none. Repo ids match without regard to case,
     as on the hubs."""
+    from db import repository as repo
+
     target = target.strip()
     root = root_name(config, target)
     if root is not None:
@@ -93,6 +98,8 @@ def canonical_root(config: Config, name: str) -> str:
 
 def _suggestion(session: Session, config: Config, target: str) -> str:
     """' (did you mean X?)': the closest root, node key or repo id to what was asked."""
+    from db import repository as repo
+
     names = [*config.roots, *repo.node_names(session)]
     by_id = {n.partition(":")[2]: n for n in names if ":" in n}
     wanted = target.partition(":")[2] if ":" in target else target
@@ -114,17 +121,9 @@ def lineage(
         raise UnknownNode(f"unknown relation {bad[0]!r}; one of {', '.join(RELATIONS)}")
     if depth is not None and depth < 0:
         raise UnknownNode("--depth must be 0 or more")
-    with store(config) as session:
-        try:
-            found = resolve_target(session, config, target)
-        except UnknownNode:  # not in a Grok family: any swept model, declared lineage only
-            result = swept_lineage(session, target, max_depth=depth)
-            if result is None:
-                raise
-            found = Target(result.nodes[result.start[0]].key, [], [])
-        else:
-            result = descendants(session, found.start_ids, max_depth=depth)
-    result.label = found.label
+    result = _lineage_lite(config, target, depth)
+    if result is None:
+        result = _lineage_store(config, target, depth)
     if relations:
         keep = {i for i, n in result.nodes.items() if n.relation in relations}
         wanted = set(keep)
@@ -142,6 +141,36 @@ def lineage(
     return result
 
 
+def _lineage_lite(config: Config, target: str, depth: int | None) -> Lineage | None:
+    """A root's or an exact node key's lineage straight from an SQLite file at this version's
+    schema, without loading SQLAlchemy (db/lite.py); None when that does not apply."""
+    from db import lite
+
+    label = root_name(config, target) or target.strip()
+    result = lite.lineage(config.database_url, root=label if label in config.roots else None,
+                          key=label, max_depth=depth)
+    if result is not None:
+        result.label = label
+    return result
+
+
+def _lineage_store(config: Config, target: str, depth: int | None) -> Lineage:
+    from db.lineage import descendants
+
+    with store(config) as session:
+        try:
+            found = resolve_target(session, config, target)
+        except UnknownNode:  # not in a Grok family: any swept model, declared lineage only
+            result = swept_lineage(session, target, max_depth=depth)
+            if result is None:
+                raise
+            found = Target(result.nodes[result.start[0]].key, [], [])
+        else:
+            result = descendants(session, found.start_ids, max_depth=depth)
+    result.label = found.label
+    return result
+
+
 def swept_target(target: str) -> str | None:
     """The repo id a target names on the swept hub (`huggingface:owner/name` or `owner/name`)."""
     hub, sep, rid = target.rpartition(":")
@@ -153,6 +182,8 @@ def swept_target(target: str) -> str | None:
 def swept_lineage(
     session: Session, target: str, *, max_depth: int | None = None
 ) -> Lineage | None:
+    from graph.swept import declared_lineage
+
     rid = swept_target(target)
     return None if rid is None else declared_lineage(session, "huggingface", rid,
                                                      max_depth=max_depth)
@@ -161,6 +192,9 @@ def swept_lineage(
 def show(config: Config, key: str) -> dict[str, Any]:
     """One node: metadata, roots and ancestors, parents and children with evidence, files,
     history."""
+    from db import repository as repo
+    from db.lineage import ancestors
+
     with store(config) as session:
         found = resolve_target(session, config, key)
         if len(found.start_ids) != 1:
