@@ -1,6 +1,7 @@
 """`tracker sweep` over a generated Hub of 100,000 models: exact rows and edges, a sweep
-stopped part-way (a 504 past the retries, a SIGKILL) resumed at its page, and incremental
-sweeps that stop at the watermark. The fake Hub speaks real HTTP; databases are real."""
+stopped part-way (a 504 past the retries, a SIGKILL, a page nested past the limit) resumed at
+its page, incremental sweeps that stop at the watermark, and a page only the standard
+library decodes. The fake Hub speaks real HTTP; databases are real."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from crawlers.bounded import MAX_DEPTH
 from db.session import make_engine
-from tests.fakes.hf_hub import FakeHub, Pause, Request, server_error
+from tests.fakes.hf_hub import FakeHub, Pause, Reply, Request, server_error
 from tests.fakes.hf_population import TINY, UNDECLARED, Population
 from tracker.cli import cli
 from tracker.config import load_config
@@ -219,3 +221,55 @@ def test_grok_shaped_models_become_candidates_whatever_their_name(db_url, tmp_pa
     assert all("grok" not in i for i in ids)
     gguf = next(i for i in items if "gguf" in i)
     assert gguf["gguf"]["architecture"] == "grok" and gguf["sha"]
+
+
+# --- pages a hostile or odd hub serves -------------------------------------------------------
+# A page nested past the depth limit is refused whole (the sweep stops there with the reason,
+# every page before it kept, and resumes at it); a page holding what only the standard library
+# decodes (lone surrogate escapes, which JavaScript's JSON.stringify writes, and NaN) is read,
+# its odd characters dropped from what is stored.
+
+
+def deep_page() -> bytes:
+    config = "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5)
+    return f'[{{"id": "deep/model", "config": {{"architectures": {config}}}}}]'.encode()
+
+
+def test_a_listing_page_nested_past_the_limit_stops_the_sweep_and_resumes_there(db_url, tmp_path):
+    population = Population(5_000)
+    with FakeHub(population=population) as hub:
+        config = load_config(config_for(db_url, hub, tmp_path))
+        hub.faults.add(NthListing(3), Reply(200, {}, deep_page()))
+        first = sweep(config)
+        assert (first.status, first.pages) == ("interrupted", 2)
+        assert "nested deeper" in first.error
+        assert stored(db_url)[0] == 2_000  # the pages before it are kept
+
+        resumed = sweep(config)  # the hub answers that page properly now
+        assert resumed.resumed and resumed.status == "complete" and resumed.pages == 3
+        models, edges = stored(db_url)
+        assert models == 5_000 and edges == population.expected_edges()
+
+
+def test_a_listing_page_only_the_standard_library_decodes_is_read(db_url, tmp_path):
+    item = (
+        '{"id": "odd/model", "sha": "abc", "lastModified": "2026-11-29T00:00:00.000Z", '
+        '"tags": ["ok", "bad\\ud800", "license:mit"], "library_name": "tr\\ud800ansformers", '
+        '"safetensors": {"total": NaN}, "config": {"architectures": ["LlamaForCausalLM"]}}'
+    )
+    with FakeHub(population=Population(10)) as hub:
+        config = load_config(config_for(db_url, hub, tmp_path))
+        hub.faults.add(NthListing(1), Reply(200, {}, f"[{item}]".encode()))
+        report = sweep(config)
+    assert report.status == "complete" and report.models == 1, report.error
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT repo_id, tags, library, license, parameters, architecture "
+                     "FROM swept_models")
+            ).one()
+    finally:
+        engine.dispose()
+    assert tuple(row) == ("odd/model", "ok", "transformers", "mit", 0, "LlamaForCausalLM")
+    "".join(row[:4]).encode("utf-8")  # nothing an encoder refuses was stored
