@@ -4,7 +4,9 @@ A fake Hub (tests/fakes/hf_population.py) serves N generated models from a child
 its own, so the sweep's process measures only itself. Each sweep is a real `tracker sweep`
 subprocess; its peak memory is its own (wait4's rusage). Prints, per database:
 
-- the first sweep: requests per 1,000 models listed, models/s ingested, peak memory;
+- the first sweep: requests per 1,000 models listed, models/s ingested (wall), the sweep
+  process's CPU seconds (the comparable figure on a loaded machine) and the fake Hub's, peak
+  memory;
 - a daily sweep after 3,200 models changed: its requests;
 - an unchanged re-sweep (`--full`, nothing changed): how much the database grew;
 - `tracker lineage` of the largest declared family (N / 13 members): the SQL query alone
@@ -84,6 +86,12 @@ def run_sweep(url: str, endpoint: str, *extra: str) -> tuple[dict, float, int, f
         return json.loads(out.read()), wall, usage.ru_maxrss // 1024, cpu
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def size(url: str) -> int:
     """Bytes the database holds (SQLite: file + WAL; PostgreSQL: the sweep tables)."""
     if url.startswith("sqlite"):
@@ -144,7 +152,9 @@ def lineage_times(url: str, endpoint: str) -> dict[str, float]:
 
 
 def bench(name: str, url: str, endpoint: str, hub: subprocess.Popen, n: int) -> dict:
+    hub_began = process_cpu(hub.pid)
     first, wall, peak, cpu = run_sweep(url, endpoint)
+    hub_cpu = process_cpu(hub.pid) - hub_began
     assert first["status"] == "complete" and first["models"] == n, first
     result = {
         "models": n,
@@ -153,6 +163,10 @@ def bench(name: str, url: str, endpoint: str, hub: subprocess.Popen, n: int) -> 
         "first_seconds": round(wall, 1),
         "first_cpu_seconds": round(cpu, 1),
         "first_models_per_cpu_s": round(n / cpu),
+        "first_cpu_us_per_model": round(cpu / n * 1e6, 1),
+        # the fake Hub's own process, serving the pages: not the sweep's cost, but on a
+        # 2-core machine it competes with the sweep for the cores
+        "first_hub_cpu_seconds": round(hub_cpu, 1),
         "load_average": round(os.getloadavg()[0], 1),
         "first_peak_mb": peak,
         "bytes_after_first": size(url),
@@ -164,7 +178,9 @@ def bench(name: str, url: str, endpoint: str, hub: subprocess.Popen, n: int) -> 
     result["daily_requests_after_3200"] = daily["requests"]
     result["daily_changed"] = daily["changed"]
     before = size(url)
+    hub_began = process_cpu(hub.pid)
     again, wall, _, cpu = run_sweep(url, endpoint, "--full")
+    result["unchanged_full_resweep_hub_cpu_seconds"] = round(process_cpu(hub.pid) - hub_began, 1)
     assert again["changed"] == 0 and again["new"] == 0, again
     result["unchanged_full_resweep_growth_mb"] = round((size(url) - before) / 2**20, 2)
     result["unchanged_full_resweep_seconds"] = round(wall, 1)
