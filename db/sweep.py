@@ -63,6 +63,7 @@ _FINGERPRINTS_PG = (
 )
 _SQLITE_CACHE = "PRAGMA cache_size = -65536"  # KiB: 64 MB
 _SQLITE_CHECKPOINT = "PRAGMA wal_autocheckpoint = 16384"  # pages: 64 MB of WAL
+_SQLITE_NO_MAP = "PRAGMA mmap_size = 0"
 
 _COUNTERS = ("pages", "models", "new", "changed", "requests")
 BIG_LOAD = 50_000  # rows written by one sweep above which statistics are refreshed
@@ -127,6 +128,10 @@ def store_page(
         # 4 MB of WAL (the default) rewrites the same index pages over and over
         conn.exec_driver_sql(_SQLITE_CACHE)
         conn.exec_driver_sql(_SQLITE_CHECKPOINT)
+        # and its pages read through that cache, not the file mapped for readers (db/session):
+        # every key insert reads index pages, and mapped they all stayed resident in the
+        # sweep's process (528 MB peak at 1,000,000 models, the file's whole size)
+        conn.exec_driver_sql(_SQLITE_NO_MAP)
     state = session.get(SweepState, hub)
     assert state is not None, "begin_sweep first"
     by_key: dict[str, Any] = {}
