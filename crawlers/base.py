@@ -34,6 +34,15 @@ Status = Literal["active", "gated", "removed", "renamed"]
 _REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
 
+def strings_of(value: object) -> list[str]:
+    """The strings a card or config field holds: one string, or the strings of a list."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
 def is_valid_repo_id(repo_id: object) -> bool:
     """True for an `owner/name` id that is safe to put into a URL path or a file name."""
     return isinstance(repo_id, str) and bool(_REPO_ID.match(repo_id)) and ".." not in repo_id

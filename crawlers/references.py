@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from crawlers.base import RepoRecord, is_valid_repo_id
+from crawlers.base import RepoRecord, is_valid_repo_id, strings_of
 from crawlers.content import CARD_DATA, CONFIGS, parse_card
 
 # (repo_id, hub or None, prefer_hub) -> member key or None
@@ -60,13 +60,6 @@ def repo_from_url(url: str) -> tuple[str | None, str] | None:
         return None, url
     return None
 
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
 
 
 def _mergekit_models(cfg: object) -> list[str]:
@@ -133,7 +126,7 @@ def references(
     if not card and record.card_text:
         card = parse_card(record.card_text)[0]
     relation = card.get("base_model_relation")
-    for rid in _strings(card.get("base_model")):
+    for rid in strings_of(card.get("base_model")):
         add(rid, "card base_model", True, relation if isinstance(relation, str) else None)
     for tag in record.tags:
         m = _TAG.match(tag)

@@ -98,9 +98,6 @@ class Resolution:
     set_aside: dict[str, list[tuple[Signal, str]]]  # child -> signals that lost, and why
     weights: dict[tuple[str, str], float]  # (parent, child) -> weight after adjustment
 
-    def parents_of(self, key: str) -> list[Edge]:
-        return [e for e in self.edges if e.child == key]
-
 
 def resolve(
     repos: Mapping[str, Repo],

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from crawlers.base import FileRecord, Relation, RepoRecord, clean_text, is_valid_repo_id
+from crawlers.base import (
+    FileRecord,
+    Relation,
+    RepoRecord,
+    clean_text,
+    is_valid_repo_id,
+    strings_of,
+)
 from crawlers.content import file_kind, weight_format
 
 # What every listing and model_info asks for: enough for a RepoRecord without another call.
@@ -166,7 +173,7 @@ def parse_repo(data: object, *, hub_url: str) -> Listed:
     config = data.get("config")
     if not isinstance(config, Mapping):
         config = {}
-    tags = [_clean(t, 300, "a tag", warnings) for t in _strings(data.get("tags"))[:_MAX_TAGS]]
+    tags = [_clean(t, 300, "a tag", warnings) for t in strings_of(data.get("tags"))[:_MAX_TAGS]]
     siblings = _siblings(data.get("siblings"))
     card_parents = _card_parents(card.get("base_model"), warnings)
     card_relation = card.get("base_model_relation")
@@ -195,7 +202,7 @@ def parse_repo(data: object, *, hub_url: str) -> Listed:
         license_raw=_license(card, tags, warnings),
         architectures=tuple(
             _clean(a, 200, "config architectures", warnings)
-            for a in _strings(config.get("architectures"))[:20]
+            for a in strings_of(config.get("architectures"))[:20]
         ),
         model_type=(
             _clean(config["model_type"], 100, "config model_type", warnings)
@@ -278,13 +285,6 @@ def card_body(readme: str) -> str:
 
 # --- field helpers ---------------------------------------------------------------------------
 
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
 
 
 def _clean(value: str, limit: int, what: str, warnings: list[str] | None) -> str:
