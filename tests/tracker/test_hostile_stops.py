@@ -82,7 +82,9 @@ def test_sigterm_during_a_rate_limit_wait_stops_the_scheduler_at_once(tmp_path, 
             took = time.monotonic() - signalled
             after = hub.total - asked
     assert code == 0, child.stderr
-    assert took < 3, f"the scheduler took {took:.1f}s to stop"
+    # The wait it was in lasts 120 s; a stop that honours the signal takes about a second, but
+    # a CI core shared with other suites can add seconds of interpreter teardown to it.
+    assert took < 10, f"the scheduler took {took:.1f}s to stop"
     assert after <= 1, f"{after} requests after SIGTERM"
     assert "SIGTERM received" in child.stderr
 
