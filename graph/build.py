@@ -15,8 +15,8 @@ from typing import Any
 import networkx as nx
 
 from db import repository as repo
-from db.models import Node
 from db.repository import family_ids
+from db.repository.common import AnyRow
 from db.session import Session
 from graph.asof import rewind
 from graph.license_audit import LicenseIssue, audit, issues_by_node, load_rules
@@ -38,16 +38,41 @@ def build_graph(
     license issues found on it (`graph.licenses.LicenseIssue`). With `at`, the graph as it
     stood at that instant (graph/asof.py), audited as it was then."""
     names = [root] if root else list(roots)
+    graph, keys, root_ids = _family_graph(session, names, audit_only=False)
+    if at is not None:
+        rewind(session, graph, keys, at, root_ids=root_ids, names=names)
+    issues = apply_license_audit(graph, roots, names, rules_path)
+    for _, data in graph.nodes(data=True):
+        data.pop("attribution", None)  # the audit's input, not an export attribute
+    return graph, issues
+
+
+def _family_graph(
+    session: Session, names: list[str], *, audit_only: bool
+) -> tuple[nx.DiGraph, dict[int, str], dict[str, list[int]]]:
+    """The families of `names` as a graph, with node id -> key and the root members. With
+    `audit_only`, nodes carry only what the license audit reads and edges no attributes."""
     families = family_ids(session, names)
     root_ids = repo.root_members(session)
     all_ids: set[int] = set().union(*families.values()) if families else set()
     graph = nx.DiGraph(roots=",".join(names))
     keys: dict[int, str] = {}
+    rows = repo.graph_node_rows(session, all_ids, audit_only=audit_only)
+    if audit_only:
+        is_root = set().union(*root_ids.values()) if root_ids else set()
+        for node in rows:
+            keys[node.id] = node.key
+            graph.add_node(node.key, license=node.license or "", license_issues="",
+                           attribution=node.attribution, is_root=node.id in is_root)
+        for parent_id, child_id in repo.graph_edge_rows(session, all_ids, links_only=True):
+            if parent_id in keys and child_id in keys:
+                graph.add_edge(keys[parent_id], keys[child_id])
+        return graph, keys, root_ids
     aliases = repo.aliases_of_nodes(session, all_ids)
-    for node in sorted(repo.nodes_by_id(session, all_ids), key=lambda n: n.key):
+    for node in sorted(rows, key=lambda n: n.key):
         keys[node.id] = node.key
         graph.add_node(node.key, **_node_attrs(node, families, root_ids, aliases))
-    for edge in repo.edges_into(session, all_ids):
+    for edge in repo.graph_edge_rows(session, all_ids):
         if edge.parent_id in keys and edge.child_id in keys:
             graph.add_edge(
                 keys[edge.parent_id],
@@ -58,16 +83,11 @@ def build_graph(
                 evidence=edge.evidence or "",
                 first_seen=_iso(edge.first_seen),
             )
-    if at is not None:
-        rewind(session, graph, keys, at, root_ids=root_ids, names=names)
-    issues = apply_license_audit(graph, roots, names, rules_path)
-    for _, data in graph.nodes(data=True):
-        data.pop("attribution", None)  # the audit's input, not an export attribute
-    return graph, issues
+    return graph, keys, root_ids
 
 
 def _node_attrs(
-    node: Node,
+    node: AnyRow,
     families: Mapping[str, set[int]],
     root_ids: Mapping[str, list[int]],
     aliases: Mapping[int, list[str]],
@@ -118,7 +138,9 @@ def refresh_license_issues(
     """Audit all roots, store each node's issue codes (for `lineage`), and count the nodes
     with each code; with `count_roots`, only the issues against those roots are counted (a
     crawl of one root reports that root's issues; every node's flags are still stored)."""
-    graph, issues = build_graph(session, roots, rules_path=rules_path)
+    names = list(roots)
+    graph, _, _ = _family_graph(session, names, audit_only=True)
+    issues = apply_license_audit(graph, roots, names, rules_path)
     repo.store_license_issues(
         session, {key: data["license_issues"] for key, data in graph.nodes(data=True)}
     )

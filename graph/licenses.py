@@ -26,6 +26,7 @@ The canonical form, one for the whole product:
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -145,6 +146,14 @@ def normalize_license_id(value: object) -> str:
 
     Idempotent: `normalize_license_id(x) == x` for every id this module produces.
     """
+    if isinstance(value, str):
+        return _normalized_id(value)
+    return normalize_license({"license": value}).id
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalized_id(value: str) -> str:
+    # an audit asks once per member, and a family of 10,000 holds a handful of licenses
     return normalize_license({"license": value}).id
 
 

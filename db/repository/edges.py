@@ -86,6 +86,21 @@ def edges_into(session: Session, node_ids_: Iterable[int]) -> list[Edge]:
     return out
 
 
+def graph_edge_rows(
+    session: Session, node_ids_: Iterable[int], *, links_only: bool = False
+) -> list[AnyRow]:
+    """The columns a lineage graph shows of every edge into the nodes, as plain rows; with
+    `links_only`, only (parent_id, child_id): what the license audit walks."""
+    columns: tuple[Any, ...] = (Edge.parent_id, Edge.child_id)
+    if not links_only:
+        columns += (Edge.relation, Edge.source, Edge.confidence, Edge.evidence, Edge.first_seen)
+    conn = session.connection()
+    out: list[AnyRow] = []
+    for chunk in _chunks(sorted(node_ids_)):
+        out.extend(conn.execute(select(*columns).where(Edge.child_id.in_(chunk))).all())
+    return out
+
+
 def relation_text(relation: str, parent_key: str) -> str:
     """How a relation appears in node history: "quantization of huggingface:a/b"."""
     return f"{relation} of {parent_key}"

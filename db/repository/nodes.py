@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Alias, Edge, Evidence, File, Node, NodeHistory, Observation, RootMember
 from db.repository.common import (
+    AnyRow,
     CONTENT_FIELDS,
     HISTORY_FIELDS,
     STAT_FIELDS,
@@ -87,6 +88,24 @@ def nodes_by_id(session: Session, ids: Iterable[int]) -> list[Node]:
     out: list[Node] = []
     for chunk in _chunks(list(ids)):
         out.extend(session.scalars(select(Node).where(Node.id.in_(chunk))))
+    return out
+
+
+def graph_node_rows(
+    session: Session, ids: Iterable[int], *, audit_only: bool = False
+) -> list[AnyRow]:
+    """The columns a lineage graph shows, for the given node ids, as plain rows: no ORM
+    objects, since a family of 10,000 is audited after every crawl and resolve. With
+    `audit_only`, only what the license audit reads (id, key, license, attribution)."""
+    columns: tuple[Any, ...] = (Node.id, Node.key, Node.license, Node.attribution)
+    if not audit_only:
+        columns += (Node.hub, Node.repo_id, Node.url, Node.status, Node.formats,
+                    Node.parameters, Node.downloads, Node.likes, Node.created_at,
+                    Node.last_modified, Node.first_seen, Node.last_seen)
+    conn = session.connection()
+    out: list[AnyRow] = []
+    for chunk in _chunks(list(ids)):
+        out.extend(conn.execute(select(*columns).where(Node.id.in_(chunk))).all())
     return out
 
 
@@ -309,9 +328,11 @@ def record_observations(session: Session, run_id: int, rows: Iterable[Mapping[st
 def aliases_of_nodes(session: Session, node_ids_: Iterable[int]) -> dict[int, list[str]]:
     """node id -> the former keys it is also known by."""
     out: dict[int, list[str]] = {}
+    conn = session.connection()
     for chunk in _chunks(sorted(node_ids_)):
-        for alias in session.scalars(select(Alias).where(Alias.node_id.in_(chunk))):
-            out.setdefault(alias.node_id, []).append(alias.key)
+        query = select(Alias.node_id, Alias.key).where(Alias.node_id.in_(chunk))
+        for node_id, key in conn.execute(query):
+            out.setdefault(node_id, []).append(key)
     return out
 
 

@@ -84,15 +84,19 @@ def derive_events(session: Session, run_id: int, *, now: datetime | None = None)
     if run is None:
         return 0
     now = now or utcnow()
-    families = family_ids(session, _stored_roots(session))
     known = outbox.crawled_before(session, run_id)
-    live = {name: ids for name, ids in families.items() if name in known}
-    if not live:
+    names = [name for name in _stored_roots(session) if name in known]
+    if not names:
         outbox.mark_derived(session, run_id, now=now, events=0, baseline=True)
         return 0
     start, end = outbox.run_interval(session, run)
     history = outbox.history_of_run(session, run_id, HISTORY_FIELDS)
     fresh_edges = outbox.edges_first_seen_in(session, start, end)
+    if not history and not fresh_edges:
+        # nothing changed in the run: no event, and no family walk to find none
+        outbox.mark_derived(session, run_id, now=now, events=0, baseline=False)
+        return 0
+    live = family_ids(session, names)
     parents = outbox.parent_edges(session, {e.child_id for e in fresh_edges})
     root_nodes = outbox.root_node_ids(session)
     ids = {h.node_id for h in history} | set(parents)
