@@ -8,9 +8,7 @@ edges (moves recorded in history), and each root's members. No hub request is ma
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +22,7 @@ from db import evidence as store
 from db import repository as repo
 from db.session import Session
 from graph.resolve import Repo, Resolution, Signal, resolve
+from tracker.collector import collector_paused
 
 
 @dataclass
@@ -84,21 +83,7 @@ def record_of(stored: store.StoredRepo) -> RepoRecord:
 RESOLVER_VERSION = "1"  # bump when signals or their strengths change: evidence is recomputed
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold Python's cycle collector during a resolve: it builds hundreds of thousands of
-    small tuples and no reference cycles, and collections triggered by those allocations
-    scanned every live object again and again (a quarter of `tracker resolve` at 10,000)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@_collector_paused()
+@collector_paused()
 def resolve_families(
     session: Session,
     roots: Mapping[str, Sequence[str]],

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from db.models import Alias, Edge, Evidence, File, Node, NodeHistory, Observation, RootMember
 from db.repository.common import (
-    AnyRow,
     CONTENT_FIELDS,
     HISTORY_FIELDS,
     STAT_FIELDS,
+    AnyRow,
     _chunks,
     _history_text,
     fingerprint,

@@ -22,6 +22,7 @@ from db.outbox import NodeFacts
 from db.repository import family_ids, parse_relation_text, root_members
 from db.session import Session
 from graph.build import refresh_license_issues
+from tracker.collector import collector_paused
 
 # `parent`: a child whose set of parents moved (written by `tracker resolve` and the crawl's
 # resolution, "finetune of A; merge of B" -> ...)
@@ -51,6 +52,7 @@ class RunAudit:
     new: list[tuple[str, str]] = field(default_factory=list)  # (node key, code) not there before
 
 
+@collector_paused()
 def after_run(
     session: Session,
     run_id: int,
