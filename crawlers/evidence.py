@@ -238,6 +238,7 @@ def files_win(
     *,
     siblings: Iterable[str] | None = None,
     markers: Markers = GROK,
+    stated: bool = True,
 ) -> LineageClaim:
     """A declared claim whose relation is checked against what the child holds.
 
@@ -245,7 +246,9 @@ def files_win(
     finetune), the claim takes the files' relation and keeps the declared word in
     `declared_relation`. `record` is the child; when its files were not re-listed (sha
     unchanged), `siblings` (file names from the listing) and the child's stored hashes in
-    `members` stand in, so an unchanged repo keeps the relation it had.
+    `members` stand in, so an unchanged repo keeps the relation it had. `stated` is False
+    when the claim's relation is the Hub's guess (the card states none): what the files show
+    then wins over it, strong or not.
     """
     if claim.source != "declared" or claim.relation == "merge":
         return claim
@@ -259,7 +262,7 @@ def files_win(
     scale = parent.parameters if parent else 0
     scale = scale or markers.release_parameters.get(claim.parent.split(":", 1)[-1], 0)
     relation, overruled, note = classify_declared(
-        rec, parent, claim.relation, scale=scale, weight_ids=weight_ids
+        rec, parent, claim.relation, scale=scale, weight_ids=weight_ids, stated=stated
     )
     if relation == claim.relation:
         return claim

@@ -26,6 +26,9 @@ from crawlers.content import (
 
 TINY_FRACTION = 0.02  # below 2% of the release: a test or random-init model
 NOTHING_STATED = "own weights of the same architecture"  # the reason when nothing says more
+# what the repo's own words say (its name, its card), as opposed to what its files suggest
+NAMED_CONVERSION = "converted weights (name or card says so)"
+NAMED_QUANTIZATION = "quantized weights (card says so)"
 
 HUB_RELATIONS: dict[str, Relation] = {
     "quantized": "quantization",
@@ -131,7 +134,7 @@ def _classify_weights(
         return Classification("quantization", False, weak[0])
     card_body = record.card_text or ""
     if _QUANTIZATION_WORDS.search(card_body) and not _FINETUNE_WORDS.search(card_body):
-        return Classification("quantization", False, "quantized weights (card says so)")
+        return Classification("quantization", False, NAMED_QUANTIZATION)
     formats = set(content.weight_formats) | ({"mlx"} if "mlx" in record.tags else set())
     body = record.card_text or ""
     name = record.repo_id.rsplit("/", 1)[-1].lower()
@@ -141,9 +144,15 @@ def _classify_weights(
     if parent_formats and formats and not formats & parent_formats:
         shown = f"{'/'.join(sorted(parent_formats))} -> {'/'.join(sorted(formats))}"
         return Classification("conversion", False, f"same weights in another format ({shown})")
-    if _CONVERSION_NAME.search(name) or _CONVERSION_WORDS.search(body):
-        return Classification("conversion", False, "converted weights (name or card says so)")
+    if _says_converted(record):
+        return Classification("conversion", False, NAMED_CONVERSION)
     return Classification("finetune", False, NOTHING_STATED)
+
+
+def _says_converted(record: RepoRecord) -> bool:
+    """The repo's name or card calls it converted (`-hf`, `-bf16`, "converted to")."""
+    name = record.repo_id.rsplit("/", 1)[-1].lower()
+    return bool(_CONVERSION_NAME.search(name) or _CONVERSION_WORDS.search(record.card_text or ""))
 
 
 def fmt_params(n: int) -> str:
@@ -161,13 +170,16 @@ def classify_declared(
     scale: int = 0,
     n_parents: int = 1,
     weight_ids: frozenset[str] | None = None,
+    stated: bool = True,
 ) -> tuple[Relation, str | None, str]:
     """Relation for a declared edge: (relation, declared_relation if overruled, note).
 
     The declared word (card `base_model_relation` or the Hub's tag) stands unless the files
     say otherwise with strong evidence (a GGUF repo the Hub calls a finetune): then the files
-    win and the declared word is kept in `declared_relation`. Without a declared word, the
-    files decide, and a repo we cannot read falls back to the Hub's default, finetune.
+    win and the declared word is kept in `declared_relation`. A word the card did not state
+    (`stated=False`: the Hub's guess) gives way to any relation the files, name or card text
+    show. Without a declared word, the files decide, and a repo we cannot read falls back to
+    the Hub's default, finetune.
     """
     files = classify(record, parent, scale=scale, n_parents=n_parents, weight_ids=weight_ids)
     declared = normalize_relation(declared_relation)
@@ -177,6 +189,21 @@ def classify_declared(
         return files.relation or "finetune", None, files.reason
     if files.relation and files.strong and files.relation != declared and declared != "merge":
         return files.relation, declared, f"declared {declared}, but files say: {files.reason}"
+    worded = files.reason in (NAMED_CONVERSION, NAMED_QUANTIZATION) or (
+        files.relation == "conversion" and _says_converted(record)
+    )
+    if (
+        not stated
+        and files.relation is not None
+        and files.relation != declared
+        and worded
+        and declared != "merge"
+    ):
+        # the Hub's guess (the card states no relation) against what the repo's name or card
+        # says it is: the guess gives way; nothing declared was overruled. A format change
+        # alone does not: a fine-tune of a JAX release is saved in another format too.
+        reason = NAMED_CONVERSION if files.relation == "conversion" else files.reason
+        return files.relation, None, f"no relation stated (the Hub's guess: {declared}); {reason}"
     body = record.card_text or ""
     if (
         declared == "finetune"

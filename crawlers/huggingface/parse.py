@@ -127,32 +127,35 @@ class Listed:
             return self.card_parents
         return self.tag_parents
 
-    def relation_to(self, parent: str) -> tuple[Relation, str]:
-        """The declared relation to `parent` and the evidence for it, in SPEC.md's words.
+    def relation_to(self, parent: str) -> tuple[Relation, str, bool]:
+        """The declared relation to `parent`, the evidence for it, and whether the card
+        stated it, in SPEC.md's words.
 
         The card's `base_model_relation` wins; then several parents make a merge; then the
-        Hub's tag for this parent; a declared parent with no relation is a fine-tune.
+        Hub's tag for this parent; a declared parent with no relation is a fine-tune. Only
+        the first two are the child's own word: the Hub guesses its tag's relation when the
+        card states none, often wrongly (hub-facts), so the files may overrule a guess.
         """
         me = self.repo_id.lower()
         others = {p.lower() for p in self.parents} - {me}
         card_word = RELATION_WORDS.get((self.card_relation or "").strip().lower())
         tag_word = self.tag_relations.get(parent.lower())
         relation: Relation
+        stated = True
         if card_word is not None:
             relation = card_word
         elif len(others) > 1:
             relation = "merge"
-        elif tag_word is not None:
-            relation = RELATION_WORDS.get(tag_word, "finetune")
         else:
-            relation = "finetune"
+            relation = RELATION_WORDS.get(tag_word or "", "finetune")
+            stated = False
         if parent.lower() in {p.lower() for p in self.card_parents}:
             evidence = "card base_model: " + ", ".join(self.card_parents)
             if self.card_relation:
                 evidence += f" (base_model_relation: {self.card_relation})"
         else:
             evidence = f"Hub tag base_model:{tag_word + ':' if tag_word else ''}{parent}"
-        return relation, evidence
+        return relation, evidence, stated
 
 
 def parse_repo(data: object, *, hub_url: str) -> Listed:

@@ -43,6 +43,14 @@ class Node:
     via: tuple[str, str] | None = None  # (parent key, relation) of the edge that found it
     found: bool = False  # yielded by discovery (huggingface/discovery.py): walk its children only
     stale: bool = False  # its metadata was unreadable: keep what is stored, walk its children
+    read: RepoRecord | None = None  # the record as yielded: files and card as read
+    # parents (lower-case keys) whose waiting claim carries the Hub's guess of the relation
+    guessed: set[str] = field(default_factory=set)
+
+    @property
+    def record(self) -> RepoRecord:
+        """The fullest record known: as read once yielded, else as listed."""
+        return self.read or self.listed.record
 
     def __post_init__(self) -> None:
         self.repo_id = self.repo_id or self.listed.repo_id
@@ -150,6 +158,7 @@ class Walk:
             record = replace(record, status="removed")
             out.warnings.append("listed by the hub, then gone when its files were fetched")
         yield record
+        node.read = record
         self._done.add(id(node))
         self._remember(record, node)
         for message in (*node.listed.warnings, *out.warnings):
@@ -160,7 +169,8 @@ class Walk:
         for claim in node.claims:
             claim = replace(claim, child=node.key) if claim.child != node.key else claim
             # the files win where they contradict the declared relation (issue 3)
-            yield files_win(claim, record, self.ctx.members, siblings=siblings)
+            stated = claim.parent.lower() not in node.guessed
+            yield files_win(claim, record, self.ctx.members, siblings=siblings, stated=stated)
         node.claims.clear()
         for listed_under, items in out.children:
             yield from self._children(node, listed_under, items)
@@ -193,14 +203,16 @@ class Walk:
         if edge in self._edges:
             return
         self._edges.add(edge)
-        relation, evidence = listed.relation_to(written)
+        relation, evidence, stated = listed.relation_to(written)
         if written.lower() != parent.repo_id.lower():
             evidence += f" (now {parent.repo_id})"
         claim = LineageClaim(parent.key, child.key, relation, "declared", 1.0, evidence)
         if id(child) in self._done:  # a cycle, a second parent, a member found by discovery
-            yield files_win(claim, child.listed.record, self.ctx.members,
-                            siblings=child.listed.siblings)
+            yield files_win(claim, child.record, self.ctx.members,
+                            siblings=child.listed.siblings, stated=stated)
         else:
+            if not stated:
+                child.guessed.add(claim.parent.lower())
             child.claims.append(claim)
 
     def outside_parents(self) -> Iterator[tuple[str, list[Node]]]:
@@ -223,14 +235,14 @@ class Walk:
             if edge in self._edges:
                 continue
             self._edges.add(edge)
-            relation, evidence = child.listed.relation_to(written)
+            relation, evidence, stated = child.listed.relation_to(written)
             if written.lower() != parent_id.lower():
                 evidence += f" (now {parent_id})"
             claim = LineageClaim(
                 node_key("huggingface", parent_id), child.key, relation, "declared", 1.0, evidence
             )  # the files win where they contradict the declared word, as for walked claims
-            yield files_win(claim, child.listed.record, self.ctx.members,
-                            siblings=child.listed.siblings)
+            yield files_win(claim, child.record, self.ctx.members,
+                            siblings=child.listed.siblings, stated=stated)
 
     def _remember(self, record: RepoRecord, node: Node) -> None:
         """Add the member to ctx.members, keeping the file hashes the database knew."""

@@ -215,6 +215,25 @@ def test_files_win_over_a_declared_relation_and_both_are_kept():
     assert classify_declared(weak, None, None, n_parents=2)[0] == "merge"
 
 
+def test_a_relation_the_card_did_not_state_gives_way_to_what_the_repo_says_it_is():
+    # a card that names its base and no relation: the Hub guesses finetune, often wrongly
+    ported = _rec("model-00001-of-00002.safetensors", repo_id="lab/grok-1-pytorch",
+                  card_text="Weights converted to safetensors.")
+    assert classify_declared(ported, None, "finetune", stated=False)[:2] == ("conversion", None)
+    # the name alone overrules a guess, not a relation the card states
+    named = _rec("model-00001-of-00002.safetensors", repo_id="lab/grok-1-hf")
+    assert classify_declared(named, None, "finetune", stated=False)[0] == "conversion"
+    assert classify_declared(named, None, "finetune")[0] == "finetune"
+    # a format change alone is no word: a fine-tune of a JAX release is saved in another format
+    tuned = _rec("model-00001-of-00002.safetensors", repo_id="lab/grok-1-chat")
+    jax = member_facts(_rec("ckpt-0/tensor00000_000", repo_id="xai-org/grok-1"))
+    assert classify_declared(tuned, jax, "finetune", stated=False)[0] == "finetune"
+    # and the card naming its training keeps the guess
+    trained = _rec("model.safetensors", repo_id="lab/grok-1-hf",
+                   card_text="Fine-tuned on our dialogue data, then converted.")
+    assert classify_declared(trained, None, "finetune", stated=False)[0] == "finetune"
+
+
 @pytest.mark.parametrize(
     ("path", "kind"),
     [

@@ -147,7 +147,7 @@ def test_parse_repo_never_raises_and_returns_only_validated_values(data):
     assert r.sha is None or _HEX.match(r.sha)  # safe as a URL revision
     for parent in (*listed.card_parents, *listed.tag_parents):
         assert is_valid_repo_id(parent)
-        relation, evidence = listed.relation_to(parent)
+        relation, evidence, _ = listed.relation_to(parent)
         assert relation in RELATIONS
         assert storable(evidence)
     assert all(storable(a, 200) for a in r.architectures) and len(r.architectures) <= 20

@@ -115,7 +115,12 @@ def test_records_carry_the_listing_metadata(hub):
     assert records["locked/grok-1-gated"].status == "gated"
     assert records["locked/grok-1-gated"].gated
     by_child = {c.child.split(":", 1)[1]: c for c in claims if c.parent.endswith(":" + ROOT)}
-    assert by_child["keyfan/grok-1-hf"].evidence == "card base_model: xai-org/grok-1"
+    # the card states no relation and the Hub's guess is finetune; the name says converted
+    assert by_child["keyfan/grok-1-hf"].evidence == (
+        "card base_model: xai-org/grok-1; no relation stated (the Hub's guess: finetune); "
+        "converted weights (name or card says so)"
+    )
+    assert by_child["keyfan/grok-1-hf"].relation == "conversion"
     assert by_child["new-org/grok-1-fp8"].evidence == (
         "card base_model: xai-org/grok-1 (base_model_relation: quantized)"
     )
@@ -168,7 +173,7 @@ def test_a_renamed_root_answers_under_its_new_id(hub):
     assert root.renamed_from == ROOT and root.status == "renamed"
     assert ROOT not in records
     # children declare the former id; the walk lists them under both names
-    assert ("xai-org/grok-1-renamed", "keyfan/grok-1-hf", "finetune") in edges(claims)
+    assert ("xai-org/grok-1-renamed", "keyfan/grok-1-hf", "conversion") in edges(claims)
 
 
 def test_deleted_after_the_listing_is_recorded_removed(hub):

@@ -159,7 +159,7 @@ FAMILY = {
     "locked/grok-1-gated",
 }
 EDGES = {
-    (ROOT, "keyfan/grok-1-hf", "finetune"),
+    (ROOT, "keyfan/grok-1-hf", "conversion"),
     ("keyfan/grok-1-hf", "mradermacher/grok-1-hf-GGUF", "quantization"),
     ("keyfan/grok-1-hf", "tuner/grok-1-hf-chat", "finetune"),
     ("tuner/grok-1-hf-chat", "lora/grok-chat-lora", "adapter"),
