@@ -166,6 +166,17 @@ def references(
     return list(unique.values())
 
 
+def config_parents(record: RepoRecord) -> list[Reference]:
+    """The parents a repo's own config files declare (PEFT, mergekit, a GGUF header): on
+    the Hub they may name a repo by a former id, which only a lookup can tell."""
+    card_places = ("card base_model", "Hub tag base_model")
+    return [
+        ref
+        for ref in references(record, lambda *_: None)
+        if ref.declared and ref.where not in card_places
+    ]
+
+
 # An `owner/name` token standing on its own (not the tail of a path or of a longer id).
 _ID_TOKEN = re.compile(
     r"(?<![A-Za-z0-9_./-])([A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*)"

@@ -342,6 +342,22 @@ class HuggingFaceCrawler(HubCalls):
                     parent = _renamed(listed.record, written)
                     yield parent
             yield from walk.link_outside(parent, written, children)
+        for written, entries in list(walk.configured_parents()):
+            # a merge's or an adapter's config naming a repo by an id no member answers to:
+            # one lookup tells a member's former id (the Hub redirects) from an outside model
+            if written in walk.ctx.known_shas:
+                continue  # a node the database knows: the resolver reads the reference
+            try:
+                listed = self._info(written)
+            except (GatedRepoError, Unreadable, *GONE, ValueError):
+                continue  # the resolver sets the reference aside and says why
+            member = walk.find(listed.repo_id)
+            if member is None:
+                record = _renamed(listed.record, written)
+                yield record
+                yield from walk.link_configured(record, entries)
+            else:
+                yield from walk.link_configured(member, entries)
 
 
 def _renamed(record: RepoRecord, asked: str) -> RepoRecord:

@@ -27,6 +27,8 @@ from crawlers.base import (
 )
 from crawlers.evidence import files_win, member_facts
 from crawlers.huggingface.parse import Listed, parse_repo
+from crawlers.references import Reference, config_parents
+from crawlers.relation import normalize_relation
 
 
 @dataclass(eq=False)
@@ -84,6 +86,8 @@ class Walk:
         self._done: set[int] = set()  # id() of nodes whose record was yielded
         self._edges: set[tuple[str, str]] = set()
         self._declared: dict[str, tuple[str, list[Node]]] = {}  # lower parent -> (as written,)
+        # parents named by discovered members' config files: lower id -> (child, reference)
+        self._configured: dict[str, list[tuple[Node, Reference]]] = {}
         self._members: set[int] = set()  # id() of every node added
 
     def find(self, repo_id: str) -> Node | None:
@@ -130,6 +134,8 @@ class Walk:
         for claim in claims:
             self._edges.add((claim.parent.lower(), claim.child.lower()))
         self.add(node)
+        for ref in config_parents(record):
+            self._configured.setdefault(ref.repo_id.lower(), []).append((node, ref))
 
     def consume(self, node: Node, out: Expansion) -> Iterator[CrawlItem]:
         if node.found or node.stale:  # its record came from discovery, or stays as stored
@@ -243,6 +249,32 @@ class Walk:
             )  # the files win where they contradict the declared word, as for walked claims
             yield files_win(claim, child.record, self.ctx.members,
                             siblings=child.listed.siblings, stated=stated)
+
+    def configured_parents(self) -> Iterator[tuple[str, list[tuple[Node, Reference]]]]:
+        """Parents named by members' config files that no member answers to by any id
+        the walk knows: looked up at the end of the crawl (a former id, an outside model)."""
+        for lower, entries in self._configured.items():
+            if lower not in self._nodes:
+                yield entries[0][1].repo_id, entries
+
+    def link_configured(
+        self, parent: Node | RepoRecord, entries: list[tuple[Node, Reference]]
+    ) -> Iterator[CrawlItem]:
+        """Edges from a parent a config file named by another id (or an outside model)."""
+        parent_id = parent.repo_id
+        key = node_key("huggingface", parent_id)
+        for child, ref in entries:
+            edge = (key.lower(), child.key.lower())
+            if edge in self._edges:
+                continue
+            self._edges.add(edge)
+            evidence = f"{ref.where} names {ref.repo_id}"
+            if ref.repo_id.lower() != parent_id.lower():
+                evidence += f" (now {parent_id})"
+            relation = normalize_relation(ref.relation) or "finetune"
+            claim = LineageClaim(key, child.key, relation, "declared", 0.95, evidence)
+            yield files_win(claim, child.record, self.ctx.members,
+                            siblings=child.listed.siblings, stated=ref.relation is not None)
 
     def _remember(self, record: RepoRecord, node: Node) -> None:
         """Add the member to ctx.members, keeping the file hashes the database knew."""

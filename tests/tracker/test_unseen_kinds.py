@@ -142,6 +142,35 @@ def test_a_gguf_naming_its_base_only_in_its_header_hangs_under_that_base(tmp_pat
     assert (ft.repo_id, gguf.repo_id, "quantization") in edges
 
 
+def test_a_merge_whose_config_names_a_former_id_keeps_both_parents(tmp_path):
+    # the merge declares nothing in its card; its mergekit config names one parent by the id
+    # it had before a rename, which only the Hub's redirect ties to the member
+    tuned = weights("chatfolk/grok-1-chat", f"Fine-tuned from {URL}{ROOT} on dialogues.\n")
+    port = weights("moved/grok-1-port", f"Converted from {URL}{ROOT}.\n")
+    merge = WorldRepo("mixlab/grok-1-slerp", lfs=shards("model", 8, "slerp2"),
+                      small={"mergekit_config.yml": "merge_method: slerp\nslices:\n  - sources:\n"
+                             f"      - model: {tuned.repo_id}\n"
+                             "      - model: oldname/grok-1-port\n"},
+                      config=G1_ARCH, safetensors=ST, card=card(LIC, "A slerp merge.\n"))
+    fakes = as_fake_repos([root(), tuned, port, merge])
+    fakes = [replace(f, renamed_from=["oldname/grok-1-port"]) if f.id == port.repo_id else f
+             for f in fakes]
+    edges = edges_of(tmp_path, [], fakes=fakes)
+    assert {(p, r) for p, c, r in edges if c == merge.repo_id} == {
+        (tuned.repo_id, "merge"), (port.repo_id, "merge")}
+
+
+def test_a_port_declaring_its_base_without_a_relation_is_a_conversion(tmp_path):
+    # the card names its base and no relation (the Hub guesses finetune); its name and card
+    # say what it is
+    port = weights("portlab/grok-1-pytorch", "Weights converted to safetensors.\n",
+                   {"base_model": ROOT})
+    tuned = weights("chatfolk/grok-1-chat", "Trained on our dialogues.\n", {"base_model": ROOT})
+    edges = edges_of(tmp_path, [root(), port, tuned])
+    assert (ROOT, port.repo_id, "conversion") in edges
+    assert (ROOT, tuned.repo_id, "finetune") in edges
+
+
 def test_a_merge_keeps_a_second_parent_that_joins_after_it(tmp_path):
     a = weights("alpha/grok-1-chat", f"Fine-tuned from {URL}{ROOT}.\n")
     # no "grok" in its name and no model-type tag: found only by walking a's children, after
