@@ -12,6 +12,8 @@ How a parent is chosen:
    be where the child's weights came from (a random-init test model, an adapter, a tokenizer).
    A parent that other candidate parents of the same child lead to is the closer one and
    gets a small bonus (a quantization of an undeclared conversion hangs under the conversion).
+   A declared parent created after its child weighs a little less: in a declared cycle, the
+   declaration the dates contradict is the one set aside.
 2. A super-root points at every root's repos; the graph of signals is cut to what it reaches.
 3. Each repo takes its best incoming signal; where that forms a cycle, Edmonds' maximum
    spanning arborescence (NetworkX) decides over the whole graph, so no cycle survives and
@@ -45,6 +47,9 @@ DECLARED_KINDS = frozenset(
 KIND_FACTOR = {"architecture": 0.65, "tokenizer": 0.85}
 MIN_WEIGHT = 0.45  # below this a signal does not tie a repo to a family
 CLOSER_BONUS = 0.04  # less than the gap between two kinds of evidence
+# A declared parent younger than its child (a repo may be created long before its weights
+# are pushed): still above any inferred signal but shared weights or card text.
+LATER_BASE = 0.7
 SECOND_ROOT_MIN = 0.6
 _ROOT_WEIGHT = 100.0
 _SUPER = "\0roots"
@@ -205,6 +210,10 @@ def _factor(s: Signal, parent: Repo, child: Repo) -> float:
         factor *= _direction(parent, child)
     if s.kind not in DECLARED_KINDS:
         factor *= _source_penalty(parent, child)
+    elif parent.created_at and child.created_at and parent.created_at > child.created_at:
+        # a declared base created after its derivative: in a declared cycle, the declaration
+        # the dates contradict is the one set aside
+        factor *= LATER_BASE
     return factor
 
 

@@ -99,6 +99,31 @@ def test_a_declared_three_cycle_with_one_way_in_reaches_the_root():
     assert parents(res)[b] == {ROOT}
 
 
+def test_a_declared_three_cycle_sets_aside_the_declaration_the_dates_contradict():
+    # the oldest repo declares the youngest as its base; each has the release's architecture,
+    # the youngest the release's tokenizer too: a way in at any of the three
+    a, b, c = (f"huggingface:u/grok-1-{n}" for n in "abc")
+    repos = {ROOT: repo(ROOT, 0), a: repo(a, 2), b: repo(b, 3), c: repo(c, 4)}
+    signals = [
+        sig(c, a, "card_base_model", 1.0),  # a (day 2) declares c (day 4): impossible
+        sig(a, b, "card_base_model", 1.0),
+        sig(b, c, "card_base_model", 1.0),
+        *(sig(ROOT, x, "architecture", 0.8) for x in (a, b, c)),
+        sig(ROOT, c, "tokenizer", 0.75),
+    ]
+    for order in (signals, signals[::-1]):
+        res = resolve(repos, order, {"grok-1": [ROOT]})
+        assert parents(res) == {a: {ROOT}, b: {a}, c: {b}}
+        lost = [why for s, why in res.set_aside[a] if s.parent == c]
+        assert lost and "cycle" in lost[0]
+    # a younger declared base still beats weaker evidence when nothing contradicts it
+    late = {ROOT: repo(ROOT, 0), a: repo(a, 2), c: repo(c, 4)}
+    res = resolve(late, [sig(ROOT, c, "architecture", 0.8), sig(ROOT, a, "architecture", 0.8),
+                         sig(ROOT, a, "tokenizer", 0.75), sig(c, a, "card_base_model", 1.0)],
+                  {"grok-1": [ROOT]})
+    assert parents(res)[a] == {c}
+
+
 def test_a_repo_declaring_itself_and_a_missing_base_are_set_aside_not_lost():
     me = "huggingface:u/grok-1-ft"
     repos = {ROOT: repo(ROOT, 0), me: repo(me, 2)}
