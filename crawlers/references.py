@@ -211,6 +211,15 @@ def _text_references(record: RepoRecord, resolve: Resolver) -> list[Reference]:
     return out
 
 
+def name_has_term(repo_id: str, terms: Iterable[str]) -> bool:
+    """Whether a search term stands as its own word in the id ("grok-1", not "grokking").
+
+    Only used to decide whether a candidate is worth a read, never to join.
+    """
+    lower = repo_id.lower()
+    return any(re.search(rf"(?<![a-z]){re.escape(t.lower())}(?![a-z])", lower) for t in terms if t)
+
+
 def name_specificity(candidate_id: str, member_id: str) -> int:
     """How specifically a candidate's name points at a member (0: not at all).
 

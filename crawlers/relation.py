@@ -137,7 +137,6 @@ def _classify_weights(
         return Classification("quantization", False, NAMED_QUANTIZATION)
     formats = set(content.weight_formats) | ({"mlx"} if "mlx" in record.tags else set())
     body = record.card_text or ""
-    name = record.repo_id.rsplit("/", 1)[-1].lower()
     if _FINETUNE_WORDS.search(body) or any(t.startswith("dataset:") for t in record.tags):
         return Classification("finetune", False, "trained weights (card or tags name training)")
     parent_formats = set(parent.formats) if parent else set()

@@ -292,6 +292,14 @@ class HuggingFaceCrawler(HubCalls):
             raise Unread(f"file list unread ({exc})") from exc
         return files
 
+    def current_id(self, repo_id: str) -> str | None:
+        """The id a repo answers under today (the Hub redirects a former id); None when it
+        does not exist, is gated or could not be read this time."""
+        try:
+            return self._info(repo_id).repo_id
+        except (GatedRepoError, Unreadable, *GONE, ValueError):
+            return None
+
     def read_file(self, repo_id: str, revision: str | None, path: str, limit: int) -> bytes | None:
         """The head of one file (a README, a small config, a GGUF header); None if missing."""
         rev = quote(revision or "main", safe="")

@@ -20,7 +20,6 @@ Cost model (issue 3): the Hub's quota bounds a crawl, so every read is justified
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -59,7 +58,9 @@ from crawlers.evidence import (
 )
 from crawlers.huggingface.parse import EXPAND, item_field, sibling_names
 from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
+from crawlers.huggingface.renames import former_ids
 from crawlers.joins import recheck, settle
+from crawlers.references import name_has_term
 from crawlers.signals.keep import compact
 
 LISTING_EXPAND = list(EXPAND)  # one list of listing fields, the crawler's (huggingface/parse)
@@ -71,15 +72,6 @@ _README = "README.md"
 
 class Gone(Exception):
     """A candidate disappeared (or became unreadable) between listing and reading."""
-
-
-def name_has_term(repo_id: str, terms: Iterable[str]) -> bool:
-    """Whether a search term stands as its own word in the id ("grok-1", not "grokking").
-
-    Only used to decide whether a candidate is worth a read, never to join.
-    """
-    lower = repo_id.lower()
-    return any(re.search(rf"(?<![a-z]){re.escape(t.lower())}(?![a-z])", lower) for t in terms if t)
 
 
 class Discovery:
@@ -115,6 +107,7 @@ class Discovery:
         self.rejected: dict[str, str] = {}  # repo id -> why (last discover call)
         self._rejections: dict[str, dict[str, str]] = {}  # root -> repo id -> sha
         self._reasons: dict[str, dict[str, str]] = {}  # root -> repo id -> why, after reads
+        self._current: dict[str, str | None] = {}  # lower id asked -> the id the hub answers
         self.stats: Counter[str] = Counter()
 
     def rejections(self, root: str) -> dict[str, str]:
@@ -221,6 +214,15 @@ class Discovery:
                 pool[key] = rec
                 self.rejected.pop(rec.repo_id, None)
                 self.stats["rejected_from_listing"] -= 1
+        listed = candidate_ids | {i.lower() for i in ctx.known_shas}
+        renamed = former_ids(self.reader, self._current, pool, verdicts, members, terms, listed)
+        if renamed:  # a rejected candidate named a member by its former id: decide again
+            for former, key in renamed.items():
+                if key in base:
+                    base[key] = replace(base[key], aliases=(*base[key].aliases, former))
+                elif key in pool and not pool[key].renamed_from:
+                    pool[key] = replace(pool[key], renamed_from=former, status="renamed")
+            verdicts, members = settle(pool, base, self.markers)
         # members need their files and card; what those reads show may move an edge
         new = {k: pool[k] for k, v in verdicts.items() if v.joined and k in pool}
         before = dict(new)

@@ -47,6 +47,11 @@ class Reader(Protocol):
         if the hub could not answer it this time."""
         ...
 
+    def current_id(self, repo_id: str) -> str | None:
+        """The id the hub answers `repo_id` under today (a renamed repo redirects to its new
+        id); None if it does not exist, is gated, or could not be read."""
+        ...
+
 
 def record_from_info(info: Any, endpoint: str = "https://huggingface.co") -> RepoRecord:
     """A RepoRecord from a listing item (huggingface_hub ModelInfo): names of files only."""
@@ -136,6 +141,15 @@ class HfApiReader:
                 sha256 = getattr(lfs, "sha256", None) if lfs is not None else None
                 files.append(FileRecord(e.path, int(e.size or 0), sha256, e.blob_id))
         return files
+
+    def current_id(self, repo_id: str) -> str | None:
+        from huggingface_hub.errors import HfHubHTTPError
+
+        self._count("model_info")
+        try:
+            return str(self.api.model_info(repo_id).id)
+        except HfHubHTTPError:
+            return None
 
     def read_file(self, repo_id: str, revision: str | None, path: str, limit: int) -> bytes | None:
         from huggingface_hub import hf_hub_url

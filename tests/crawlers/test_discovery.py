@@ -14,8 +14,9 @@ import pytest
 
 from crawlers.base import CrawlContext, LineageClaim, RepoRecord, RootSpec
 from crawlers.evidence import member_facts
-from crawlers.huggingface.discovery import Discovery, name_has_term
+from crawlers.huggingface.discovery import Discovery
 from crawlers.huggingface.reader import HfApiReader
+from crawlers.references import name_has_term
 from tests.fakes import grok_world as w
 from tests.fakes.hf_hub import FakeHub
 

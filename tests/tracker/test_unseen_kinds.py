@@ -160,6 +160,22 @@ def test_a_merge_whose_config_names_a_former_id_keeps_both_parents(tmp_path):
         (tuned.repo_id, "merge"), (port.repo_id, "merge")}
 
 
+def test_an_adapter_naming_a_renamed_members_former_id_joins_under_it(tmp_path):
+    # a LoRA adapter holds no config and no tokenizer: its adapter_config.json names the base
+    # by the id it had before a rename, which only the Hub's redirect ties to the member
+    port = weights("moved/grok-1-port", "Weights converted.\n", {"base_model": ROOT})
+    lora = WorldRepo("lorashop/grok-1-qlora-adapter",
+                     lfs={"adapter_model.safetensors": "qlora"},
+                     small={"adapter_config.json": '{"base_model_name_or_path": '
+                            '"oldname/grok-1-port", "peft_type": "LORA", "r": 16}'},
+                     card=card(LIC, "# QLoRA\n"))
+    fakes = as_fake_repos([root(), port, lora])
+    fakes = [replace(f, renamed_from=["oldname/grok-1-port"]) if f.id == port.repo_id else f
+             for f in fakes]
+    edges = edges_of(tmp_path, [], fakes=fakes)
+    assert (port.repo_id, lora.repo_id, "adapter") in edges
+
+
 def test_a_port_declaring_its_base_without_a_relation_is_a_conversion(tmp_path):
     # the card names its base and no relation (the Hub guesses finetune); its name and card
     # say what it is
