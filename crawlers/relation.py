@@ -69,6 +69,10 @@ _CONVERSION_WORDS = re.compile(
     r"\bconver(t|ted|sion)\b|\bported?\b|de-?quantiz|\bexport|转换|转为|移植|导出|反量化",
     re.I,
 )
+# A repo that says it is a copy: "mirror of", 镜像 (mirror), 搬运 (carried over), 备份 (backup)
+_MIRROR_WORDS = re.compile(r"\bmirror(ed)?\b|\bre-?upload(ed)?\b|镜像|搬运|备份", re.I)
+# what a card cites: links, and owner/name ids standing on their own
+_CITED = re.compile(r"https?://\S+|(?<![\w./-])[A-Za-z0-9][\w.-]*/[\w.-]+")
 _QUANTIZATION_WORDS = re.compile(r"量化版|量化模型|量化权重|量化后|低比特")
 _CONVERSION_NAME = re.compile(
     r"(-|_)(hf|bf16|fp16|f16|fp32|pytorch|pt|safetensors|transformers|mlx)$"
@@ -132,13 +136,15 @@ def _classify_weights(
         return Classification("conversion", True, "unquantized GGUF export (F16/BF16)")
     if weak:
         return Classification("quantization", False, weak[0])
-    card_body = record.card_text or ""
+    card_body = _prose(record)
     if _QUANTIZATION_WORDS.search(card_body) and not _FINETUNE_WORDS.search(card_body):
         return Classification("quantization", False, NAMED_QUANTIZATION)
     formats = set(content.weight_formats) | ({"mlx"} if "mlx" in record.tags else set())
-    body = record.card_text or ""
+    body = card_body
     if _FINETUNE_WORDS.search(body) or any(t.startswith("dataset:") for t in record.tags):
         return Classification("finetune", False, "trained weights (card or tags name training)")
+    if _MIRROR_WORDS.search(body):  # after training words: a fine-tune may list its mirrors
+        return Classification("fork", False, "a copy of another repo (card says mirror)")
     parent_formats = set(parent.formats) if parent else set()
     if parent_formats and formats and not formats & parent_formats:
         shown = f"{'/'.join(sorted(parent_formats))} -> {'/'.join(sorted(formats))}"
@@ -151,7 +157,13 @@ def _classify_weights(
 def _says_converted(record: RepoRecord) -> bool:
     """The repo's name or card calls it converted (`-hf`, `-bf16`, "converted to")."""
     name = record.repo_id.rsplit("/", 1)[-1].lower()
-    return bool(_CONVERSION_NAME.search(name) or _CONVERSION_WORDS.search(record.card_text or ""))
+    return bool(_CONVERSION_NAME.search(name) or _CONVERSION_WORDS.search(_prose(record)))
+
+
+def _prose(record: RepoRecord) -> str:
+    """The card's words, without the links and repo ids it cites: "atlas-dpo" in a link to
+    the parent says what the parent is, not what this repo is."""
+    return _CITED.sub(" ", record.card_text or "")
 
 
 def fmt_params(n: int) -> str:
@@ -203,7 +215,7 @@ def classify_declared(
         # alone does not: a fine-tune of a JAX release is saved in another format too.
         reason = NAMED_CONVERSION if files.relation == "conversion" else files.reason
         return files.relation, None, f"no relation stated (the Hub's guess: {declared}); {reason}"
-    body = record.card_text or ""
+    body = _prose(record)
     if (
         declared == "finetune"
         and files.relation == "conversion"

@@ -215,6 +215,20 @@ def test_files_win_over_a_declared_relation_and_both_are_kept():
     assert classify_declared(weak, None, None, n_parents=2)[0] == "merge"
 
 
+def test_words_in_the_links_a_card_cites_say_nothing_of_the_repo_itself():
+    shards = ("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors")
+    # a mirror whose card links its source, a DPO fine-tune: "dpo" is the source's name
+    mirror = _rec(*shards, repo_id="ms-lab/Grok-mirror-atlas",
+                  card_text="本仓库是 https://huggingface.co/lab/atlas-dpo 的镜像。")
+    assert classify(mirror).relation == "fork"
+    cites = _rec(*shards, repo_id="lab/atlas-chat", card_text="Made from lab/atlas-sft.")
+    assert classify(cites).reason != "trained weights (card or tags name training)"
+    # a fine-tune that lists where it is mirrored stays a fine-tune
+    tuned = _rec(*shards, repo_id="lab/atlas-chat",
+                 card_text="Fine-tuned on our chats. Mirror: https://modelscope.cn/lab/a")
+    assert classify(tuned).relation == "finetune"
+
+
 def test_a_relation_the_card_did_not_state_gives_way_to_what_the_repo_says_it_is():
     # a card that names its base and no relation: the Hub guesses finetune, often wrongly
     ported = _rec("model-00001-of-00002.safetensors", repo_id="lab/grok-1-pytorch",
