@@ -191,8 +191,10 @@ def open_database(url: str) -> Engine:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            _refuse_unknown(_display(engine), _stored_revision(conn))
-        migrate(engine)
+            stored = _stored_revision(conn)
+            _refuse_unknown(_display(engine), stored)
+        if stored != schema_head():  # Alembic (a third of a second to import) only to upgrade
+            migrate(engine)
     except DBAPIError as exc:  # unreachable, refused, or a file that is not a database
         engine.dispose()
         raise DatabaseError(f"cannot open database {_display(engine)}: {_first_line(exc)}") from exc
