@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import ExitStack
 
 import pytest
@@ -32,3 +33,20 @@ def hubs(quiet_crawlers):
         gh = stack.enter_context(new_github())
         ms = stack.enter_context(new_modelscope())
         yield hf, gh, ms
+
+
+@pytest.fixture
+def restore_root_logger():
+    """The root logger's level and handlers, and the levels setup_logging quiets, as they were
+    before the test (setup_logging changes them process-wide)."""
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    quiet = {name: logging.getLogger(name).level for name in ("urllib3", "alembic")}
+    yield
+    for handler in root.handlers:
+        if handler not in saved[1]:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(saved[0])
+    for name, level in quiet.items():
+        logging.getLogger(name).setLevel(level)

@@ -8,7 +8,6 @@ the timeout paid once, filters, redelivery, the commands' output, and no secret 
 from __future__ import annotations
 
 import json
-import logging
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,20 +31,6 @@ from tracker.errors import ConfigError
 T0 = datetime(2026, 11, 20, 4, tzinfo=UTC)
 ENV = {"HOOK_SECRET": SECRET}
 
-
-@pytest.fixture
-def restore_root_logger():
-    root = logging.getLogger()
-    saved = (root.level, list(root.handlers))
-    quiet = {name: logging.getLogger(name).level for name in ("urllib3", "alembic")}
-    yield
-    for handler in root.handlers:
-        if handler not in saved[1]:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(saved[0])
-    for name, level in quiet.items():
-        logging.getLogger(name).setLevel(level)
 
 
 def fill(url: str, runs: int, per_run: int) -> list[str]:

@@ -14,17 +14,6 @@ HF = "hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345"
 GH = "ghp_0123456789abcdefABCDEF0123456789abcd"
 
 
-@pytest.fixture
-def restore_root_logger():
-    root = logging.getLogger()
-    saved = (root.level, list(root.handlers))
-    yield
-    for handler in root.handlers:
-        if handler not in saved[1]:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(saved[0])
-
 
 def configured(tmp_path, **overrides):
     return load_config(

@@ -13,8 +13,6 @@ import io
 import logging
 import re
 
-import pytest
-
 from tests.fakes import grok_world
 from tests.fakes.hf_hub import FakeHub
 from tracker.config import load_config
@@ -58,17 +56,6 @@ def screen(raw: str) -> list[str]:
         i += 1
     return lines
 
-
-@pytest.fixture
-def restore_root_logger():
-    root = logging.getLogger()
-    saved = (root.level, list(root.handlers))
-    yield
-    for handler in root.handlers:
-        if handler not in saved[1]:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(saved[0])
 
 
 def test_a_log_line_during_progress_goes_above_it_whole(monkeypatch, restore_root_logger):
