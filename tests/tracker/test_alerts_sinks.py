@@ -32,7 +32,6 @@ T0 = datetime(2026, 11, 20, 4, tzinfo=UTC)
 ENV = {"HOOK_SECRET": SECRET}
 
 
-
 def fill(url: str, runs: int, per_run: int) -> list[str]:
     """`runs` finished runs with `per_run` events each (grok-1, then grok-2 alternating)."""
     engine = open_database(url)

@@ -14,7 +14,6 @@ HF = "hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345"
 GH = "ghp_0123456789abcdefABCDEF0123456789abcd"
 
 
-
 def configured(tmp_path, **overrides):
     return load_config(
         overrides={"logging.file": str(tmp_path / "tracker.log"), **overrides},

@@ -57,7 +57,6 @@ def screen(raw: str) -> list[str]:
     return lines
 
 
-
 def test_a_log_line_during_progress_goes_above_it_whole(monkeypatch, restore_root_logger):
     monkeypatch.setenv("COLUMNS", "120")
     terminal = Terminal()
