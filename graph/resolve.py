@@ -146,8 +146,15 @@ def _usable(
     """Signals between known repos, into a non-root, not onto itself; the rest set aside."""
     usable: list[Signal] = []
     aside: dict[str, list[tuple[Signal, str]]] = {}
+    signals = list(signals)
+    # what the resolver read itself, over everything stored, of the same kind of evidence
+    reread = {(s.parent, s.child, s.kind) for s in signals if s.origin == "resolve"}
     for s in signals:  # order-free: every choice below breaks ties on keys and ranks
-        if s.parent == s.child:
+        if s.origin == "crawl" and s.source == "inferred" and (s.parent, s.child, s.kind) in reread:
+            # a crawler infers from what it had seen so far (a stock tokenizer it had seen
+            # only on the root looked like the root's own); the resolver's reading stands
+            aside.setdefault(s.child, []).append((s, "read again by the resolver over all repos"))
+        elif s.parent == s.child:
             aside.setdefault(s.child, []).append((s, "names itself"))
         elif s.child in root_keys:
             aside.setdefault(s.child, []).append((s, "a root's parent is not tracked"))

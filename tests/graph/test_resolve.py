@@ -124,6 +124,22 @@ def test_a_declared_three_cycle_sets_aside_the_declaration_the_dates_contradict(
     assert parents(res)[a] == {c}
 
 
+def test_the_resolvers_own_reading_of_a_kind_supersedes_a_crawlers_partial_one():
+    # the crawler saw the stock tokenizer only on the root when it judged the tokenizer repo;
+    # the resolver, over every stored repo, knows it is copied widely: the card's link wins
+    tok, chat = "huggingface:u/grok-1-tokenizer", "huggingface:u/grok-1-chat"
+    repos = {ROOT: repo(ROOT, 0), chat: repo(chat, 2), tok: repo(tok, 3, "tokenizer")}
+    signals = [
+        sig(ROOT, chat, "card_text", 0.85),
+        Signal(ROOT, tok, "tokenizer", "inferred", 0.9, "tokenizer", "shares 1/1", origin="crawl"),
+        Signal(ROOT, tok, "tokenizer", "inferred", 0.75, "", "shares 1/1, copied widely"),
+        sig(chat, tok, "card_text", 0.7),
+    ]
+    res = resolve(repos, signals, {"grok-1": [ROOT]})
+    assert parents(res)[tok] == {chat}
+    assert any(s.origin == "crawl" and "read again" in why for s, why in res.set_aside[tok])
+
+
 def test_a_repo_declaring_itself_and_a_missing_base_are_set_aside_not_lost():
     me = "huggingface:u/grok-1-ft"
     repos = {ROOT: repo(ROOT, 0), me: repo(me, 2)}
