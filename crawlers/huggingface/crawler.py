@@ -42,6 +42,7 @@ from crawlers.base import (
     is_valid_repo_id,
     node_key,
 )
+from crawlers.evidence import GROK, architecture_match
 from crawlers.huggingface.client import GONE, HubCalls, Unreadable
 from crawlers.huggingface.discovery import Discovery
 from crawlers.huggingface.parse import Listed, parse_repo
@@ -347,7 +348,7 @@ class HuggingFaceCrawler(HubCalls):
                 if member is not None:  # a member's former id
                     parent = member
                 else:
-                    parent = _renamed(listed.record, written)
+                    parent = _renamed(self._as_member(listed.record, walk.ctx), written)
                     yield parent
             yield from walk.link_outside(parent, written, children)
         for written, entries in list(walk.configured_parents()):
@@ -366,6 +367,35 @@ class HuggingFaceCrawler(HubCalls):
                 yield from walk.link_configured(record, entries)
             else:
                 yield from walk.link_configured(member, entries)
+
+
+    def _as_member(self, record: RepoRecord, ctx: CrawlContext) -> RepoRecord:
+        """A declared parent outside the walk that shows the family's architecture is likely
+        a member the resolver will keep (a declared cycle's way in): its files, and its card
+        where the root reads cards, are read as a walked member's are. Others stay as listed."""
+        markers = self._discovery.markers if self._discovery else GROK
+        shows, _ = architecture_match(
+            record, markers.architectures, markers.model_types, markers.gguf_architectures
+        )
+        if shows != "match" or record.status != "active":
+            return record
+        if record.sha is not None and ctx.known_shas.get(record.repo_id) == record.sha:
+            return record  # stored as it is: its files are too
+        try:
+            files, _, _ = self._tree(record.repo_id, None)
+        except (GatedRepoError, RevisionNotFoundError, Unreadable, *GONE):
+            return record  # the resolver decides from what the listing showed
+        record = replace(record, files=tuple(files))
+        read_cards = self.read_cards
+        if read_cards is None:
+            read_cards = bool(getattr(ctx.root, "read_cards", False))
+        if read_cards:
+            try:
+                card, complete = self._card(record.repo_id, files)
+            except Unreadable:
+                return record
+            record = replace(record, card_text=card, card_complete=complete)
+        return record
 
 
 def _renamed(record: RepoRecord, asked: str) -> RepoRecord:

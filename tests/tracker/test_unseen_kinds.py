@@ -176,6 +176,20 @@ def test_an_adapter_naming_a_renamed_members_former_id_joins_under_it(tmp_path):
     assert (port.repo_id, lora.repo_id, "adapter") in edges
 
 
+def test_a_base_found_only_as_a_members_declared_parent_is_read_like_a_member(tmp_path):
+    # no "grok" in its name, no model-type tag, no declared base: neither the walk nor the
+    # searches find it; a discovered member declares it, and its config is Grok's at scale
+    hidden = weights("beta/atlas-chat", "Trained on our chats.\n")
+    hidden.config = {"architectures": G1_ARCH["architectures"]}
+    child = weights("dpofolk/grok-1-atlas-dpo", "Preference-tuned.\n",
+                    {"base_model": hidden.repo_id})
+    edges = edges_of(tmp_path, [root(), hidden, child])
+    # its files were read (it was "other": nothing known): safetensors of the release's JAX
+    # checkpoint; Grok-1's cards are not read, so "trained" in its card does not count
+    assert (ROOT, hidden.repo_id, "conversion") in edges
+    assert parents_of(edges, child.repo_id) == {hidden.repo_id}
+
+
 def test_a_port_declaring_its_base_without_a_relation_is_a_conversion(tmp_path):
     # the card names its base and no relation (the Hub guesses finetune); its name and card
     # say what it is
