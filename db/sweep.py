@@ -330,12 +330,13 @@ _DEFAULT_PLAN = ("RESET enable_hashjoin", "RESET enable_mergejoin", "RESET enabl
 
 
 def declared_descendants(
-    session: Session, hub: str, repo_id: str, *, force_plan: bool = True
+    session: Session, hub: str, repo_id: str, *, force_plan: bool = True, limit: int | None = None
 ) -> list[tuple[Any, ...]]:
     """Every model reachable from `repo_id` down the declared edges, itself included: plain
     tuples of (key, parent key, relation, repo id, license, parameters, gated, gguf arch,
     library, created at, last modified); repo id and the rest are None for a parent that was
-    never swept. On PostgreSQL the walk runs with nested loops forced (`force_plan`)."""
+    never swept. On PostgreSQL the walk runs with nested loops forced (`force_plan`). With
+    `limit`, at most that many rows: fewer means they are the whole walk."""
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
     dbapi = conn.connection.dbapi_connection
@@ -346,8 +347,12 @@ def declared_descendants(
             # nested loops over the covering index; the default plan hashes the edge table
             for setting in _NESTED_LOOPS:
                 cursor.execute(setting)
-        params = (repo_id.lower(), hub, hub)
-        cursor.execute(_WALK_PG if postgres else _WALK_SQLITE, params)
+        params: tuple[Any, ...] = (repo_id.lower(), hub, hub)
+        sql = _WALK_PG if postgres else _WALK_SQLITE
+        if limit is not None:
+            sql += " LIMIT %s" if postgres else " LIMIT ?"
+            params += (limit,)
+        cursor.execute(sql, params)
         rows = list(cursor.fetchall())
         if postgres and force_plan:
             for setting in _DEFAULT_PLAN:

@@ -143,3 +143,35 @@ def test_a_big_member_of_a_stored_family_is_cut_out_of_its_roots_rows(db_url, mo
                 assert swept_family.stored_family(s, HUB, population.repo_id(i).lower()) is None
     finally:
         engine.dispose()
+
+
+def test_a_member_under_a_third_of_its_roots_rows_is_walked_once_and_answered(db_url, monkeypatch):
+    # before: stored_family counted such a member's walk to a third of its root's rows, found
+    # it short and answered None, so the caller walked it a second time
+    monkeypatch.setattr(swept_family, "BIG_FAMILY", BIG // 2)
+    population = Population(3_000)
+    engine = open_database(db_url)
+    try:
+        swept_family.refresh(engine, HUB, sweep_all(engine, population))
+        with session_scope(engine) as s:
+            third = {
+                root.lower(): s.execute(text("SELECT count(*) FROM swept_family WHERE root = :r"),
+                                        {"r": root.lower()}).scalar_one() // 3
+                for root, *_ in BASES
+            }
+        middle = []
+        for i in range(4, 600):
+            root = BASES[population.family_of[i]][0].lower() if i in population.family_of else ""
+            if root and BIG * 0.75 <= subtree(population, i) < third[root] * 0.8:
+                middle.append(i)
+        assert middle
+        with session_scope(engine) as s:
+            for i in middle[:4]:
+                key = population.repo_id(i).lower()
+                walked = swept_family.stored_family(s, HUB, key)
+                assert walked is not None, key
+                assert Counter(walked) == Counter(store.declared_descendants(s, HUB, key))
+                lineage = declared_lineage(s, HUB, population.repo_id(i))
+                assert lineage is not None and len(lineage.nodes) == subtree(population, i)
+    finally:
+        engine.dispose()
