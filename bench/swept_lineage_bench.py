@@ -15,8 +15,14 @@ meta-llama/Llama-3.1-8B):
 - a member of the family (not its root) with nearest 50,000 in its subtree: its walk, its
   rows cut out of the stored root's (median of 3), and `tracker lineage` of it.
 
+With `--family-size N` (the issue's case: a 50,000-member family in a 3,000,000-model
+database) it times only the family of the model whose declared subtree is nearest N members
+(a stored big family is built first if none is): the read the commands make
+(`graph.swept._walk`, median of 3), `tracker lineage --format table` (fresh process, median
+of 3) and `tracker export --node` to GraphML (fresh process, median of 3), wall and CPU.
+
     python bench/swept_lineage_bench.py [--models 1000000] [--databases sqlite,postgres]
-                                        [--before]
+                                        [--before] [--pg-schema NAME] [--family-size N]
 """
 
 from __future__ import annotations
@@ -146,6 +152,45 @@ def inner_member(url: str, want: int = 50_000) -> str:
     return min(size, key=lambda k: abs(size[k] - want))
 
 
+def sized(url: str, want: int) -> None:
+    """The issue's case: the family of the model nearest `want` members, read and shown."""
+    from graph import swept
+
+    engine = open_database(url)
+    try:
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT count(*) FROM swept_family").scalar_one()
+        if not stored:
+            swept_family.rebuild(engine, "huggingface")
+    finally:
+        engine.dispose()
+    member = inner_member(url, want)
+    out: dict[str, float] = {}
+    engine = open_database(url)
+    try:
+        wall, cpu = [], []
+        for _ in range(3):
+            with session_scope(engine) as s:
+                began, began_cpu = time.perf_counter(), time.process_time()
+                rows = swept._walk(s, "huggingface", member)
+                wall.append(time.perf_counter() - began)
+                cpu.append(time.process_time() - began_cpu)
+            assert rows is not None
+        out["members"] = len({r[0] for r in rows})
+        out["read_s"], out["read_cpu_s"] = statistics.median(wall), statistics.median(cpu)
+    finally:
+        engine.dispose()
+    runs = sorted(command(url, "lineage", member, "--format", "table") for _ in range(3))
+    out["lineage_command_s"], out["lineage_command_cpu_s"] = runs[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = sorted(command(url, "export", "--node", member, "--format", "graphml",
+                              "--output", f"{tmp}/f.graphml") for _ in range(3))
+    out["export_command_s"], out["export_command_cpu_s"] = runs[1]
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    print(f"model: {member}\n{url.split('?')[0]} ({uptime}): "
+          + ", ".join(f"{k} {v:.3f}" for k, v in out.items()), flush=True)
+
+
 def member_times(url: str, member: str) -> dict[str, float]:
     """The walk of `member` and its rows cut out of its stored root, median of 3 each."""
     engine = open_database(url)
@@ -232,7 +277,11 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--before", action="store_true", help="time the commands on the walk")
     parser.add_argument("--pg-schema", help="build into this PostgreSQL schema once and keep it")
+    parser.add_argument("--family-size", type=int,
+                        help="time only the family of the model nearest this many members")
     args = parser.parse_args()
+    run = (lambda _name, url, before: sized(url, args.family_size)) if args.family_size else (
+        lambda name, url, before: bench(name, url, before=before))
     for name in args.databases.split(","):
         if name == "sqlite":
             path = ROOT / "bench" / "out" / f"swept-{args.models}.db"
@@ -240,18 +289,18 @@ def main() -> None:
             url = f"sqlite:///{path}"
             if not path.exists():
                 build(url, args.models)
-            bench(name, url, before=args.before)
+            run(name, url, args.before)
             continue
         if args.pg_schema:  # kept between runs, built once
             url = kept_pg_schema(args.pg_schema)
             if not built(url):
                 build(url, args.models)
-            bench(name, url, before=args.before)
+            run(name, url, args.before)
             continue
         url = _pg_schema()
         try:
             build(url, args.models)
-            bench(name, url, before=args.before)
+            run(name, url, args.before)
         finally:
             drop_pg_schema(url)
 
