@@ -26,6 +26,10 @@ from sqlalchemy.orm import Session
 from db.sweep import declared_descendants
 
 BIG_FAMILY = 5_000  # members of a root from which its family is stored together
+# members of an inner model (one with a declared parent) from which its own walk is stored too,
+# at a rebuild: walking 50,000 members of a 3,000,000-model database costs ~1 s of CPU, reading
+# them stored ~0.2 s (bench/swept_lineage_bench.py --family-size); below this the walk is cheap
+BIG_INNER = 20_000
 BIG_LOAD = 50_000  # models written by one sweep above which the table is rebuilt whole
 
 _COLUMNS = (
@@ -169,7 +173,55 @@ def _rebuild(conn: Connection, hub: str, big: int) -> dict[str, Any]:
     roots = [r for (r,) in conn.execute(text(_ROOT_SIZES), {"hub": hub, "big": big})]
     for root in roots:
         rows += conn.execute(text(_COPY), {"hub": hub, "root": root}).rowcount
-    return {"mode": "rebuilt", "families": len(roots), "rows": rows}
+    inner: set[str] = set()
+    for root in roots:
+        family = _read(conn, hub, root)
+        for key in _big_inner(family, root, max(big, BIG_INNER)):
+            if key in inner:  # under two roots (a merge): stored once
+                continue
+            # cut out of the root's rows in memory (the walk's rows, tested), not walked again
+            cut = sorted(_cut(family, key), key=lambda r: (r[0], r[1] or ""))
+            conn.execute(text(_INSERT), _stored_rows(hub, key, cut))
+            rows += len(cut)
+            inner.add(key)
+    return {"mode": "rebuilt", "families": len(roots) + len(inner), "rows": rows}
+
+
+_INSERT = (
+    "INSERT INTO swept_family (" + _COLUMNS + ") VALUES (:hub, :root, :key, :parent_key, "
+    ":relation, :repo_id, :license, :parameters, :gated, :gguf_arch, :library, :created_at, "
+    ":last_modified)"
+)
+
+
+def _big_inner(family: list[tuple[Any, ...]], root: str, big: int) -> list[str]:
+    """The members of a stored family (not its root) with `big` members or more below them
+    by their first parent (a lower bound of their walk)."""
+    children: dict[str, list[str]] = {}
+    first: set[str] = {root}
+    for key, parent, *_ in family:
+        if parent is not None and key not in first:
+            first.add(key)
+            children.setdefault(parent, []).append(key)
+    order, todo = [], [root]
+    while todo:
+        key = todo.pop()
+        order.append(key)
+        todo.extend(children.get(key, ()))
+    size: dict[str, int] = {}
+    for key in reversed(order):
+        size[key] = 1 + sum(size[c] for c in children.get(key, ()))
+    return [k for k in order[1:] if size[k] >= big]
+
+
+def _stored_rows(hub: str, root: str, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    names = ("key", "parent_key", "relation", "repo_id", "license", "parameters", "gated",
+             "gguf_arch", "library", "created_at", "last_modified")
+    return [
+        {"hub": hub, "root": root, **dict(zip(names, (r[0], r[1] or "", r[2] or "", *r[3:]),
+                                              strict=True))}
+        for r in rows
+    ]
 
 
 def _update(conn: Connection, hub: str, roots: list[str], big: int) -> dict[str, Any]:
