@@ -5,9 +5,10 @@ lookup in `swept_models` per member, scattered over the whole file (bench/
 swept_lineage_bench.py). Here every root of a declared family with at least `BIG_FAMILY`
 members (a model with no declared parent, or a parent never swept) has the rows a walk from
 it returns stored side by side, keyed (hub, root, key, parent key): its lineage is one range
-scan of that key. Only roots are stored, so a member is stored once per root above it (not
-once per ancestor, as a closure table would be); smaller families and inner members are
-walked as before.
+scan of that key. Only roots are stored, and at a rebuild the inner members with `BIG_INNER`
+members or more below them, so a member is stored once per stored family above it (not once
+per ancestor, as a closure table would be); smaller families and inner members are walked
+or cut out of a stored family's rows.
 
 `refresh` runs after a complete sweep. A first sweep (or one that wrote `BIG_LOAD` rows or
 more) rebuilds the table by set-based SQL: one walk from every root counts the families, one
