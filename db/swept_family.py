@@ -229,13 +229,26 @@ def _stored_rows(hub: str, root: str, rows: list[tuple[Any, ...]]) -> list[dict[
     ]
 
 
+_INDEX_PROBES = (
+    "SET LOCAL enable_hashjoin = off",
+    "SET LOCAL enable_mergejoin = off",
+    "SET LOCAL jit = off",
+)
+
+
 def _update(conn: Connection, hub: str, roots: list[str], big: int) -> dict[str, Any]:
     if conn.dialect.name == "postgresql":
         # a few rows per family, by index probes: PostgreSQL estimated tens of thousands for
         # an inner family's walk and hashed all of swept_models for them (3 s a family at
         # 3,000,000 models, compiled by JIT); this transaction is refresh's own
-        for setting in ("enable_hashjoin", "enable_mergejoin", "jit"):
-            conn.exec_driver_sql(f"SET LOCAL {setting} = off")
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None  # refresh's connection, checked out
+        cursor = dbapi.cursor()  # as db.sweep.declared_descendants sets its plan
+        try:
+            for setting in _INDEX_PROBES:
+                cursor.execute(setting)
+        finally:
+            cursor.close()
     rows = families = 0
     for root in roots:
         p = {"hub": hub, "root": root}
