@@ -93,7 +93,9 @@ def declared_graph(session: Session, hub: str, repo_id: str, endpoint: str) -> n
         return None
     result = _lineage(hub, repo_id, rows, None)
     dates = {r[_KEY]: (r[_CREATED], r[_MODIFIED]) for r in rows}  # one walk, no query per node
-    graph = nx.DiGraph(roots="", lineage=DECLARED_ONLY)
+    # declared lineage only: every edge says so (source "declared"), and `tracker lineage`
+    # prints DECLARED_ONLY; a graph attribute for it is outside SPEC's export schema
+    graph = nx.DiGraph(roots="")
     for node in result.nodes.values():
         created, modified = dates.get(node.repo_id.lower(), (None, None))
         graph.add_node(
