@@ -64,6 +64,18 @@ def stored_roots(engine) -> set[str]:
         return {r for (r,) in conn.execute(text("SELECT DISTINCT root FROM swept_family"))}
 
 
+def _add_rewrite_and_move(population) -> list[int]:
+    """A later sweep's world: 300 new models, some rewritten, members moved to another parent
+    (an edge lost). Returns the single-parent members it chose among."""
+    population.add(300)
+    population.touch(range(7, 2_000, 97))
+    members = [i for i in range(4, 2_000) if len(population.parents[i]) == 1]
+    for i in members[200:2_000:150]:
+        population.parents[i] = (members[3],)
+        population.touch([i])
+    return members
+
+
 def test_big_families_are_stored_together_and_follow_a_second_sweep(db_url):
     population = Population(2_000)
     engine = open_database(db_url)
@@ -80,12 +92,7 @@ def test_big_families_are_stored_together_and_follow_a_second_sweep(db_url):
 
         # the second sweep: new models, rewritten ones, members moved to another parent
         # (an edge lost), and the member with the biggest subtree made a root of its own
-        population.add(300)
-        population.touch(range(7, 2_000, 97))
-        members = [i for i in range(4, 2_000) if len(population.parents[i]) == 1]
-        for i in members[200:2_000:150]:
-            population.parents[i] = (members[3],)
-            population.touch([i])
+        members = _add_rewrite_and_move(population)
         big_member = max(members[:60], key=lambda i: subtree(population, i))
         assert subtree(population, big_member) >= BIG
         population.parents[big_member] = ()
@@ -197,12 +204,7 @@ def test_big_inner_members_are_stored_at_a_rebuild_and_follow_later_sweeps(db_ur
                 assert len(lineage.nodes) == subtree(population, by_key[key])
 
         # later sweeps add models under them, move members away and rewrite some
-        population.add(300)
-        population.touch(range(7, 2_000, 97))
-        members = [i for i in range(4, 2_000) if len(population.parents[i]) == 1]
-        for i in members[200:2_000:150]:
-            population.parents[i] = (members[3],)
-            population.touch([i])
+        _add_rewrite_and_move(population)
         done = swept_family.refresh(engine, HUB, sweep_all(engine, population), big=BIG)
         assert done["mode"] == "updated" and inner <= stored_roots(engine)
         assert_same_as_walk(engine, sorted(inner))
