@@ -21,7 +21,6 @@ from db.repository.detail import node_detail
 from db.repository.edges import (
     EdgeChanges,
     apply_edges,
-    edges_into,
     graph_edge_rows,
     parse_relation_text,
     relation_text,
@@ -87,7 +86,6 @@ __all__ = [
     "relation_counts",
     "search_nodes",
     "sweep_runs",
-    "edges_into",
     "graph_edge_rows",
     "graph_node_rows",
     "family_ids",

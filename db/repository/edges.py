@@ -78,14 +78,6 @@ def upsert_edges(
     return len(inserts), len(updates)
 
 
-def edges_into(session: Session, node_ids_: Iterable[int]) -> list[Edge]:
-    """Every edge whose child is one of the nodes, in child id order of their chunks."""
-    out: list[Edge] = []
-    for chunk in _chunks(sorted(node_ids_)):
-        out.extend(session.scalars(select(Edge).where(Edge.child_id.in_(chunk))))
-    return out
-
-
 def graph_edge_rows(
     session: Session, node_ids_: Iterable[int], *, links_only: bool = False
 ) -> list[AnyRow]:

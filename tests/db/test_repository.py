@@ -161,7 +161,7 @@ def test_edges_upsert_keep_declared_over_inferred_and_record_relation_changes(en
         assert repo.upsert_edges(session, [conversion], now=T2, run_id=None) == (0, 1)
     child = ids["huggingface:keyfan/grok-1-hf"]
     with session_scope(engine) as session:
-        [stored] = repo.edges_into(session, [child])
+        [stored] = repo.graph_edge_rows(session, [child])
         assert (stored.relation, stored.source) == ("conversion", "declared")
         [change] = repo.node_detail(session, child, ancestors=[])["history"]
         assert repo.parse_relation_text(change["new"]) == (
