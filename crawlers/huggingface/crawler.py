@@ -98,9 +98,7 @@ class HuggingFaceCrawler(HubCalls):
     # --- the interface ---------------------------------------------------------------------
 
     def crawl(self, ctx: CrawlContext) -> Iterator[CrawlItem]:
-        read_cards = self.read_cards
-        if read_cards is None:
-            read_cards = bool(getattr(ctx.root, "read_cards", False))
+        read_cards = self._reads_cards(ctx)
         walk = Walk(ctx, self.endpoint)
         self._stop.clear()
         pool = ThreadPoolExecutor(self.workers, thread_name_prefix="hf-crawl")
@@ -369,6 +367,12 @@ class HuggingFaceCrawler(HubCalls):
                 yield from walk.link_configured(member, entries)
 
 
+    def _reads_cards(self, ctx: CrawlContext) -> bool:
+        """Whether members' cards are read: as set on the crawler, else as the root says."""
+        if self.read_cards is not None:
+            return self.read_cards
+        return bool(getattr(ctx.root, "read_cards", False))
+
     def _as_member(self, record: RepoRecord, ctx: CrawlContext) -> RepoRecord:
         """A declared parent outside the walk that shows the family's architecture is likely
         a member the resolver will keep (a declared cycle's way in): its files, and its card
@@ -386,10 +390,7 @@ class HuggingFaceCrawler(HubCalls):
         except (GatedRepoError, RevisionNotFoundError, Unreadable, *GONE):
             return record  # the resolver decides from what the listing showed
         record = replace(record, files=tuple(files))
-        read_cards = self.read_cards
-        if read_cards is None:
-            read_cards = bool(getattr(ctx.root, "read_cards", False))
-        if read_cards:
+        if self._reads_cards(ctx):
             try:
                 card, complete = self._card(record.repo_id, files)
             except Unreadable:
