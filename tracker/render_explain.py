@@ -19,6 +19,9 @@ def _wrap(text: str, indent: str) -> list[str]:
                          break_long_words=False, break_on_hyphens=False) or [indent]
 
 
+MOVES_SHOWN = 20  # edges listed by `tracker resolve`; --format json has every one
+
+
 def resolve_summary(run_id: int, report: ResolveReport) -> str:
     lines = [f"run {run_id}: families resolved from stored evidence (no hub request)"]
     for name, n in sorted(report.members.items()):
@@ -27,10 +30,13 @@ def resolve_summary(run_id: int, report: ResolveReport) -> str:
         f"edges: {len(report.added)} added, {len(report.removed)} removed, "
         f"{len(report.relation_changed)} relations changed"
     )
-    for parent, child in report.added:
-        lines.extend(_wrap(f"+ {child} under {parent}", "  "))
-    for parent, child in report.removed:
-        lines.extend(_wrap(f"- {child} no longer under {parent}", "  "))
+    moves = [f"+ {child} under {parent}" for parent, child in report.added]
+    moves += [f"- {child} no longer under {parent}" for parent, child in report.removed]
+    for move in moves[:MOVES_SHOWN]:
+        lines.extend(_wrap(move, "  "))
+    if len(moves) > MOVES_SHOWN:
+        # a first resolve adds every edge: thousands of lines would bury the summary
+        lines.append(f"  ... and {len(moves) - MOVES_SHOWN} more (--format json lists all)")
     return "\n".join(lines)
 
 
