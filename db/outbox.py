@@ -76,6 +76,21 @@ def run_interval(session: Session, run: CrawlRun) -> tuple[datetime, datetime | 
     return run.started_at, following
 
 
+def previous_run(session: Session, run_id: int) -> int | None:
+    """The run recorded just before `run_id`, whatever became of it (a crashed crawl too)."""
+    return session.scalar(select(func.max(CrawlRun.id)).where(CrawlRun.id < run_id))
+
+
+def run_wrote_history(session: Session, run: CrawlRun) -> bool:
+    """Whether the run changed any node (a moved edge writes a `parent` change too)."""
+    # changed_at bounds the scan: node_history has no index on run_id
+    return session.scalar(
+        select(
+            exists().where(NodeHistory.changed_at >= run.started_at, NodeHistory.run_id == run.id)
+        )
+    ) or False
+
+
 def history_of_run(session: Session, run_id: int, fields: Sequence[str]) -> list[NodeHistory]:
     return list(
         session.scalars(

@@ -23,6 +23,7 @@ Decisions an auditor should know:
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -357,3 +358,18 @@ def count_by_code(issues: Iterable[LicenseIssue]) -> dict[str, int]:
         if issue.verified:
             counts[issue.code] += 1
     return counts
+
+
+def audit_inputs_digest(roots: Mapping[str, object], rules_path: str | Path | None = None) -> str:
+    """A fingerprint of all the audit reads besides the graph: the roots as configured, the
+    rules file, and the code that judges and builds the audited graph (an upgrade audits
+    again). Empty when one of them cannot be read, which never matches a stored one."""
+    digest = hashlib.sha256(repr(sorted((name, repr(r)) for name, r in roots.items())).encode())
+    here = Path(__file__).parent
+    try:
+        rules = Path(rules_path) if rules_path else here / "license_rules.toml"
+        for path in (rules, here / "license_audit.py", here / "licenses.py", here / "build.py"):
+            digest.update(path.read_bytes())
+    except OSError:
+        return ""
+    return digest.hexdigest()

@@ -70,6 +70,8 @@ def resolve_now(
                     roots=config.roots,
                     rules_path=config.get("licenses.rules") or None,
                     now=clock(),
+                    # a recompute may have re-read what the audit reads: audit again
+                    graph_unchanged=not recompute and report.unchanged,
                 )
         # delivery after the lock: a sink that is down never holds the database
         alerts.deliver(config, engine, run_id=run_id, clock=clock)

@@ -35,6 +35,11 @@ class ResolveReport:
     members: dict[str, int] = field(default_factory=dict)
     evidence: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def unchanged(self) -> bool:
+        """No edge added, removed or relabelled."""
+        return not (self.added or self.removed or self.relation_changed)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "added": [list(p) for p in self.added],

@@ -19,15 +19,18 @@ from typing import Any
 from db import outbox
 from db.models import NodeHistory
 from db.outbox import NodeFacts
-from db.repository import family_ids, parse_relation_text, root_members
+from db.repository import family_ids, load_cache, parse_relation_text, root_members, save_cache
 from db.session import Session
-from graph.build import refresh_license_issues
+from graph.license_audit import audit_inputs_digest
 from tracker.collector import collector_paused
 
 # `parent`: a child whose set of parents moved (written by `tracker resolve` and the crawl's
 # resolution, "finetune of A; merge of B" -> ...)
 HISTORY_FIELDS = ("repo_id", "status", "gated", "license", "relation", "parent",
                   outbox.ISSUE_FIELD)
+
+# where the last audit's stamp is kept (hub_cache): its inputs' digest, its run, its counts
+AUDIT_STAMP = "license-audit"
 
 
 def utcnow() -> datetime:
@@ -61,14 +64,30 @@ def after_run(
     rules_path: str | None = None,
     now: datetime | None = None,
     count_roots: Collection[str] | None = None,
+    graph_unchanged: bool = False,
 ) -> RunAudit:
     """End of a run, in one transaction: audit licenses, record what the audit changed as
     the run's history, derive the events of this run and of any finished run that has
     none yet. Returns the issue counts by code (the crawl summary's) of `count_roots`, or
-    of every root, and the issues the audit found that were not flagged before."""
+    of every root, and the issues the audit found that were not flagged before.
+
+    `graph_unchanged`: the run says it moved no edge (a resolve that found nothing to do);
+    the audit is then skipped when it provably cannot find anything new (`_audit_current`)."""
     now = now or utcnow()
+    digest = audit_inputs_digest(roots, rules_path)
+    if graph_unchanged and count_roots is None:
+        stored = _audit_current(session, run_id, digest)
+        if stored is not None:
+            _stamp_audit(session, digest, run_id, stored, now=now)
+            for pending in outbox.underived_runs(session, run_id):
+                derive_events(session, pending, now=now)
+            return RunAudit(stored)
+    # here, not at the top: the audit graph needs networkx, a resolve that moved nothing not
+    from graph.build import refresh_license_issues
+
     before = outbox.issue_flags(session)
     counts = refresh_license_issues(session, roots, rules_path, count_roots=count_roots)
+    _stamp_audit(session, digest, run_id, counts if count_roots is None else None, now=now)
     outbox.record_issue_changes(session, before, run_id=run_id, now=now)
     gained = {node_id: set(_codes(codes)) - set(_codes(before.get(node_id)))
               for node_id, codes in outbox.issue_flags(session).items()}
@@ -78,6 +97,33 @@ def after_run(
     for pending in outbox.underived_runs(session, run_id):
         derive_events(session, pending, now=now)
     return RunAudit(counts, new)
+
+
+def _audit_current(session: Session, run_id: int, digest: str) -> dict[str, int] | None:
+    """The stored counts of the last audit, when auditing again would find the same: same
+    roots, rules and code; audited by the run just before this one (no crawl, crashed or
+    not, came in between); and this run changed no node. None when any of it is unsure."""
+    stamp = load_cache(session, AUDIT_STAMP).get("last")
+    run = outbox.get_run(session, run_id)
+    if not isinstance(stamp, dict) or not digest or run is None:
+        return None
+    counts = stamp.get("counts")
+    if stamp.get("inputs") != digest or not isinstance(counts, dict):
+        return None
+    if stamp.get("run") != outbox.previous_run(session, run_id):
+        return None
+    if outbox.run_wrote_history(session, run):
+        return None
+    return {str(code): int(n) for code, n in counts.items()}
+
+
+def _stamp_audit(
+    session: Session, digest: str, run_id: int, counts: Mapping[str, int] | None, *,
+    now: datetime,
+) -> None:
+    # counts of a partial count (one root's crawl) are not every root's: never reused
+    value = {"inputs": digest, "run": run_id, "counts": None if counts is None else dict(counts)}
+    save_cache(session, AUDIT_STAMP, {"last": value}, now=now)
 
 
 def derive_events(session: Session, run_id: int, *, now: datetime | None = None) -> int:
