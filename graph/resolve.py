@@ -32,8 +32,6 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
-import networkx as nx
-
 Role = Literal["full", "quantized", "adapter", "tokenizer", "test", "code", "unknown"]
 
 # Signals that say two repos hold the same thing, not which came first.
@@ -280,6 +278,8 @@ def _arborescence(
         greedy[c] = max(cands)[1]
     if not _has_cycle(greedy):
         return {(p, c) for c, p in greedy.items()}
+    import networkx as nx  # only a cycle needs Edmonds: most resolves start without it
+
     g = nx.DiGraph()
     g.add_nodes_from(sorted(reached | {_SUPER}))
     for r in sorted(root_keys):

@@ -15,22 +15,20 @@ import html
 import json
 import os
 import re
-import smtplib
-import ssl
 import tempfile
 import time
 from collections.abc import Sequence
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree as ET
-
-import requests
 
 from tracker.alerts.events import describe
 from tracker.config_alerts import ALERT_KINDS, EmailConfig, WebhookConfig
 from tracker.errors import TrackerError
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 ATOM = "http://www.w3.org/2005/Atom"
 USER_AGENT = "grok-lineage-tracker alerts"
@@ -110,6 +108,8 @@ class WebhookSink:
         self.config, self.timeout = config, timeout
         self.name, self.events, self.roots = config.name, config.events, config.roots
         self.batch = BATCH
+        import requests  # here: a command that sends nothing need not load it
+
         self.http = requests.Session()
         self.http.headers["User-Agent"] = USER_AGENT
 
@@ -129,6 +129,8 @@ class WebhookSink:
                 "webhook-timestamp": stamp,
                 "webhook-signature": sign(self.config.secret, msg_id, stamp, body),
             })
+        import requests
+
         host = urlsplit(self.config.url).hostname
         try:
             answer = self.http.post(self.config.url, data=body, headers=headers,
@@ -186,6 +188,8 @@ class EmailSink:
         self.batch = 0  # one message per delivery
 
     def message(self, events: Sequence[dict[str, Any]]) -> EmailMessage:
+        from email.message import EmailMessage
+
         roots = sorted({e["root"] for e in events})
         msg = EmailMessage()
         msg["Subject"] = f"tracker: {len(events)} change(s) in {', '.join(roots)}"
@@ -203,6 +207,9 @@ class EmailSink:
         return msg
 
     def send(self, run: int | None, events: Sequence[dict[str, Any]]) -> None:
+        import smtplib  # with ssl and email: loaded only by a delivery that sends mail
+        import ssl
+
         url = urlsplit(self.config.smtp_url)
         host = url.hostname or "localhost"
         secure = url.scheme == "smtps"
