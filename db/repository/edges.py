@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -110,6 +111,7 @@ def parse_relation_text(text: str | None) -> tuple[str, str] | None:
 _EDGE_FIELDS = ("relation", "source", "confidence", "evidence", "declared_relation")
 # plain rows, not ORM objects: a resolve reads every edge
 _EDGE_ROW = (Edge.id, Edge.parent_id, Edge.child_id, *(getattr(Edge, f) for f in _EDGE_FIELDS))
+_edge_values = itemgetter(*_EDGE_FIELDS)  # a wanted row's fields, in _EDGE_ROW's order
 
 
 @dataclass
@@ -135,9 +137,7 @@ def apply_edges(
     """
     wanted = {(r["parent_id"], r["child_id"]): r for r in rows}
     seen = set(seen)
-    existing = {
-        (e.parent_id, e.child_id): e for e in session.connection().execute(select(*_EDGE_ROW))
-    }
+    existing = {(e[1], e[2]): e for e in session.connection().execute(select(*_EDGE_ROW))}
     out = EdgeChanges()
     history = _edge_history(existing, wanted, keys, now=now, run_id=run_id)  # before writes
     inserts, updates, gone = [], [], []
@@ -147,6 +147,8 @@ def apply_edges(
             inserts.append({**row, "first_seen": now, "last_seen": now})
             out.added.append((keys[pair[0]], keys[pair[1]]))
             continue
+        if _edge_values(row) == tuple(old[3:]):
+            continue  # a resolve that moves nothing compares 10,000 edges: one tuple each
         changes = {f: row[f] for f in _EDGE_FIELDS if row[f] != getattr(old, f)}
         if changes:
             updates.append({"id": old.id, **changes})
