@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, or_, select, text
@@ -105,6 +105,14 @@ def begin_sweep(
     return state, False
 
 
+CLOCK_SKEW = timedelta(hours=1)  # how far a hub's clock may run ahead of ours
+
+
+def _iso_text(when: datetime) -> str:
+    """The listing's form of a time (`2024-03-18T00:00:00.000Z`), comparable as text."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
 def store_page(
     session: Session,
     hub: str,
@@ -170,7 +178,11 @@ def store_page(
         _copy(conn, _COPY_EDGES, edge_rows)
     elif edge_rows:
         conn.exec_driver_sql(_INSERT_EDGES, edge_rows)
-    highs = [m.last_modified for m in by_key.values() if m.last_modified]
+    # a date after our own clock (a hub's bug, a hostile item) never becomes the watermark:
+    # the next sweep would stop before everything changed since. Leaving one out only
+    # lowers the watermark, which costs a few models read twice.
+    ceiling = _iso_text((now if now.tzinfo else now.replace(tzinfo=UTC)) + CLOCK_SKEW)
+    highs = [t for m in by_key.values() if (t := m.last_modified) and t <= ceiling]
     if highs and (state.high is None or max(highs) > state.high):
         state.high = max(highs)
     state.pages += 1

@@ -273,3 +273,22 @@ def test_a_listing_page_only_the_standard_library_decodes_is_read(db_url, tmp_pa
         engine.dispose()
     assert tuple(row) == ("odd/model", "ok", "transformers", "mit", 0, "LlamaForCausalLM")
     "".join(row[:4]).encode("utf-8")  # nothing an encoder refuses was stored
+
+
+def test_a_future_or_impossible_date_on_the_hub_never_becomes_the_watermark(db_url, tmp_path):
+    """Bug: `_iso` took any 24-character time-shaped text and the watermark was the newest
+    date listed, so one model dated 2999 (or month 99) made every later sweep stop at once
+    and miss what changed."""
+    population = Population(3_000)
+    population.recent[11] = "2999-12-31T00:00:00.000Z"  # a hub bug: dated a millennium ahead
+    population.recent[12] = "2026-99-99T99:99:99.999Z"  # no such time
+    with FakeHub(population=population) as hub:
+        config = load_config(config_for(db_url, hub, tmp_path))
+        first = sweep(config)
+        assert first.status == "complete" and first.models == 3_000
+        assert first.watermark is not None and first.watermark < "2027"
+        pushed = range(100, 3_000, 97)
+        population.touch(pushed)
+        daily = sweep(config)
+    assert (daily.status, daily.changed) == ("complete", len(pushed))
+    assert stored(db_url)[0] == 3_000
