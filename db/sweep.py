@@ -105,6 +105,23 @@ def begin_sweep(
     return state, False
 
 
+STORED = "stored"  # a sweep's status between its last page and its swept_family refresh
+
+
+def unrefreshed_sweep(session: Session, hub: str) -> int | None:
+    """The number of the sweep whose pages are all stored but whose families were not
+    refreshed after them (the process died in between), or None."""
+    state = session.get(SweepState, hub)
+    return state.sweep if state is not None and state.status == STORED else None
+
+
+def family_refreshed(session: Session, hub: str) -> None:
+    """The sweep's families follow its rows: the sweep is complete."""
+    state = session.get(SweepState, hub)
+    if state is not None and state.status == STORED:
+        state.status = "complete"
+
+
 CLOCK_SKEW = timedelta(hours=1)  # how far a hub's clock may run ahead of ours
 
 
@@ -192,7 +209,9 @@ def store_page(
     state.requests += requests
     state.cursor = None if done else cursor
     if done:
-        state.status = "complete"
+        # every page is stored; `complete` only once swept_family follows (`family_refreshed`):
+        # a sweep killed between the two is found `stored` and its refresh done again
+        state.status = STORED
         state.finished_at = now
         marks = [w for w in (state.watermark, state.high) if w]
         state.watermark = max(marks) if marks else None

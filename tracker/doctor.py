@@ -76,7 +76,25 @@ def database_checks(config: Config) -> list[Check]:
         else:
             checks.append(Check(f"{name} lock", "ok", f"free (left by {holder['holder']}, "
                                                       "which is gone; the next taker takes it)"))
+    sweeping = health["locks"].get("sweep")
+    for sweep in health["sweeps"]:
+        checks.append(_sweep_check(sweep, running=bool(sweeping and sweeping["alive"])))
     return checks
+
+
+def _sweep_check(sweep: dict[str, Any], *, running: bool) -> Check:
+    """The hub's last sweep: complete, running, or stopped with something left to finish."""
+    name, number = f"{sweep['hub']} sweep", sweep["sweep"]
+    if sweep["status"] == "complete":
+        return Check(name, "ok", f"sweep {number} complete ({_when(sweep['finished_at'])})")
+    if sweep["status"] == "stored":
+        return Check(name, "warn", f"sweep {number} stored every page but stopped before "
+                                   "storing big families together; lineage of their members "
+                                   "may be stale until `tracker sweep` finishes it")
+    if running:
+        return Check(name, "ok", f"sweep {number} running ({sweep['pages']} pages so far)")
+    return Check(name, "warn", f"sweep {number} stopped after {sweep['pages']} pages; "
+                               "`tracker sweep` resumes it there")
 
 
 def _probe_repo(config: Config, hub: str) -> str:

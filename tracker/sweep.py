@@ -78,6 +78,7 @@ def sweep(
     began = time.monotonic()
     try:
         with crawl_lock(engine, holder_name(), name="sweep"):
+            _finish_unrefreshed(engine, hub)
             with session_scope(engine) as session:
                 state, resumed = store.begin_sweep(session, hub, full=full, now=clock())
                 number, cursor, stop_at = state.sweep, state.cursor, state.stop_at
@@ -108,6 +109,8 @@ def sweep(
                 store.analyze(engine)
             if report.status == "complete":  # big families stored together again
                 swept_family.refresh(engine, hub, number)
+                with session_scope(engine) as session:
+                    store.family_refreshed(session, hub)
             with session_scope(engine) as session:
                 report.stored = store.counts(session, hub)
                 last = store.sweep_state(session, hub)
@@ -116,6 +119,21 @@ def sweep(
         engine.dispose()
     report.seconds = round(time.monotonic() - began, 3)
     return report
+
+
+def _finish_unrefreshed(engine: Engine, hub: str) -> None:
+    """A sweep killed after its last page and before its family refresh left swept_family
+    behind its rows, and the next sweep refreshes only what it writes itself: the table is
+    rebuilt whole first (set-based, safe to repeat if this dies too)."""
+    with session_scope(engine) as session:
+        number = store.unrefreshed_sweep(session, hub)
+    if number is None:
+        return
+    log.warning("sweep %d of %s stopped before storing its big families together: "
+                "rebuilding them now", number, hub)
+    swept_family.rebuild(engine, hub)
+    with session_scope(engine) as session:
+        store.family_refreshed(session, hub)
 
 
 @contextmanager

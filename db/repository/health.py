@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from db.lock import LOCK_NAME, STALE_AFTER, _advisory_key, machine_id, process_alive
-from db.models import CrawlLock
+from db.models import CrawlLock, SweepState
 from db.session import (
     DatabaseError,
     _readonly_sqlite,
@@ -34,13 +34,14 @@ def database_health(url: str, *, now: datetime | None = None) -> dict[str, Any]:
 
     `where` (path or URL without password), `exists`, `reachable`, `revision` (None: no
     tracker schema yet), `head` (what this version writes), `known` (the revision is one this
-    version ships), `writable`, `locks` (name -> holder, or None when free) and `error` (one
-    line, "" when none).
+    version ships), `writable`, `locks` (name -> holder, or None when free), `sweeps` (each
+    hub's last sweep: hub, sweep, status, pages, finished_at) and `error` (one line, "" when
+    none).
     """
     now = now or datetime.now(UTC)
     out: dict[str, Any] = {"where": url, "exists": False, "reachable": False, "revision": None,
                            "head": schema_head(), "known": True, "writable": False,
-                           "locks": {}, "error": ""}
+                           "locks": {}, "sweeps": [], "error": ""}
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -76,6 +77,15 @@ def database_health(url: str, *, now: datetime | None = None) -> dict[str, Any]:
                 out["writable"] = _postgres_writable(conn, has_tables=out["revision"] is not None)
             if out["revision"] is not None and inspect(conn).has_table("crawl_lock"):
                 out["locks"] = {name: _holder(conn, engine, name, now) for name in LOCK_NAMES}
+            if out["revision"] is not None and inspect(conn).has_table("sweep_state"):
+                table = SweepState.__table__
+                out["sweeps"] = [
+                    dict(row._mapping)
+                    for row in conn.execute(
+                        select(table.c.hub, table.c.sweep, table.c.status, table.c.pages,
+                               table.c.finished_at).order_by(table.c.hub)
+                    )
+                ]
     except DBAPIError as exc:
         out["error"] = driver_reason(exc)
         out["exists"] = sqlite  # the file is there, but is not a database we can read

@@ -1,0 +1,72 @@
+"""A sweep killed after its last page and before storing its big families together
+(db/swept_family.py) is finished by the next `tracker sweep`, and `tracker doctor` says so
+meanwhile. Before, the sweep was marked complete with its last page, the next sweep refreshed
+only what it wrote itself, and the lineage of a big family missed the killed sweep's new
+members for good. The fake Hub speaks real HTTP; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from db import swept_family
+from db.session import open_database, session_scope
+from graph.swept import declared_lineage
+from tests.fakes.hf_hub import FakeHub
+from tests.fakes.hf_population import BASES, Population
+from tracker.config import load_config
+from tracker.doctor import database_checks
+from tracker.sweep import sweep
+
+
+class Killed(BaseException):
+    """The process dying at that line (not an error any handler would catch)."""
+
+
+def lineages(url: str) -> dict[int, set[str]]:
+    engine = open_database(url)
+    try:
+        with session_scope(engine) as session:
+            out = {}
+            for f, (root, *_) in enumerate(BASES):
+                lineage = declared_lineage(session, "huggingface", root)
+                assert lineage is not None
+                out[f] = {n.repo_id for n in lineage.nodes.values()}
+            return out
+    finally:
+        engine.dispose()
+
+
+def sweep_line(config) -> tuple[str, str]:
+    check = next(c for c in database_checks(config) if c.check == "huggingface sweep")
+    return check.status, check.detail
+
+
+def test_a_sweep_killed_before_its_family_refresh_is_finished_by_the_next(
+    db_url, monkeypatch
+):
+    monkeypatch.setattr(swept_family, "BIG_FAMILY", 40)  # every family here is stored together
+    population = Population(3_000)
+    with FakeHub(population=population) as hub:
+        config = load_config(environ={"HF_ENDPOINT": hub.url},
+                             overrides={"database.url": db_url})
+        sweep(config)
+        assert sweep_line(config)[0] == "ok"
+        added = population.add(200)
+        joined = {population.repo_id(i) for i in added if i in population.family_of}
+        assert joined
+
+        def killed(*args, **kwargs):
+            raise Killed
+
+        with monkeypatch.context() as patch:
+            patch.setattr(swept_family, "refresh", killed)
+            with pytest.raises(Killed):
+                sweep(config)
+        status, detail = sweep_line(config)
+        assert status == "warn" and "stopped before storing big families" in detail
+        assert not joined & set().union(*lineages(db_url).values())  # stale, as warned
+
+        again = sweep(config)
+    assert again.status == "complete"
+    assert lineages(db_url) == {f: population.family(f) for f in range(len(BASES))}
+    assert sweep_line(config)[0] == "ok"
