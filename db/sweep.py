@@ -195,10 +195,13 @@ def store_page(
         _copy(conn, _COPY_EDGES, edge_rows)
     elif edge_rows:
         conn.exec_driver_sql(_INSERT_EDGES, edge_rows)
-    # a date after our own clock (a hub's bug, a hostile item) never becomes the watermark:
-    # the next sweep would stop before everything changed since. Leaving one out only
+    # a date after the sweep began (a hub's bug, a hostile item) never becomes the watermark:
+    # the next sweep would stop before everything changed since. The sweep's start, not this
+    # page's time: a sweep read over hours or resumed days later vouches for no time after it
+    # began (what changed since may have moved above its cursor unseen). Leaving one out only
     # lowers the watermark, which costs a few models read twice.
-    ceiling = _iso_text((now if now.tzinfo else now.replace(tzinfo=UTC)) + CLOCK_SKEW)
+    began = state.started_at or now
+    ceiling = _iso_text((began if began.tzinfo else began.replace(tzinfo=UTC)) + CLOCK_SKEW)
     highs = [t for m in by_key.values() if (t := m.last_modified) and t <= ceiling]
     if highs and (state.high is None or max(highs) > state.high):
         state.high = max(highs)

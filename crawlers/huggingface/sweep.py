@@ -10,6 +10,7 @@ Face crawler's (`HuggingFaceCrawler.get_page`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from hashlib import blake2b
@@ -221,18 +222,35 @@ def _word(value: object) -> str:
     return value[:_MAX_TEXT]
 
 
+# The only time forms read: the Hub's own (`2024-03-18T00:00:00.000Z`) and RFC 3339 with an
+# offset. datetime.fromisoformat alone also takes week dates ("2025-W52-1"), decimal commas
+# and bare dates, and kept the Hub's form verbatim: such text sorts among real times where it
+# does not belong, as a watermark or as the point a sweep stops at.
+_HUB_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", re.ASCII)
+_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
 def _iso(value: object) -> str | None:
-    """The Hub's ISO time as comparable text (`2024-03-18T00:00:00.000Z`), or None."""
+    """The Hub's ISO time as comparable text (`2024-03-18T00:00:00.000Z`), or None when it is
+    not a real time in one of the forms above (month 99, a week date, a bare date)."""
     if not isinstance(value, str):
+        return None
+    text = value
+    hub_form = _HUB_TIME.fullmatch(text) is not None  # the fast path for millions of items
+    if not hub_form and _TIME.fullmatch(text) is None:
         return None
     try:
         # checked even in the Hub's own form: "2026-99-99T..." sorts above every real date
-        # and, taken as the watermark, would end later sweeps before what changed (116 ns)
-        parsed = datetime.fromisoformat(value)
+        # and, taken as the watermark, would end later sweeps before what changed
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if len(value) == 24 and value[10] == "T" and value[-1] == "Z":
-        return value  # the Hub's own form, already comparable text
+    if hub_form:
+        return text  # already comparable text
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + f"{parsed.microsecond // 1000:03d}Z"
+    return f"{parsed.year:04d}" + parsed.strftime("-%m-%dT%H:%M:%S.") + (
+        f"{parsed.microsecond // 1000:03d}Z"
+    )
