@@ -42,13 +42,14 @@ class Retry:
 Classifier = Callable[[BaseException], Retry | None]
 
 
-def wait_from_headers(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+def wait_from_headers(headers: Mapping[str, str], *, now: float) -> float | None:
     """Seconds a hub asks us to wait: `RateLimit: "api";r=0;t=55` first, then `Retry-After`
     (seconds or an HTTP date). None when neither says anything usable.
 
     An HTTP date is read against the answer's own `Date` header when it has one: the wait is
     then the hub's, whatever this machine's clock says (a clock running ahead would otherwise
-    come back early and meet another 429)."""
+    come back early and meet another 429). Without one it is read against `now`, the caller's
+    wall clock (seconds since the epoch; injected, so tests never read the real one)."""
     lower = {k.lower(): v for k, v in headers.items()}
     ratelimit = lower.get("ratelimit")
     if ratelimit:
@@ -75,7 +76,7 @@ def wait_from_headers(headers: Mapping[str, str], *, now: float | None = None) -
     try:
         sent = parsedate_to_datetime(lower.get("date", "")).timestamp()
     except (TypeError, ValueError):
-        sent = time.time() if now is None else now
+        sent = now
     return max(0.0, when.timestamp() - sent)
 
 

@@ -381,7 +381,9 @@ class RestClient:
         if limited is not None:
             raise _Transient(limited)
         if status == 408 or status >= 500:
-            raise _Transient(Retry(f"HTTP {status}", wait_from_headers(resp.headers)))
+            raise _Transient(
+                Retry(f"HTTP {status}", wait_from_headers(resp.headers, now=self.clock()))
+            )
         if status == 401:
             why = "rejected the token" if self.token else "requires a token"
             raise TokenRejected(f"{self.endpoint} {why} (HTTP 401)", hub=self.hub)

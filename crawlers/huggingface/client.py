@@ -82,9 +82,12 @@ class HubCalls(Crawler):
         max_pages: int | None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         super().__init__()
+        # seconds since the epoch, for a `Retry-After` HTTP date (`clock` is monotonic)
+        self.wall_clock = wall_clock
         self.endpoint = (endpoint or os.environ.get("HF_ENDPOINT") or HUB_URL).rstrip("/")
         self.token = token or None
         self.timeout = 30.0 if timeout is None else float(timeout)
@@ -330,9 +333,10 @@ class HubCalls(Crawler):
         status = exc.response.status_code
         headers = exc.response.headers
         if status == 429:
-            return Retry("rate limited (HTTP 429)", wait_from_headers(headers), rate_limited=True)
+            wait = wait_from_headers(headers, now=self.wall_clock())
+            return Retry("rate limited (HTTP 429)", wait, rate_limited=True)
         if status == 408 or status >= 500:
-            return Retry(f"HTTP {status}", wait_from_headers(headers))
+            return Retry(f"HTTP {status}", wait_from_headers(headers, now=self.wall_clock()))
         if status in (401, 403):
             why = "rejected the token" if self.token else "requires a token"
             raise TokenRejected(f"{self.endpoint} {why} (HTTP {status})", hub=self.hub) from exc

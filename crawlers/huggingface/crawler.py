@@ -71,6 +71,7 @@ class HuggingFaceCrawler(HubCalls):
         max_pages: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         super().__init__(
@@ -83,6 +84,7 @@ class HuggingFaceCrawler(HubCalls):
             max_pages=max_pages,
             sleep=sleep,
             clock=clock,
+            wall_clock=wall_clock,
             jitter=jitter,
         )
         self.workers = max(1, int(workers))
@@ -268,7 +270,7 @@ class HuggingFaceCrawler(HubCalls):
         data, response = self._get_json("listing", "sweeping the hub", self.endpoint + path, None)
         if not isinstance(data, list):
             raise Unreadable("sweeping the hub: expected a JSON list", hub=self.hub)
-        wait = wait_from_headers(response.headers)
+        wait = wait_from_headers(response.headers, now=self.wall_clock())
         if wait:
             self.policy.pause(wait)
         link = response.links.get("next", {}).get("url")

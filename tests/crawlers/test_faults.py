@@ -98,6 +98,8 @@ def http_date(seconds: float) -> str:
 
 
 NOW = 1_800_000_000.0  # the fake hub's clock for HTTP-date headers
+# this machine's wall clock runs 5 s ahead of the hub's (injected: never the real one)
+AHEAD = 5.0
 
 # name -> (matcher, faults, the exact waits the crawl must have made)
 CASES = {
@@ -115,7 +117,12 @@ CASES = {
     "429 Retry-After HTTP date, model_info": (
         "model_info",
         [Reply(429, {"Retry-After": http_date(NOW + 42), "Date": http_date(NOW)}, {})],
-        [42.0],
+        [42.0],  # read against the hub's own Date: exactly what it asked for
+    ),
+    "429 Retry-After HTTP date without a Date header, model_info": (
+        "model_info",
+        [Reply(429, {"Retry-After": http_date(NOW + 42)}, {})],
+        [42.0 - AHEAD],  # read against our (injected) wall clock
     ),
     "429 Retry-After seconds, file read": ("file", [retry_after(3)], [3.0]),
     "429 RateLimit header, discovery search": (search_listing, [rate_limited(reset=8)], [8.0]),
@@ -153,13 +160,10 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_a_fault_costs_a_retry_never_data(case, hub, clean, sqlite_url, monkeypatch):
+def test_a_fault_costs_a_retry_never_data(case, hub, clean, sqlite_url):
     matcher, faults, waits = CASES[case]
-    # this machine's clock runs 5 s ahead of the hub's: an HTTP date is read against the
-    # hub's own Date header, so the wait is still exactly what the hub asked for
-    monkeypatch.setattr("crawlers._http.time.time", lambda: NOW + 5)
     hub.faults.add(matcher, *faults)
-    clock = FakeClock()
+    clock = FakeClock(epoch=NOW + AHEAD)
     report = run_crawl(config_for(hub, sqlite_url), clock)
     assert report.status == "ok", report.errors
     assert hub.faults.pending() == 0, "the fault was never met"

@@ -23,15 +23,20 @@ JITTER = 0.5  # equal jitter at 0.5: each backoff is 3/4 of 1 s, 2 s, 4 s, ...
 
 
 class FakeClock:
-    """sleep() advances the clock instead of waiting; every wait is recorded."""
+    """sleep() advances the clock instead of waiting; every wait is recorded. `wall()` is the
+    same clock read as seconds since the epoch, from `epoch` on (for HTTP dates)."""
 
-    def __init__(self) -> None:
+    def __init__(self, epoch: float = 1_700_000_000.0) -> None:
         self.now = 0.0
+        self.epoch = epoch
         self.sleeps: list[float] = []
         self._lock = threading.Lock()
 
     def __call__(self) -> float:
         return self.now
+
+    def wall(self) -> float:
+        return self.epoch + self.now
 
     def sleep(self, seconds: float) -> None:
         with self._lock:
@@ -51,7 +56,7 @@ def config_for(hub: FakeHub, url: str, **settings):
 
 def run_crawl(config, clock: FakeClock, *, workers: int = 1):
     """The pipeline's crawl with the real HF crawler, as the default factory builds it, but
-    with the fake clock's sleep."""
+    with the fake clock's sleep and wall clock."""
 
     def factory(hub_name, cfg):
         hub = cfg.hubs[hub_name]
@@ -64,6 +69,7 @@ def run_crawl(config, clock: FakeClock, *, workers: int = 1):
             workers=workers,
             sleep=clock.sleep,
             clock=clock,
+            wall_clock=clock.wall,
             jitter=lambda: JITTER,
         )
 
