@@ -30,10 +30,14 @@ _KEY, _PARENT, _RELATION, _REPO, _LICENSE, _PARAMS, _GATED, _GGUF, _LIB, _CREATE
 
 def _walk(session: Session, hub: str, repo_id: str) -> list[tuple[Any, ...]] | None:
     """The rows of the declared walk, or None when the hub's sweep knows nothing of it.
-    A big family stored together (db/swept_family.py) is read in one range scan."""
-    rows = swept_family.stored_family(session, hub, repo_id.lower())
-    if rows is not None:
-        return rows
+    A big family stored together (db/swept_family.py) is read in one range scan, unless the
+    last sweep stopped before storing its families again (`stored`, not `complete`): they may
+    lack that sweep's members then, and the edges themselves are walked (slower, not stale)
+    until the next `tracker sweep` rebuilds them."""
+    if store.unrefreshed_sweep(session, hub) is None:
+        rows = swept_family.stored_family(session, hub, repo_id.lower())
+        if rows is not None:
+            return rows
     rows = store.declared_descendants(session, hub, repo_id)
     if len(rows) == 1 and rows[0][_REPO] is None:  # no row of its own, no child either
         return None

@@ -89,8 +89,8 @@ def _sweep_check(sweep: dict[str, Any], *, running: bool) -> Check:
         return Check(name, "ok", f"sweep {number} complete ({_when(sweep['finished_at'])})")
     if sweep["status"] == "stored":
         return Check(name, "warn", f"sweep {number} stored every page but stopped before "
-                                   "storing big families together; lineage of their members "
-                                   "may be stale until `tracker sweep` finishes it")
+                                   "storing big families together; their lineage is walked "
+                                   "edge by edge (slower) until `tracker sweep` finishes it")
     if running:
         return Check(name, "ok", f"sweep {number} running ({sweep['pages']} pages so far)")
     return Check(name, "warn", f"sweep {number} stopped after {sweep['pages']} pages; "
