@@ -87,6 +87,9 @@ def _sweep_check(sweep: dict[str, Any], *, running: bool) -> Check:
     name, number = f"{sweep['hub']} sweep", sweep["sweep"]
     if sweep["status"] == "complete":
         return Check(name, "ok", f"sweep {number} complete ({_when(sweep['finished_at'])})")
+    if sweep["status"] == "stored" and running:  # its last step, or the next sweep redoing it
+        return Check(name, "ok", f"sweep {number} stored every page; storing big families "
+                                 "together")
     if sweep["status"] == "stored":
         return Check(name, "warn", f"sweep {number} stored every page but stopped before "
                                    "storing big families together; their lineage is walked "

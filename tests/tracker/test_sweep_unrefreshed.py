@@ -78,7 +78,17 @@ def test_a_sweep_killed_before_its_family_refresh_is_finished_by_the_next(
         new_in_first = joined & population.family(0)
         assert new_in_first and all(f"huggingface:{rid}" in shown.output for rid in new_in_first)
 
-        again = sweep(config)
+        seen_meanwhile = []
+        rebuild = swept_family.rebuild
+
+        def watched(*args, **kwargs):
+            seen_meanwhile.append(sweep_line(config))  # `tracker doctor` while it runs
+            return rebuild(*args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(swept_family, "rebuild", watched)
+            again = sweep(config)
+    assert seen_meanwhile == [("ok", "sweep 2 stored every page; storing big families together")]
     assert again.status == "complete"
     assert lineages(db_url) == {f: population.family(f) for f in range(len(BASES))}
     assert sweep_line(config)[0] == "ok"
