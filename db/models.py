@@ -415,7 +415,7 @@ class SweepState(Base):
 
     hub: Mapped[str] = mapped_column(String(20), primary_key=True)
     sweep: Mapped[int] = mapped_column(Integer, default=0)  # number of the current/last sweep
-    # running; stored (every page, not yet swept_family: db/sweep.py STORED); complete
+    # running; stored (every page, not yet swept_family: db/swept_read.py STORED); complete
     status: Mapped[str] = mapped_column(String(10), default="running")
     full: Mapped[bool] = mapped_column(Boolean, default=True)
     cursor: Mapped[str | None] = mapped_column(Text)  # path?query of the next page

@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
+from db import swept_read
+from db.lite import Reader
 from db.models import SweepState, SweptModel
 
 # SQL written out in full (tests/tracker/test_security.py: no SQL is built at run time).
@@ -105,7 +107,7 @@ def begin_sweep(
     return state, False
 
 
-STORED = "stored"  # a sweep's status between its last page and its swept_family refresh
+STORED = swept_read.STORED  # between a sweep's last page and its swept_family refresh
 
 
 def unrefreshed_sweep(session: Session, hub: str) -> int | None:
@@ -329,71 +331,25 @@ def counts(session: Session, hub: str) -> dict[str, int]:
 
 # --- reads -------------------------------------------------------------------------------------
 
-# The walk carries each edge's columns from the covering index ix_swept_edges_walk, then
-# joins each reached model once for what lineage and export show. Written twice: the driver's
-# own parameter style (sqlite3 `?`, psycopg `%s`), since the rows are read straight from the
-# driver's cursor (75,000 rows: SQLAlchemy's Row objects would cost more than the query).
-_WALK_COLUMNS = (
-    "SELECT w.key, w.parent_key, w.relation, m.repo_id, m.license, m.parameters, m.gated, "
-    "m.gguf_arch, m.library, m.created_at, m.last_modified "
-)
-_WALK_SQLITE = (
-    "WITH RECURSIVE walk(key, parent_key, relation) AS ("
-    " SELECT ?, NULL, NULL"
-    " UNION"
-    " SELECT e.child_key, e.parent_key, e.relation"
-    " FROM swept_edges e JOIN walk w ON e.hub = ? AND e.parent_key = w.key) "
-    + _WALK_COLUMNS
-    + "FROM walk w LEFT JOIN swept_models m ON m.hub = ? AND m.key = w.key"
-)
-_WALK_PG = (
-    "WITH RECURSIVE walk(key, parent_key, relation) AS ("
-    " SELECT CAST(%s AS VARCHAR(250)), CAST(NULL AS VARCHAR(250)), CAST(NULL AS VARCHAR(20))"
-    " UNION"
-    " SELECT e.child_key, e.parent_key, e.relation"
-    " FROM swept_edges e JOIN walk w ON e.hub = %s AND e.parent_key = w.key) "
-    + _WALK_COLUMNS
-    + "FROM walk w LEFT JOIN swept_models m ON m.hub = %s AND m.key = w.key"
-)
-_NESTED_LOOPS = (
-    "SET LOCAL enable_hashjoin = off",
-    "SET LOCAL enable_mergejoin = off",
-    "SET LOCAL enable_seqscan = off",
-)
-_DEFAULT_PLAN = ("RESET enable_hashjoin", "RESET enable_mergejoin", "RESET enable_seqscan")
+def session_reader(session: Session) -> Reader:
+    """The session's own driver connection (its transaction) as db/swept_read.py reads it."""
+    return connection_reader(session.connection())
+
+
+def connection_reader(conn: Connection) -> Reader:
+    """A connection's own driver connection (its transaction) as db/swept_read.py reads it."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a connection checked out by the session
+    return Reader(dbapi, postgres=conn.dialect.name == "postgresql")
 
 
 def declared_descendants(
     session: Session, hub: str, repo_id: str, *, force_plan: bool = True, limit: int | None = None
 ) -> list[tuple[Any, ...]]:
-    """Every model reachable from `repo_id` down the declared edges, itself included: plain
-    tuples of (key, parent key, relation, repo id, license, parameters, gated, gguf arch,
-    library, created at, last modified); repo id and the rest are None for a parent that was
-    never swept. On PostgreSQL the walk runs with nested loops forced (`force_plan`). With
-    `limit`, at most that many rows: fewer means they are the whole walk."""
-    conn = session.connection()
-    postgres = conn.dialect.name == "postgresql"
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None  # a connection checked out by the session
-    cursor = dbapi.cursor()  # the session's own transaction
-    try:
-        if postgres and force_plan:
-            # nested loops over the covering index; the default plan hashes the edge table
-            for setting in _NESTED_LOOPS:
-                cursor.execute(setting)
-        params: tuple[Any, ...] = (repo_id.lower(), hub, hub)
-        sql = _WALK_PG if postgres else _WALK_SQLITE
-        if limit is not None:
-            sql += " LIMIT %s" if postgres else " LIMIT ?"
-            params += (limit,)
-        cursor.execute(sql, params)
-        rows = list(cursor.fetchall())
-        if postgres and force_plan:
-            for setting in _DEFAULT_PLAN:
-                cursor.execute(setting)
-    finally:
-        cursor.close()
-    return rows
+    """db.swept_read.declared_descendants in the session's transaction: every model reachable
+    from `repo_id` down the declared edges, itself included, as plain tuples."""
+    return swept_read.declared_descendants(session_reader(session), hub, repo_id,
+                                           force_plan=force_plan, limit=limit)
 
 
 def candidates(

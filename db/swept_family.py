@@ -3,12 +3,12 @@
 A recursive walk of a 75,001-member family costs one index step in `swept_edges` and one
 lookup in `swept_models` per member, scattered over the whole file (bench/
 swept_lineage_bench.py). Here every root of a declared family with at least `BIG_FAMILY`
-members (a model with no declared parent, or a parent never swept) has the rows a walk from
-it returns stored side by side, keyed (hub, root, key, parent key): its lineage is one range
-scan of that key. Only roots are stored, and at a rebuild the inner members with `BIG_INNER`
-members or more below them, so a member is stored once per stored family above it (not once
-per ancestor, as a closure table would be); smaller families and inner members are walked
-or cut out of a stored family's rows.
+(db/swept_read.py) members (a model with no declared parent, or a parent never swept) has the
+rows a walk from it returns stored side by side, keyed (hub, root, key, parent key): its
+lineage is one range scan of that key. Only roots are stored, and at a rebuild the inner
+members with `BIG_INNER` members or more below them, so a member is stored once per stored
+family above it (not once per ancestor, as a closure table would be); smaller families and
+inner members are walked or cut out of a stored family's rows (db/swept_read.py reads them).
 
 `refresh` runs after a complete sweep. A first sweep (or one that wrote `BIG_LOAD` rows or
 more) rebuilds the table by set-based SQL: one walk from every root counts the families, one
@@ -24,9 +24,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
-from db.sweep import declared_descendants
+from db import swept_read
+from db.sweep import connection_reader, session_reader
 
-BIG_FAMILY = 5_000  # members of a root from which its family is stored together
 # members of an inner model (one with a declared parent) from which its own walk is stored too,
 # at a rebuild: walking 50,000 members of a 3,000,000-model database costs ~1 s of CPU, reading
 # them stored ~0.2 s (bench/swept_lineage_bench.py --family-size); below this the walk is cheap
@@ -67,10 +67,6 @@ _COPY = (
     "ORDER BY w.key, w.parent_key"
 )
 _DROP = "DELETE FROM swept_family WHERE hub = :hub AND root = :root"
-_IS_ROOT = (
-    "SELECT 1 FROM swept_family WHERE hub = :hub AND root = :root AND key = :root "
-    "AND parent_key = ''"
-)
 # the stored roots, one index probe each (a loose index scan: no DISTINCT over every row)
 _ROOTS = (
     "WITH RECURSIVE r(root) AS ("
@@ -136,19 +132,12 @@ _NEW_ROOTS = (
     " AND NOT EXISTS (SELECT 1 FROM swept_family f WHERE f.hub = :hub AND f.root = up.key)"
     " ORDER BY up.key"
 )
-_SIZE_AT_LEAST = (
-    "WITH RECURSIVE walk(key, parent_key) AS ("
-    " SELECT CAST(:root AS VARCHAR(250)), CAST('' AS VARCHAR(250)) UNION"
-    " SELECT e.child_key, e.parent_key"
-    " FROM swept_edges e JOIN walk w ON e.hub = :hub AND e.parent_key = w.key) "
-    "SELECT count(*) FROM (SELECT 1 FROM walk LIMIT :big) AS enough"
-)
 
 
 def refresh(engine: Engine, hub: str, sweep: int, *, big: int | None = None) -> dict[str, Any]:
     """Bring `swept_family` up to date with what sweep number `sweep` wrote; returns what was
     done ({"mode": "rebuilt" | "updated", "families": n, "rows": n})."""
-    big = BIG_FAMILY if big is None else big
+    big = swept_read.BIG_FAMILY if big is None else big
     with engine.begin() as conn:
         roots = [r for (r,) in conn.execute(text(_ROOTS), {"hub": hub})]
         conn.exec_driver_sql(_CHANGED_TABLE)
@@ -167,7 +156,7 @@ def refresh(engine: Engine, hub: str, sweep: int, *, big: int | None = None) -> 
 def rebuild(engine: Engine, hub: str, *, big: int | None = None) -> dict[str, Any]:
     """Copy every big family again from the sweep's tables (set-based, one statement each)."""
     with engine.begin() as conn:
-        out = _rebuild(conn, hub, BIG_FAMILY if big is None else big)
+        out = _rebuild(conn, hub, swept_read.BIG_FAMILY if big is None else big)
     _analyze(engine)
     return out
 
@@ -180,12 +169,12 @@ def _rebuild(conn: Connection, hub: str, big: int) -> dict[str, Any]:
         rows += conn.execute(text(_COPY), {"hub": hub, "root": root}).rowcount
     inner: set[str] = set()
     for root in roots:
-        family = _read(conn, hub, root)
+        family = swept_read.read_family(connection_reader(conn), hub, root)
         for key in _big_inner(family, root, max(big, BIG_INNER)):
             if key in inner:  # under two roots (a merge): stored once
                 continue
             # cut out of the root's rows in memory (the walk's rows, tested), not walked again
-            cut = sorted(_cut(family, key), key=lambda r: (r[0], r[1] or ""))
+            cut = sorted(swept_read.cut_family(family, key), key=lambda r: (r[0], r[1] or ""))
             conn.execute(text(_INSERT), _stored_rows(hub, key, cut))
             rows += len(cut)
             inner.add(key)
@@ -262,7 +251,7 @@ def _update(conn: Connection, hub: str, roots: list[str], big: int) -> dict[str,
         families += 1
     for root in [r for (r,) in conn.execute(text(_NEW_ROOTS), {"hub": hub})]:
         p = {"hub": hub, "root": root}
-        if conn.execute(text(_SIZE_AT_LEAST), {**p, "big": big}).scalar_one() >= big:
+        if swept_read.reaches(connection_reader(conn), hub, root, big):
             rows += conn.execute(text(_COPY), p).rowcount
             families += 1
     return {"mode": "updated", "families": families, "rows": rows}
@@ -278,90 +267,10 @@ def _analyze(engine: Engine) -> None:
         conn.exec_driver_sql("VACUUM (ANALYZE) swept_family")
 
 
-# --- reads -------------------------------------------------------------------------------------
-
-# the columns of db.sweep.declared_descendants, the root's own row with no parent
-_READ_SQLITE = (
-    "SELECT key, NULLIF(parent_key, ''), NULLIF(relation, ''), repo_id, license, parameters, "
-    "gated, gguf_arch, library, created_at, last_modified FROM swept_family "
-    "WHERE hub = ? AND root = ?"
-)
-_READ_PG = _READ_SQLITE.replace("?", "%s")
+# --- reads: db/swept_read.py, on the session's own driver connection ----------------------
 
 
 def stored_family(session: Session, hub: str, key: str) -> list[tuple[Any, ...]] | None:
-    """The rows of `key`'s walk read from a family stored together, or None (walk it).
-
-    A stored root is one range scan. A member of a stored family whose own walk would reach
-    `BIG_FAMILY` rows and a third of its root's rows is cut out of the root's rows in memory;
-    one that reaches `BIG_FAMILY` rows but not a third of its root's is walked here, once (the
-    walk stopped at a third is the answer when it stops short: no count walk before it).
-    Reading a row side by side costs about a third of walking to one (bench/
-    swept_lineage_bench.py: a 39,184-member cut out of 76,500 rows at 1,000,000 models took
-    0.49 s of CPU against 0.70 s for its walk; a 47,938-member one out of 229,500 rows at
-    3,000,000, 1.86 s against 0.91 s)."""
-    conn = session.connection()
-    p = {"hub": hub, "root": key}
-    if conn.execute(text(_IS_ROOT), p).first() is not None:
-        return _read(conn, hub, key)
-    root = conn.execute(text(_STORED_ABOVE), p).scalar()
-    if root is None or not _reaches(conn, hub, key, BIG_FAMILY):
-        return None  # a small walk
-    third = conn.execute(text(_COUNT), {"hub": hub, "root": root}).scalar_one() // 3
-    if third > BIG_FAMILY:
-        walked = declared_descendants(session, hub, key, limit=third)
-        if len(walked) < third:
-            return walked
-    return _cut(_read(conn, hub, root), key)
-
-
-_COUNT = "SELECT count(*) FROM swept_family WHERE hub = :hub AND root = :root"
-
-
-def _reaches(conn: Connection, hub: str, key: str, rows: int) -> bool:
-    """Whether the walk from `key` reaches `rows` rows (it stops there)."""
-    p = {"hub": hub, "root": key, "big": rows}
-    return bool(conn.execute(text(_SIZE_AT_LEAST), p).scalar_one() >= rows)
-
-
-# a stored root above `key` (its ancestors by the primary key of swept_edges, child first)
-_STORED_ABOVE = (
-    "WITH RECURSIVE up(key) AS ("
-    " SELECT CAST(:root AS VARCHAR(250)) UNION"
-    " SELECT e.parent_key FROM swept_edges e JOIN up ON e.hub = :hub AND e.child_key = up.key) "
-    "SELECT up.key FROM up JOIN swept_family f ON f.hub = :hub AND f.root = up.key "
-    "AND f.key = up.key AND f.parent_key = '' LIMIT 1"
-)
-
-
-def _read(conn: Connection, hub: str, root: str) -> list[tuple[Any, ...]]:
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None  # a connection checked out by the session
-    cursor = dbapi.cursor()  # the session's own transaction
-    try:
-        postgres = conn.dialect.name == "postgresql"
-        cursor.execute(_READ_PG if postgres else _READ_SQLITE, (hub, root))
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def _cut(rows: list[tuple[Any, ...]], key: str) -> list[tuple[Any, ...]]:
-    """The rows a walk from `key` returns, out of a family's rows that hold them: its own
-    row without a parent, then every edge whose parent it reaches."""
-    by_parent: dict[str, list[tuple[Any, ...]]] = {}
-    own = None
-    for r in rows:
-        by_parent.setdefault(r[1], []).append(r)
-        if own is None and r[0] == key:
-            own = r
-    assert own is not None, key  # callers found `key` under this root
-    out = [(key, None, None, *own[3:])]
-    reached, todo = {key}, [key]
-    while todo:
-        for r in by_parent.get(todo.pop(), ()):
-            out.append(r)
-            if r[0] not in reached:
-                reached.add(r[0])
-                todo.append(r[0])
-    return out
+    """db.swept_read.stored_family in the session's transaction: `key`'s rows read from a
+    family stored together, or None (walk it)."""
+    return swept_read.stored_family(session_reader(session), hub, key)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from db import sweep as store
-from db import swept_family
+from db import swept_read
 from db.lineage import Lineage, LineageNode, _bfs
-from db.session import Session
+from db.lite import Reader
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # SQLAlchemy's: `tracker lineage` reads through the driver alone (db/lite.py)
     import networkx as nx
+
+    from db.session import Session
 
 DECLARED_ONLY = "declared lineage only (from the Hub sweep's base_model tags; no evidence read)"
 
@@ -28,27 +29,23 @@ _KEY, _PARENT, _RELATION, _REPO, _LICENSE, _PARAMS, _GATED, _GGUF, _LIB, _CREATE
 )
 
 
-def _walk(session: Session, hub: str, repo_id: str) -> list[tuple[Any, ...]] | None:
-    """The rows of the declared walk, or None when the hub's sweep knows nothing of it.
-    A big family stored together (db/swept_family.py) is read in one range scan, unless the
-    last sweep stopped before storing its families again (`stored`, not `complete`): they may
-    lack that sweep's members then, and the edges themselves are walked (slower, not stale)
-    until the next `tracker sweep` rebuilds them."""
-    if store.unrefreshed_sweep(session, hub) is None:
-        rows = swept_family.stored_family(session, hub, repo_id.lower())
-        if rows is not None:
-            return rows
-    rows = store.declared_descendants(session, hub, repo_id)
-    if len(rows) == 1 and rows[0][_REPO] is None:  # no row of its own, no child either
-        return None
-    return rows
+def _walk(source: Session | Reader, hub: str, repo_id: str) -> list[tuple[Any, ...]] | None:
+    """The rows of the declared walk (db.swept_read.walk: a big family stored together read in
+    one range scan, unless the last sweep stopped before storing its families again), or None
+    when the hub's sweep knows nothing of it; through a session's own connection or a Reader
+    of the driver's."""
+    if not isinstance(source, Reader):
+        from db.sweep import session_reader
+
+        source = session_reader(source)
+    return swept_read.walk(source, hub, repo_id)
 
 
 def declared_lineage(
-    session: Session, hub: str, repo_id: str, *, max_depth: int | None = None
+    source: Session | Reader, hub: str, repo_id: str, *, max_depth: int | None = None
 ) -> Lineage | None:
     """Every declared descendant of a swept model, or None if it was never swept nor named."""
-    rows = _walk(session, hub, repo_id)
+    rows = _walk(source, hub, repo_id)
     if rows is None:
         return None
     return _lineage(hub, repo_id, rows, max_depth)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from crawlers.base import RELATIONS, is_valid_repo_id
 from crawlers.hubs import HUBS, repo_from_url
@@ -20,6 +20,7 @@ from tracker.errors import UnknownNode, did_you_mean
 if TYPE_CHECKING:  # the store's modules load SQLAlchemy: imported where they are used, so
     # that `tracker lineage ROOT` on an SQLite file answers without it (db/lite.py)
     from db.lineage import Lineage
+    from db.lite import Reader
     from db.session import Session
 
 
@@ -43,12 +44,74 @@ class Target:
     roots: list[str]  # root names when the target is a root
 
 
+class Lookups(Protocol):
+    """What resolving a target asks of the store: the full path's session or the driver's
+    own connection (db/lite.py) answer it alike, so both resolve a target the same way."""
+
+    def root_ids(self, root: str) -> list[int]: ...
+    def node_by_key(self, key: str) -> tuple[str, int] | None: ...
+    def nodes_by_repo_id(self, repo_id: str, hubs: Sequence[str]) -> list[tuple[str, int]]: ...
+
+
+class _StoreLookups:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def root_ids(self, root: str) -> list[int]:
+        from db import repository as repo
+
+        return repo.root_members(self.session).get(root, [])
+
+    def node_by_key(self, key: str) -> tuple[str, int] | None:
+        from db import repository as repo
+
+        node = repo.resolve_key(self.session, key)
+        return None if node is None else (node.key, node.id)
+
+    def nodes_by_repo_id(self, repo_id: str, hubs: Sequence[str]) -> list[tuple[str, int]]:
+        from db import repository as repo
+
+        return [(n.key, n.id) for n in repo.find_nodes_by_repo_id(self.session, repo_id, hubs)]
+
+
+class _DriverLookups:
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    def root_ids(self, root: str) -> list[int]:
+        from db import lite
+
+        return lite.root_start_ids(self.reader, root)
+
+    def node_by_key(self, key: str) -> tuple[str, int] | None:
+        from db import lite
+
+        return lite.node_by_key(self.reader, key)
+
+    def nodes_by_repo_id(self, repo_id: str, hubs: Sequence[str]) -> list[tuple[str, int]]:
+        from db import lite
+
+        return lite.nodes_by_repo_id(self.reader, repo_id, hubs)
+
+
 def resolve_target(session: Session, config: Config, target: str) -> Target:
     """A root name (any case), node key, alias, bare repo id or pasted repo URL -> start node
     ids; UnknownNode (with "did you mean") if none. Repo ids match without regard to case,
     as on the hubs."""
-    from db import repository as repo
+    found = _resolve(_StoreLookups(session), config, target)
+    if found is not None:
+        return found
+    target = _normalized(config, target)
+    roots = ", ".join(config.roots)
+    raise UnknownNode(
+        f"{target!r} is neither a root ({roots}) nor a node in the database"
+        f"{_suggestion(session, config, target)}; use a key like huggingface:xai-org/grok-1"
+    )
 
+
+def _normalized(config: Config, target: str) -> str:
+    """The target as resolving reads it: stripped, a root in its configured case, a pasted
+    URL as `hub:owner/name`."""
     target = target.strip()
     root = root_name(config, target)
     if root is not None:
@@ -56,29 +119,31 @@ def resolve_target(session: Session, config: Config, target: str) -> Target:
     hub, rid = repo_from_url(target, {h: c.endpoint for h, c in config.hubs.items()})
     if rid:
         target = f"{hub}:{rid}" if hub else rid
+    return target
+
+
+def _resolve(lookups: Lookups, config: Config, target: str) -> Target | None:
+    """resolve_target's answer through `lookups`, None when nothing matches."""
+    target = _normalized(config, target)
     if target in config.roots:
-        ids = repo.root_members(session).get(target, [])
+        ids = lookups.root_ids(target)
         if not ids:
             raise UnknownNode(
                 f"root {target!r} has no crawled nodes yet; run `tracker crawl` first"
             )
         return Target(target, sorted(ids), [target])
     if ":" in target:
-        node = repo.resolve_key(session, target)
+        node = lookups.node_by_key(target)
         if node is not None:
-            return Target(node.key, [node.id], [])
+            return Target(node[0], [node[1]], [])
         hub, _, repo_id = target.partition(":")
-        nodes = repo.find_nodes_by_repo_id(session, repo_id, [hub.lower()])
+        nodes = lookups.nodes_by_repo_id(repo_id, [hub.lower()])
     else:
-        nodes = repo.find_nodes_by_repo_id(session, target, HUBS)
+        nodes = lookups.nodes_by_repo_id(target, HUBS)
     if nodes:
-        label = nodes[0].key if len(nodes) == 1 else target
-        return Target(label, [n.id for n in nodes], [])
-    roots = ", ".join(config.roots)
-    raise UnknownNode(
-        f"{target!r} is neither a root ({roots}) nor a node in the database"
-        f"{_suggestion(session, config, target)}; use a key like huggingface:xai-org/grok-1"
-    )
+        label = nodes[0][0] if len(nodes) == 1 else target
+        return Target(label, [i for _, i in nodes], [])
+    return None
 
 
 def root_name(config: Config, name: str) -> str | None:
@@ -142,16 +207,29 @@ def lineage(
 
 
 def _lineage_lite(config: Config, target: str, depth: int | None) -> Lineage | None:
-    """A root's or an exact node key's lineage straight from an SQLite file at this version's
-    schema, without loading SQLAlchemy (db/lite.py); None when that does not apply."""
+    """The lineage the full path answers, read through the database's driver alone (an
+    SQLite file, or PostgreSQL through psycopg, at this version's schema), without loading
+    SQLAlchemy (db/lite.py): a target resolved as resolve_target does, else a swept model's
+    declared lineage. None when that does not apply or finds nothing: the full path answers,
+    or says what is wrong."""
     from db import lite
 
-    label = root_name(config, target) or target.strip()
-    result = lite.lineage(config.database_url, root=label if label in config.roots else None,
-                          key=label, max_depth=depth)
-    if result is not None:
-        result.label = label
-    return result
+    reader = lite.open_reader(config.database_url)
+    if reader is None:
+        return None
+    try:
+        found = _resolve(_DriverLookups(reader), config, target)
+        if found is None:
+            return _swept_lineage(reader, target, depth)
+        result = lite.descendants(reader, found.start_ids, max_depth=depth)
+        result.label = found.label
+        return result
+    except UnknownNode:  # a root not crawled yet: the full path says so
+        return None
+    except lite.driver_errors():
+        return None
+    finally:
+        reader.close()
 
 
 def _lineage_store(config: Config, target: str, depth: int | None) -> Lineage:
@@ -164,7 +242,7 @@ def _lineage_store(config: Config, target: str, depth: int | None) -> Lineage:
             result = swept_lineage(session, target, max_depth=depth)
             if result is None:
                 raise
-            found = Target(result.nodes[result.start[0]].key, [], [])
+            return result
         else:
             result = descendants(session, found.start_ids, max_depth=depth)
     result.label = found.label
@@ -182,11 +260,21 @@ def swept_target(target: str) -> str | None:
 def swept_lineage(
     session: Session, target: str, *, max_depth: int | None = None
 ) -> Lineage | None:
+    from db.sweep import session_reader
+
+    return _swept_lineage(session_reader(session), target, max_depth)
+
+
+def _swept_lineage(reader: Reader, target: str, max_depth: int | None) -> Lineage | None:
+    """A swept model's declared lineage labelled with its key, or None."""
     from graph.swept import declared_lineage
 
     rid = swept_target(target)
-    return None if rid is None else declared_lineage(session, "huggingface", rid,
-                                                     max_depth=max_depth)
+    result = None if rid is None else declared_lineage(reader, "huggingface", rid,
+                                                       max_depth=max_depth)
+    if result is not None:
+        result.label = result.nodes[result.start[0]].key
+    return result
 
 
 def show(config: Config, key: str) -> dict[str, Any]:

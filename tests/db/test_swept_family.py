@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from crawlers.huggingface.sweep import parse_item
 from db import sweep as store
-from db import swept_family
+from db import swept_family, swept_read
 from db.session import open_database, session_scope
 from graph.swept import declared_lineage
 from tests.fakes.hf_population import BASES, Population
@@ -129,7 +129,7 @@ def test_families_under_the_threshold_are_walked(db_url):
 
 
 def test_a_big_member_of_a_stored_family_is_cut_out_of_its_roots_rows(db_url, monkeypatch):
-    monkeypatch.setattr(swept_family, "BIG_FAMILY", BIG)
+    monkeypatch.setattr(swept_read, "BIG_FAMILY", BIG)
     population = Population(3_000)
     engine = open_database(db_url)
     try:
@@ -155,7 +155,7 @@ def test_a_big_member_of_a_stored_family_is_cut_out_of_its_roots_rows(db_url, mo
 def test_a_member_under_a_third_of_its_roots_rows_is_walked_once_and_answered(db_url, monkeypatch):
     # before: stored_family counted such a member's walk to a third of its root's rows, found
     # it short and answered None, so the caller walked it a second time
-    monkeypatch.setattr(swept_family, "BIG_FAMILY", BIG // 2)
+    monkeypatch.setattr(swept_read, "BIG_FAMILY", BIG // 2)
     population = Population(3_000)
     engine = open_database(db_url)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from db import swept_family
+from db import swept_family, swept_read
 from db.session import open_database, session_scope
 from graph.swept import declared_lineage
 from tests.fakes.hf_hub import FakeHub
@@ -48,7 +48,7 @@ def sweep_line(config) -> tuple[str, str]:
 def test_a_sweep_killed_before_its_family_refresh_is_finished_by_the_next(
     db_url, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(swept_family, "BIG_FAMILY", 40)  # every family here is stored together
+    monkeypatch.setattr(swept_read, "BIG_FAMILY", 40)  # every family here is stored together
     population = Population(3_000)
     with FakeHub(population=population) as hub:
         config = load_config(environ={"HF_ENDPOINT": hub.url},
