@@ -18,11 +18,15 @@ meta-llama/Llama-3.1-8B):
 With `--family-size N` (the issue's case: a 50,000-member family in a 3,000,000-model
 database) it times only the family of the model whose declared subtree is nearest N members
 (a stored big family is built first if none is): the read the commands make
-(`graph.swept._walk`, median of 3), `tracker lineage --format table` (fresh process, median
-of 3) and `tracker export --node` to GraphML (fresh process, median of 3), wall and CPU.
+(`graph.swept._walk`, median of 3), `tracker lineage --format table` (fresh process, best
+and median of 3; with `--compare CHECKOUT` also with that checkout's code, run for run) and
+`tracker export --node` to GraphML (fresh process, median of 3), wall and CPU, with
+`uptime`'s load. `--sqlite-dir` keeps the SQLite file elsewhere (a 3M file is 2.3 GB: /tmp);
+`--pg-schema` keeps the PostgreSQL one (TRACKER_TEST_POSTGRES_URL names the database).
 
     python bench/swept_lineage_bench.py [--models 1000000] [--databases sqlite,postgres]
                                         [--before] [--pg-schema NAME] [--family-size N]
+                                        [--compare CHECKOUT] [--sqlite-dir DIR]
 """
 
 from __future__ import annotations
@@ -81,12 +85,27 @@ def walk_times(url: str) -> dict[str, float]:
     return out
 
 
-def command(url: str, *args: str) -> tuple[float, float]:
-    """Wall seconds of a fresh `tracker` process, and its own CPU seconds."""
+# Bytecode cached as an installed tracker has it (pip writes it, or the first run does), kept
+# apart per checkout; with --no-bytecode-cache every run compiles our modules from source, as
+# under PYTHONDONTWRITEBYTECODE (about 0.1 s more a run on this machine).
+BYTECODE: Path | None = Path(tempfile.gettempdir()) / "swept-lineage-bench-pycache"
+
+
+def command_env(code: Path) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    if BYTECODE is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(BYTECODE / code.name)
+    return env
+
+
+def command(url: str, *args: str, code: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds of a fresh `tracker` process running the code in `code` (this checkout,
+    or another one to compare with), and its own CPU seconds."""
     began = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tracker", "--database", url, *args],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=command_env(code),
         stdout=subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(proc.pid, 0)
@@ -152,8 +171,9 @@ def inner_member(url: str, want: int = 50_000) -> str:
     return min(size, key=lambda k: abs(size[k] - want))
 
 
-def sized(url: str, want: int) -> None:
-    """The issue's case: the family of the model nearest `want` members, read and shown."""
+def sized(url: str, want: int, compare: list[Path]) -> None:
+    """The issue's case: the family of the model nearest `want` members, read and shown;
+    `tracker lineage` also with the code of each checkout in `compare`, run for run."""
     from graph import swept
 
     engine = open_database(url)
@@ -180,8 +200,17 @@ def sized(url: str, want: int) -> None:
         out["read_s"], out["read_cpu_s"] = statistics.median(wall), statistics.median(cpu)
     finally:
         engine.dispose()
-    runs = sorted(command(url, "lineage", member, "--format", "table") for _ in range(3))
-    out["lineage_command_s"], out["lineage_command_cpu_s"] = runs[1]
+    codes = {"": ROOT, **{f"_{c.name}": c for c in compare}}
+    timed: dict[str, list[tuple[float, float]]] = {name: [] for name in codes}
+    for code in codes.values():  # a first run writes the bytecode (when it is cached)
+        command(url, "lineage", member, "--format", "table", code=code)
+    for _ in range(3):  # each checkout in turn, so load changes fall on all of them alike
+        for name, code in codes.items():
+            timed[name].append(command(url, "lineage", member, "--format", "table", code=code))
+    for name, runs in timed.items():
+        runs.sort()
+        out[f"lineage_command{name}_best_s"], out[f"lineage_command{name}_best_cpu_s"] = runs[0]
+        out[f"lineage_command{name}_s"], out[f"lineage_command{name}_cpu_s"] = runs[1]
     with tempfile.TemporaryDirectory() as tmp:
         runs = sorted(command(url, "export", "--node", member, "--format", "graphml",
                               "--output", f"{tmp}/f.graphml") for _ in range(3))
@@ -266,7 +295,8 @@ def built(url: str) -> bool:
     try:
         with session_scope(engine) as s:
             state = store.sweep_state(s, "huggingface")
-            return state is not None and state.status == "complete"
+            # 'stored': every page in, its swept_family refresh not run (the bench builds it)
+            return state is not None and state.status in ("complete", "stored")
     finally:
         engine.dispose()
 
@@ -279,13 +309,27 @@ def main() -> None:
     parser.add_argument("--pg-schema", help="build into this PostgreSQL schema once and keep it")
     parser.add_argument("--family-size", type=int,
                         help="time only the family of the model nearest this many members")
+    parser.add_argument("--compare", action="append", type=Path, default=[],
+                        help="with --family-size: also time `tracker lineage` with the code "
+                        "of this checkout (e.g. the main branch's), run for run")
+    parser.add_argument("--sqlite-dir", default=str(ROOT / "bench" / "out"),
+                        help="where the SQLite database is built once and kept")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="commands compile our modules from source every run")
     args = parser.parse_args()
-    run = (lambda _name, url, before: sized(url, args.family_size)) if args.family_size else (
-        lambda name, url, before: bench(name, url, before=before))
+    if args.no_bytecode_cache:
+        global BYTECODE
+        BYTECODE = None
+    def run(name: str, url: str, before: bool) -> None:
+        if args.family_size:
+            sized(url, args.family_size, args.compare)
+        else:
+            bench(name, url, before=before)
+
     for name in args.databases.split(","):
         if name == "sqlite":
-            path = ROOT / "bench" / "out" / f"swept-{args.models}.db"
-            path.parent.mkdir(exist_ok=True)
+            path = Path(args.sqlite_dir) / f"swept-{args.models}.db"
+            path.parent.mkdir(parents=True, exist_ok=True)
             url = f"sqlite:///{path}"
             if not path.exists():
                 build(url, args.models)
