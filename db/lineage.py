@@ -145,8 +145,8 @@ def _bfs(start: list[int], nodes: dict[int, LineageNode], max_depth: int | None)
     """Set each node's depth (shortest distance from a start) and order parents by it."""
     children: dict[int, list[int]] = {}
     for node in nodes.values():
-        for parent_id, *_ in node.parents:
-            children.setdefault(parent_id, []).append(node.id)
+        for parent in node.parents:  # not `parent_id, *_`: a list built per edge
+            children.setdefault(parent[0], []).append(node.id)
     for kids in children.values():
         if len(kids) > 1:
             kids.sort(key=lambda i: nodes[i].key.lower())

@@ -58,7 +58,8 @@ def _lineage(hub: str, repo_id: str, rows: list[tuple[Any, ...]], max_depth: int
     nodes: dict[int, LineageNode] = {}
     prefix = f"{hub}:"
     # rows unpacked once each (not indexed per column): 50,000 rows are most of the command
-    for key, parent, relation, repo, license_, params, gated, gguf, *_ in rows:
+    # every column named (no `*_`: a list built per row)
+    for key, parent, relation, repo, license_, params, gated, gguf, _lib, _made, _mod in rows:
         i = ids[key]
         node = nodes.get(i)
         if node is None:

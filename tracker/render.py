@@ -141,7 +141,9 @@ def lineage_table(result: Lineage) -> str:
             node.key,
             ps[0][1] if ps else "",
             ps[0][2] if ps else "",
-            ", ".join(nodes[p[0]].key for p in ps if p[0] in nodes),
+            # one parent (nearly every node): its key, no generator and join per row
+            (nodes[ps[0][0]].key if ps[0][0] in nodes else "") if len(ps) == 1
+            else ", ".join(nodes[p[0]].key for p in ps if p[0] in nodes),
             node.license or "",
             _flags(node),
         ])
