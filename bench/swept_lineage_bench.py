@@ -106,6 +106,7 @@ def command(url: str, *args: str, code: Path = ROOT) -> tuple[float, float]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tracker", "--database", url, *args],
         env=command_env(code),
+        cwd=code,  # `-m` puts the working directory first on sys.path, before PYTHONPATH
         stdout=subprocess.DEVNULL,
     )
     _, status, usage = os.wait4(proc.pid, 0)
