@@ -183,6 +183,8 @@ def sized(url: str, want: int, compare: list[Path]) -> None:
             stored = conn.exec_driver_sql("SELECT count(*) FROM swept_family").scalar_one()
         if not stored:
             swept_family.rebuild(engine, "huggingface")
+        with session_scope(engine) as s:  # families stored: the sweep is complete, as after
+            store.family_refreshed(s, "huggingface")  # `tracker sweep` (else lineage walks)
     finally:
         engine.dispose()
     member = inner_member(url, want)
