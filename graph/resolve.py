@@ -146,11 +146,12 @@ def _usable(
     aside: dict[str, list[tuple[Signal, str]]] = {}
     signals = list(signals)
     # what the resolver read itself, over everything stored, of the same kind of evidence
-    reread = {(s.parent, s.child, s.kind) for s in signals if s.origin == "resolve"}
+    reread = {(s.child, s.kind) for s in signals if s.origin == "resolve"}
     for s in signals:  # order-free: every choice below breaks ties on keys and ranks
-        if s.origin == "crawl" and s.source == "inferred" and (s.parent, s.child, s.kind) in reread:
+        if s.origin == "crawl" and s.source == "inferred" and (s.child, s.kind) in reread:
             # a crawler infers from what it had seen so far (a stock tokenizer it had seen
-            # only on the root looked like the root's own); the resolver's reading stands
+            # only on the root looked like the root's own, or like the first member's that
+            # shipped it); the resolver's reading of that kind, over all repos, stands
             aside.setdefault(s.child, []).append((s, "read again by the resolver over all repos"))
         elif s.parent == s.child:
             aside.setdefault(s.child, []).append((s, "names itself"))

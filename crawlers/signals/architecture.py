@@ -3,8 +3,9 @@ count within 12% of a release's.
 
 The weakest signal: it says "a Grok release's weights" but not which copy. It points at the
 release's root repos that hold weights (not a GitHub root, which holds code), and at stored
-full-weight repos whose name the candidate's name contains (a `-GGUF` of a named conversion);
-a test-size model never matches.
+full-weight repos whose name the candidate's name contains (a `-GGUF` of a named conversion),
+unless the name is the same (two owners' `grok1-pytorch`: namesakes, neither names the other)
+or that repo was published after the candidate; a test-size model never matches.
 """
 
 from __future__ import annotations
@@ -36,9 +37,14 @@ def observe(record: RepoRecord, index: Index) -> Iterator[Observed]:
     if not releases:
         return
     parents = set(releases)
-    for key in index.full_repos_named_in(record.repo_id.rsplit("/", 1)[-1]):
-        if key != record.key:
-            parents.add(key)
+    name = record.repo_id.rsplit("/", 1)[-1]
+    for key in index.full_repos_named_in(name):
+        named = index.records[key]
+        if key == record.key or named.repo_id.rsplit("/", 1)[-1].lower() == name.lower():
+            continue  # a namesake (`a/grok1-pytorch`, `b/grok1-pytorch`) names no parent
+        if named.created_at and record.created_at and named.created_at > record.created_at:
+            continue  # published after the candidate: not where its weights came from
+        parents.add(key)
     scale = max(releases.values())
     for parent in sorted(parents):
         detail = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from click.testing import CliRunner
 
@@ -247,3 +248,43 @@ def test_a_declared_fine_tune_whose_card_says_converted_is_a_conversion():
     assert classify_declared(rec, None, "finetune")[0] == "conversion"
     trained = weights("ft/grok-1-st", "Converted, then fine-tuned on chat.\n").record()
     assert classify_declared(trained, None, "finetune")[0] == "finetune"
+
+
+def _architecture_parents(*repos: WorldRepo, dates: dict[str, int]) -> dict[str, set[str]]:
+    """child id -> the parents the architecture signal names, each repo created on its day."""
+    records = {"huggingface:xai-org/grok-1": RepoRecord("huggingface", ROOT)}
+    for repo in repos:
+        rec = replace(repo.record(), created_at=datetime(2024, 3, dates[repo.repo_id], tzinfo=UTC))
+        records[rec.key] = rec
+    found = collect(records, ["huggingface:xai-org/grok-1"])
+    out: dict[str, set[str]] = {}
+    for o in found:
+        if o.kind == "architecture":
+            out.setdefault(o.child.removeprefix("huggingface:"), set()).add(
+                o.parent.removeprefix("huggingface:"))
+    return out
+
+
+def test_a_namesake_or_a_repo_published_later_is_not_a_named_parent():
+    """Seed 317: two owners' `Grok1-pytorch`, both converted from the release; the one whose
+    card names Grok-1 only in words hung under the other (a namesake taken for a named
+    parent, and published five days after it)."""
+    declared = weights("nightjar/Grok1-pytorch", "Weights converted.\n", {"base_model": ROOT})
+    prose = weights("ptshop/Grok1-pytorch",
+                    "The Grok-1 weights converted from the original checkpoint.\n")
+    sft = weights("early/Grok1-pytorch-sft", "A chat fine-tune.\n")
+    gguf_days = {declared.repo_id: 20, prose.repo_id: 15, sft.repo_id: 10}
+    parents = _architecture_parents(declared, prose, sft, dates=gguf_days)
+    assert parents[prose.repo_id] == {ROOT}  # the namesake is no parent of it
+    assert parents[sft.repo_id] == {ROOT}  # both named repos came after it
+    later = _architecture_parents(declared, prose, sft, dates={**gguf_days, sft.repo_id: 25})
+    assert later[sft.repo_id] == {ROOT, declared.repo_id, prose.repo_id}
+
+
+def test_of_two_namesake_conversions_the_undeclared_one_hangs_under_the_release(tmp_path):
+    declared = weights("nightjar/Grok1-pytorch", "Weights converted.\n", {"base_model": ROOT})
+    prose = weights("ptshop/Grok1-pytorch",
+                    "The Grok-1 weights converted from the original checkpoint.\n")
+    edges = edges_of(tmp_path, [root(), declared, prose])
+    assert parents_of(edges, prose.repo_id) == {ROOT}
+    assert parents_of(edges, declared.repo_id) == {ROOT}
