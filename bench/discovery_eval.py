@@ -176,15 +176,17 @@ def line(label: str, r: dict[str, float]) -> str:
 
 
 def seeds_of(text: str) -> list[int]:
-    if "-" in text:
-        a, b = text.split("-")
-        return list(range(int(a), int(b) + 1))
-    return [int(x) for x in text.split(",")]
+    """`0-9`, `1,5,7` or both at once: `0-71,317`."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        seeds += range(int(a), int(b or a) + 1)
+    return seeds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="0-9", help="a range 0-9 or a list 1,5,7")
+    parser.add_argument("--seeds", default="0-9", help="a range 0-9, a list 1,5,7, or both: 0-71,317")
     parser.add_argument("--size", type=int, default=30, help="derivatives per world, about")
     parser.add_argument("--misses", action="store_true", help="print every miss")
     args = parser.parse_args()
