@@ -275,6 +275,9 @@ def files_win(
 VerdictStatus = Literal["joined", "rejected", "undecided"]
 
 
+DECLARED_OUTSIDE = 8  # the tier of a rejection for declaring a base outside the family
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the evidence says of one candidate; `needs` lists reads that could still decide.
@@ -371,7 +374,8 @@ def assess(record: RepoRecord, family: Family, exclude: Collection[str] = frozen
     unread = arch == "unknown" and content.weights and not content.hashed and family.has_hashes
     if declared_other and not tok_share and arch != "match" and not unread:
         names = ", ".join(r.repo_id for r in declared_other[:3])
-        return Verdict("rejected", f"declares base model {names}, not a family member", tier=8)
+        return Verdict("rejected", f"declares base model {names}, not a family member",
+                       tier=DECLARED_OUTSIDE)
     if tok_share:
         parent = rank(tok_share, tok_share)
         ev = (

@@ -3,7 +3,9 @@
 The Hub redirects a former id to the repo it became, but nothing lists former ids: a
 candidate whose declared base (card, PEFT, mergekit, GGUF header) is no member may name a
 member as it was called before a rename. Discovery asks the Hub once per such id, and only
-for ids that name the family, so lookalikes declaring other models cost nothing.
+for ids that name the family, or that a candidate named for the family declares with nothing
+against it (a rename may drop or add the family's name), so lookalikes declaring other models
+cost nothing: their architecture rejects them first.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, MutableMapping
 
 from crawlers.base import MemberFacts, RepoRecord, node_key
-from crawlers.evidence import Verdict
+from crawlers.evidence import DECLARED_OUTSIDE, Verdict
 from crawlers.huggingface.reader import Reader
 from crawlers.references import name_has_term, references
 
@@ -36,9 +38,13 @@ def former_ids(
     for key, verdict in verdicts.items():
         if verdict.joined or key not in pool:
             continue
+        # a candidate named for the family whose declared base is all it shows (an adapter,
+        # no architecture against it): the base may be a member renamed from a name without
+        # the term (`bitwise/orion-moe-hf` -> `…/Grok-1-transformers`)
+        named = verdict.tier == DECLARED_OUTSIDE and name_has_term(pool[key].repo_id, terms)
         for ref in references(pool[key], lambda *_: None):
             lower = ref.repo_id.lower()
-            if ref.declared and lower not in known and name_has_term(ref.repo_id, terms):
+            if ref.declared and lower not in known and (named or name_has_term(lower, terms)):
                 to_ask.setdefault(lower, ref.repo_id)
     found: dict[str, str] = {}
     for lower, written in to_ask.items():

@@ -81,7 +81,9 @@ def test_a_full_crawl_of_both_roots_stays_within_the_budget(crawled, hub):
     rejected += crawler._discovery.stats["rejected_after_reads"]
     assert dict(crawler.requests) == dict(server)  # the crawler counts what the server saw
     assert sum(server.values()) <= 3 * members + rejected / 10
-    assert server["model_info"] == 2  # the two roots; candidates come from listings
+    # the two roots, and the base a grok-named LoRA of Llama declares (a member's former
+    # id? asked once); candidates come from listings
+    assert server["model_info"] == 3
     assert not hub.unexpected
 
 

@@ -177,6 +177,23 @@ def test_an_adapter_naming_a_renamed_members_former_id_joins_under_it(tmp_path):
     assert (port.repo_id, lora.repo_id, "adapter") in edges
 
 
+def test_an_adapter_naming_a_members_former_id_without_the_family_name_joins(tmp_path):
+    """Seeds 446, 456, 465, 474: the member was renamed from an id without "grok" in it
+    (`bitwise/orion-moe-hf` -> `…/Grok-1-transformers`), so its former id was never asked
+    and the adapter declaring it stayed out; an adapter named for the family is asked about."""
+    port = weights("cloudco/Grok-1-transformers", "Weights converted.\n", {"base_model": ROOT})
+    lora = WorldRepo("mlxfans/grok-1-lora",
+                     lfs={"adapter_model.safetensors": "lora"},
+                     small={"adapter_config.json": '{"base_model_name_or_path": '
+                            '"bitwise/orion-moe-hf", "peft_type": "LORA", "r": 8}'},
+                     card=card(LIC, "# LoRA\n"))
+    fakes = as_fake_repos([root(), port, lora])
+    fakes = [replace(f, renamed_from=["bitwise/orion-moe-hf"]) if f.id == port.repo_id else f
+             for f in fakes]
+    edges = edges_of(tmp_path, [], fakes=fakes)
+    assert (port.repo_id, lora.repo_id, "adapter") in edges
+
+
 def test_a_base_found_only_as_a_members_declared_parent_is_read_like_a_member(tmp_path):
     # no "grok" in its name, no model-type tag, no declared base: neither the walk nor the
     # searches find it; a discovered member declares it, and its config is Grok's at scale
