@@ -166,8 +166,6 @@ def _usable(
     return usable, aside
 
 
-
-
 def _weigh(
     repos: Mapping[str, Repo], signals: list[Signal]
 ) -> tuple[dict[tuple[str, str], Signal], dict[tuple[str, str], float]]:
