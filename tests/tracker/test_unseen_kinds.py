@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from click.testing import CliRunner
 
 from crawlers.base import RepoRecord
@@ -161,35 +162,26 @@ def test_a_merge_whose_config_names_a_former_id_keeps_both_parents(tmp_path):
         (tuned.repo_id, "merge"), (port.repo_id, "merge")}
 
 
-def test_an_adapter_naming_a_renamed_members_former_id_joins_under_it(tmp_path):
+@pytest.mark.parametrize(
+    ("member", "former"),
+    [
+        ("moved/grok-1-port", "oldname/grok-1-port"),
+        # seeds 446, 456, 465, 474: renamed from an id without "grok" in it, never asked
+        # about, so the adapter declaring it stayed out; one named for the family is asked
+        ("cloudco/Grok-1-transformers", "bitwise/orion-moe-hf"),
+    ],
+)
+def test_an_adapter_naming_a_renamed_members_former_id_joins_under_it(tmp_path, member, former):
     # a LoRA adapter holds no config and no tokenizer: its adapter_config.json names the base
     # by the id it had before a rename, which only the Hub's redirect ties to the member
-    port = weights("moved/grok-1-port", "Weights converted.\n", {"base_model": ROOT})
+    port = weights(member, "Weights converted.\n", {"base_model": ROOT})
     lora = WorldRepo("lorashop/grok-1-qlora-adapter",
                      lfs={"adapter_model.safetensors": "qlora"},
                      small={"adapter_config.json": '{"base_model_name_or_path": '
-                            '"oldname/grok-1-port", "peft_type": "LORA", "r": 16}'},
+                            f'"{former}", "peft_type": "LORA", "r": 16}}'},
                      card=card(LIC, "# QLoRA\n"))
     fakes = as_fake_repos([root(), port, lora])
-    fakes = [replace(f, renamed_from=["oldname/grok-1-port"]) if f.id == port.repo_id else f
-             for f in fakes]
-    edges = edges_of(tmp_path, [], fakes=fakes)
-    assert (port.repo_id, lora.repo_id, "adapter") in edges
-
-
-def test_an_adapter_naming_a_members_former_id_without_the_family_name_joins(tmp_path):
-    """Seeds 446, 456, 465, 474: the member was renamed from an id without "grok" in it
-    (`bitwise/orion-moe-hf` -> `…/Grok-1-transformers`), so its former id was never asked
-    and the adapter declaring it stayed out; an adapter named for the family is asked about."""
-    port = weights("cloudco/Grok-1-transformers", "Weights converted.\n", {"base_model": ROOT})
-    lora = WorldRepo("mlxfans/grok-1-lora",
-                     lfs={"adapter_model.safetensors": "lora"},
-                     small={"adapter_config.json": '{"base_model_name_or_path": '
-                            '"bitwise/orion-moe-hf", "peft_type": "LORA", "r": 8}'},
-                     card=card(LIC, "# LoRA\n"))
-    fakes = as_fake_repos([root(), port, lora])
-    fakes = [replace(f, renamed_from=["bitwise/orion-moe-hf"]) if f.id == port.repo_id else f
-             for f in fakes]
+    fakes = [replace(f, renamed_from=[former]) if f.id == port.repo_id else f for f in fakes]
     edges = edges_of(tmp_path, [], fakes=fakes)
     assert (port.repo_id, lora.repo_id, "adapter") in edges
 
