@@ -32,6 +32,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from graph.subtrees import Subtrees
+
 Role = Literal["full", "quantized", "adapter", "tokenizer", "test", "code", "unknown"]
 
 # Signals that say two repos hold the same thing, not which came first.
@@ -119,7 +121,7 @@ def resolve(
     edges += _second_roots(repos, best, weights, tree_parent, members, roots, edges)
     members = _members(roots, repos, edges)
     kept = {(e.parent, e.child) for e in edges}
-    below = _Subtrees(tree_parent)
+    below = Subtrees(tree_parent)
     for pair, signal in best.items():
         if pair in kept:
             continue
@@ -193,13 +195,40 @@ def _weigh(
     for p, c in weights:
         if weights[(p, c)] >= MIN_WEIGHT:
             parents_of[c].add(p)
+    plain = dict(weights)
     for (p, c), w in list(weights.items()):
         others = parents_of[c]
         if len(others) > 1 and any(
             q != p and weights.get((q, p), 0.0) >= MIN_WEIGHT for q in others
         ):
             weights[(p, c)] = w + CLOSER_BONUS
+    _origin_of_copies(repos, best, plain, weights)
     return best, weights
+
+
+FULL_COPY = 0.99  # the weights signal's strength when every weight file is the same
+
+
+def _origin_of_copies(
+    repos: Mapping[str, Repo],
+    best: Mapping[tuple[str, str], Signal],
+    plain: Mapping[tuple[str, str], float],
+    weights: dict[tuple[str, str], float],
+) -> None:
+    """Candidate parents holding the very weight files the child holds are copies of one
+    another: none is nearer than the others (each "leads to" the next), so the nearness
+    goes to the oldest holder, the files' origin, as a tokenizer copied widely does."""
+    same = {pair for pair, s in best.items() if s.kind == "weights" and s.strength >= FULL_COPY}
+    holders: dict[str, list[str]] = defaultdict(list)
+    for p, c in same:
+        holders[c].append(p)
+    for c, group in holders.items():
+        if len(group) < 2:
+            continue
+        origin = min(group, key=lambda k: (repos[k].created_at is None,
+                                           repos[k].created_at or datetime.min, k))
+        for p in group:
+            weights[(p, c)] = plain[(p, c)] + (CLOSER_BONUS if p == origin else 0.0)
 
 
 def _rank(s: Signal) -> tuple[bool, bool, str, str, str]:
@@ -450,41 +479,11 @@ def _merge_relation(edge: Edge, declared_parents: int) -> Edge:
     return edge
 
 
-class _Subtrees:
-    """Constant-time "is x below y in the tree" (entry and exit times of one depth-first walk)."""
-
-    def __init__(self, tree_parent: Mapping[str, str]) -> None:
-        children: dict[str, list[str]] = defaultdict(list)
-        for c, p in tree_parent.items():
-            children[p].append(c)
-        self.enter: dict[str, int] = {}
-        self.leave: dict[str, int] = {}
-        clock = 0
-        tops = sorted(set(children) - set(tree_parent))
-        for top in tops:
-            stack = [(top, False)]
-            while stack:
-                node, done = stack.pop()
-                if done:
-                    self.leave[node] = clock
-                    continue
-                self.enter[node] = clock
-                clock += 1
-                stack.append((node, True))
-                stack.extend((c, False) for c in sorted(children.get(node, ()), reverse=True))
-
-    def contains(self, top: str, node: str) -> bool:
-        """Whether `node` is `top` or below it."""
-        if top not in self.enter or node not in self.enter:
-            return False
-        return self.enter[top] <= self.enter[node] < max(self.leave[top], self.enter[top] + 1)
-
-
 def _why_lost(
     pair: tuple[str, str],
     weights: Mapping[tuple[str, str], float],
     tree_parent: Mapping[str, str],
-    below: _Subtrees,
+    below: Subtrees,
 ) -> str:
     parent, child = pair
     w = weights[pair]

@@ -278,3 +278,27 @@ def test_without_dates_a_mirror_on_another_hub_hangs_under_the_hugging_face_copy
     ]
     res = resolve(repos, signals, {"grok-1": [ROOT]})
     assert parents(res) == {hf: {ROOT}, ms: {hf}}
+
+
+def test_identical_copies_hang_under_the_files_origin_not_under_each_other():
+    """Seeds 7, 302, 475: two re-uploads of the same files (the release's, or a fine-tune's)
+    hold nothing nearer than the original does; the later one hung under the earlier one,
+    which the closer-parent rule took for nearer. A quantization of a copy still hangs under
+    that copy (different files: the closer parent)."""
+    first, second = "huggingface:a/grok-1-backup", "huggingface:b/grok-1-reupload"
+    gguf = "huggingface:c/grok-1-reupload-GGUF"
+    repos = {ROOT: repo(ROOT, 0), first: repo(first, 5), second: repo(second, 9),
+             gguf: repo(gguf, 12, "quantized")}
+    full = {"kind": "weights", "strength": 0.99, "relation": "fork"}
+    signals = [
+        sig(ROOT, first, **full), sig(ROOT, second, **full), sig(first, second, **full),
+        sig(second, first, **full),  # symmetric evidence is seen from both copies
+        sig(ROOT, gguf, "architecture", 0.8, "quantization"),
+        sig(second, gguf, "card_text", 0.85, "quantization"),
+    ]
+    for order in (signals, list(reversed(signals))):
+        res = resolve(repos, order, {"grok-1": [ROOT]})
+        par = parents(res)
+        assert par[first] == {ROOT} and par[second] == {ROOT}
+        assert par[gguf] == {second}
+        assert_rooted_acyclic(res, repos)

@@ -1,0 +1,37 @@
+"""Constant-time "is x below y" over a tree given as child -> parent, for the resolver's
+explanations (graph/resolve.py: a candidate parent below its child would form a cycle)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+
+class Subtrees:
+    """Constant-time "is x below y in the tree" (entry and exit times of one depth-first walk)."""
+
+    def __init__(self, tree_parent: Mapping[str, str]) -> None:
+        children: dict[str, list[str]] = defaultdict(list)
+        for c, p in tree_parent.items():
+            children[p].append(c)
+        self.enter: dict[str, int] = {}
+        self.leave: dict[str, int] = {}
+        clock = 0
+        tops = sorted(set(children) - set(tree_parent))
+        for top in tops:
+            stack = [(top, False)]
+            while stack:
+                node, done = stack.pop()
+                if done:
+                    self.leave[node] = clock
+                    continue
+                self.enter[node] = clock
+                clock += 1
+                stack.append((node, True))
+                stack.extend((c, False) for c in sorted(children.get(node, ()), reverse=True))
+
+    def contains(self, top: str, node: str) -> bool:
+        """Whether `node` is `top` or below it."""
+        if top not in self.enter or node not in self.enter:
+            return False
+        return self.enter[top] <= self.enter[node] < max(self.leave[top], self.enter[top] + 1)
