@@ -165,8 +165,15 @@ def _pages(
     clock: Callable[[], datetime],
 ) -> None:
     """Fetch and parse page n+1 while page n is written (SQLite and the network release the
-    GIL); stop after the page that reaches `stop_at`."""
+    GIL); stop after the page that reaches `stop_at`.
+
+    The Hub's `Link` is not trusted to end: a next link to a page this run already read, or
+    a page listing the very models of one before (a loop through a changing parameter),
+    stops the sweep as interrupted after storing what is new; without this a full sweep
+    asked for the same page for ever."""
     counted = 0
+    followed = {path}
+    pages_read: set[int] = set()
 
     def fetch(p: str) -> tuple[list[SweptModel | None], str | None]:
         items, next_path = crawler.get_page(p)
@@ -176,6 +183,12 @@ def _pages(
         future = pool.submit(fetch, path)
         while True:
             parsed, next_path = future.result()
+            page = hash(tuple([m.key for m in parsed if m is not None]))
+            if page in pages_read:  # nothing new on it: not stored, the cursor stays
+                raise HubError(f"the listing served page {report.pages + 1} again "
+                               "(its next links loop); stopped there", hub=hub)
+            pages_read.add(page)
+            looped = next_path in followed
             models = []
             done = next_path is None
             for m in parsed:
@@ -185,7 +198,8 @@ def _pages(
                     done = True  # older than the last complete sweep: seen then
                 else:
                     models.append(m)
-            if not done and next_path is not None:  # (done when there is no next page)
+            if not done and next_path is not None and not looped:  # (done: no next page)
+                followed.add(next_path)
                 future = pool.submit(fetch, next_path)
             total = sum(crawler.requests.values())
             with session_scope(engine) as session:
@@ -206,3 +220,6 @@ def _pages(
             observer.advance(len(parsed))
             if done:
                 return
+            if looped:
+                raise HubError(f"the next link of page {report.pages} leads back to a page "
+                               "already read (a loop); stopped there", hub=hub)
