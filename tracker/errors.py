@@ -32,6 +32,13 @@ class UnknownNode(TrackerError):
     exit_code = EXIT_USAGE
 
 
+class PageNotStored(TrackerError):
+    """The database refused a sweep's page (a full disk, a read-only file or server): the
+    pages before it are kept and the next `tracker sweep` resumes at it."""
+
+    exit_code = EXIT_DATABASE
+
+
 class ConfigError(Exception):
     """A config file or value is wrong; the message names the key and what is expected."""
 

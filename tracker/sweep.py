@@ -25,8 +25,9 @@ from crawlers.base import HubError, TokenRejected
 from crawlers.huggingface.sweep import SweptModel, first_page, parse_item
 from db import sweep as store
 from db import swept_family
-from db.session import Engine, open_database, session_scope
+from db.session import DriverError, Engine, driver_reason, open_database, session_scope
 from tracker.config import Config
+from tracker.errors import PageNotStored
 from tracker.hub_crawlers import default_crawler_factory
 from tracker.pipeline import holder_name
 from tracker.report import Observer, Silent
@@ -202,16 +203,26 @@ def _pages(
                 followed.add(next_path)
                 future = pool.submit(fetch, next_path)
             total = sum(crawler.requests.values())
-            with session_scope(engine) as session:
-                new, changed = store.store_page(
-                    session,
-                    hub,
-                    models,
-                    cursor=next_path,
-                    done=done,
-                    requests=total - counted,
-                    now=clock(),
-                )
+            try:
+                with session_scope(engine) as session:
+                    new, changed = store.store_page(
+                        session,
+                        hub,
+                        models,
+                        cursor=next_path,
+                        done=done,
+                        requests=total - counted,
+                        now=clock(),
+                    )
+            except DriverError as exc:
+                if "database is locked" in driver_reason(exc):
+                    raise  # the CLI's own message: another process holds the file
+                # the generic "check [database].url" sends a user with a full disk astray
+                raise PageNotStored(
+                    f"database error: {driver_reason(exc)}; the sweep could not write page "
+                    f"{report.pages + 1} (every page before it is kept): free disk space or "
+                    "make the database writable, then run `tracker sweep` again to resume"
+                ) from exc
             counted = total
             report.pages += 1
             report.models += len(models)

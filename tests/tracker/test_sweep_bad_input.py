@@ -6,15 +6,20 @@ real HTTP; databases are real files (and PostgreSQL)."""
 from __future__ import annotations
 
 import json
+import os
+import resource
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from tests.fakes.hf_hub import FakeHub, Relink, Reply
 from tests.fakes.hf_population import Population
-from tests.tracker.test_sweep import NthListing, config_for, stored
+from tests.tracker.test_sweep import REPO, NthListing, config_for, stored
 from tracker.cli import cli
 from tracker.config import load_config
+from tracker.errors import EXIT_DATABASE
 from tracker.sweep import sweep
 
 BOUND = 30  # listing requests a looping Hub answers before it fails (so a bug cannot hang)
@@ -101,3 +106,41 @@ def test_a_404_on_the_listing_stops_the_sweep_with_one_line_and_it_resumes(db_ur
     assert result.exit_code == 0, result.output
     assert "(full, resumed): complete" in result.output
     assert stored(db_url) == (3_000, population.expected_edges())
+
+
+def test_a_disk_that_fills_mid_sweep_ends_in_one_line_and_the_next_sweep_resumes(tmp_path):
+    """The sweep's process may write only 3 MB (RLIMIT_FSIZE, as a full disk: SQLite's write
+    fails part-way through a page). Bug: the message told the user to check the database's
+    URL; it now says the database stopped taking writes and that the sweep resumes."""
+    population = Population(12_000)
+    url = f"sqlite:///{tmp_path / 'sweep.db'}"
+
+    def small_disk() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3_000_000, 3_000_000))
+
+    with FakeHub(population=population) as hub:
+        config = config_for(url, hub, tmp_path)
+        command = [sys.executable, "-m", "tracker", "--config", str(config), "sweep"]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        full = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            preexec_fn=small_disk,
+            timeout=120,
+        )
+        assert full.returncode == EXIT_DATABASE, full.stderr
+        last = full.stderr.strip().splitlines()[-1]
+        assert last.startswith("tracker: database error: ") and "Traceback" not in full.stderr
+        assert "could not write" in last and "tracker sweep" in last and "resume" in last
+        kept = stored(url)[0]
+        assert 0 < kept < 12_000 and kept % 1_000 == 0  # whole pages, none half-written
+
+        again = subprocess.run(
+            command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+        )
+    assert again.returncode == 0, again.stderr
+    assert "(full, resumed): complete" in again.stdout
+    assert stored(url) == (12_000, population.expected_edges())
