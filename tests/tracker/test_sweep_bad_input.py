@@ -10,18 +10,20 @@ import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from tests.fakes.hf_hub import FakeHub, Relink, Reply
 from tests.fakes.hf_population import Population
-from tests.tracker.test_sweep import REPO, NthListing, config_for, stored
+from tests.helpers.sweeping import NthListing, config_for, stored
 from tracker.cli import cli
 from tracker.config import load_config
 from tracker.errors import EXIT_DATABASE
 from tracker.sweep import sweep
 
+REPO = Path(__file__).resolve().parents[2]
 BOUND = 30  # listing requests a looping Hub answers before it fails (so a bug cannot hang)
 
 
