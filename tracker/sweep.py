@@ -184,7 +184,7 @@ def _pages(
         future = pool.submit(fetch, path)
         while True:
             parsed, next_path = future.result()
-            page = hash(tuple([m.key for m in parsed if m is not None]))
+            page = hash(tuple([m.repo_id for m in parsed if m is not None]))  # 0.2 ms a page
             if page in pages_read:  # nothing new on it: not stored, the cursor stays
                 raise HubError(f"the listing served page {report.pages + 1} again "
                                "(its next links loop); stopped there", hub=hub)
