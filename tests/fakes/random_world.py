@@ -9,9 +9,8 @@ with no card or a broken one, tokenizer repos, tiny random-init test models shar
 files), declared bases that do not exist, that name the repo itself, that differ in casing or
 name a former id of a renamed repo, declared 2- and 3-cycles, code that derives from both
 roots, English/Chinese/bilingual cards, Grok-2 derivatives under the Grok-2 license, mirrors on
-ModelScope, forks and ports on GitHub, lookalikes with "grok" in the name (chat UIs, prompt
-collections, "grokking" papers, xAI API clients, a preset or config-only repo linking the
-release, Phi-3 fine-tunes named Grok), and a shuffled listing order.
+ModelScope, forks and ports on GitHub, lookalikes named like Grok (chat UIs, prompts, presets,
+"grokking" papers, API clients, Phi-3s), tests/fakes/random_extra.py's kinds, shuffled.
 
 Each derivative carries one line of evidence a careful reader could follow to its true parent,
 chosen at random among the ways real cards say it; `Truth` holds the members per root, the
@@ -443,6 +442,7 @@ class _Gen:
 def random_world(seed: int, *, size: int = 30) -> RandomWorld:
     """One world: about `size` Hugging Face derivatives plus the fixed kinds, and the answer."""
     from tests.fakes.grok_world import as_fake_repos
+    from tests.fakes.random_extra import gated_ids, harden
     from tests.fakes.random_others import github, lookalikes, modelscope
 
     g = _Gen(seed)
@@ -480,14 +480,20 @@ def random_world(seed: int, *, size: int = 30) -> RandomWorld:
             continue
         g.derive(parent, kind)
     lookalikes(g)
-    gh, ms = github(g), modelscope(g)
+    gh, ms, gated = github(g), modelscope(g) + harden(g), gated_ids(g)
     repos = []
     for fake in as_fake_repos(g.repos):
         day = g.created[fake.id]
         when = f"2024-{3 + day // 28:02d}-{1 + day % 28:02d}T00:00:00.000Z"
         old = g.renamed.get(fake.id)
         repos.append(
-            replace(fake, created_at=when, last_modified=when, renamed_from=[old] if old else [])
+            replace(
+                fake,
+                created_at=when,
+                last_modified=when,
+                renamed_from=[old] if old else [],
+                gated="manual" if fake.id in gated else False,
+            )
         )
     r.shuffle(repos)
     return RandomWorld(seed, repos, gh, ms, g.truth)
