@@ -160,6 +160,7 @@ class Discovery:
         family = Family(ctx.members, self.markers)
         terms = ctx.root.search_terms or ("grok",)
         candidate_ids = {i.lower() for i in infos}
+        own = [n for r, n in self.markers.release_parameters.items() if r in ctx.root.repo_ids]
         pool: dict[str, RepoRecord] = {}
         waiting: dict[str, RepoRecord] = {}
         kept: list[CrawlItem] = []
@@ -178,9 +179,11 @@ class Discovery:
                     pool[rec.key] = rec  # a member that changed: verify it again
                 continue
             sha = item_field(info, "sha")
-            if sha and sha in (ctx.known_shas.get(rid), ctx.rejected.get(rid)):
-                # stored as another family's node, or rejected here after reading it, and
-                # unchanged since: the same verdict without the reads
+            stored_elsewhere = sha == ctx.known_shas.get(rid) and not _at_scale(rec, family, own)
+            if sha and (sha == ctx.rejected.get(rid) or stored_elsewhere):
+                # rejected here, or another family's node, unchanged: the same verdict, no
+                # reads. Not one at this family's own scale: another root's walk stores the
+                # parents it meets unjudged, and skipping those lost whole branches
                 self.rejected[rid] = "unchanged since a crawl where it did not join"
                 self.stats["rejected_from_listing"] += 1
                 if sha == ctx.rejected.get(rid):
@@ -449,6 +452,13 @@ def _declares_one_of(rec: RepoRecord, ids: set[str]) -> bool:
     bases = card.get("base_model") if isinstance(card, Mapping) else None
     bases = [bases] if isinstance(bases, str) else bases if isinstance(bases, list) else []
     return any(isinstance(b, str) and b.strip().lower() in ids for b in bases)
+
+
+def _at_scale(rec: RepoRecord, family: Family, scales: Iterable[int]) -> bool:
+    """Whether the listing shows the family's architecture at one of these release scales."""
+    params = effective_parameters(rec) or 0
+    near = any(abs(params - n) <= SCALE_TOLERANCE * n for n in scales)
+    return near and params > 0 and family.architecture(rec)[0] == "match"
 
 
 def _other_release(rec: RepoRecord, family: Family) -> bool:

@@ -45,3 +45,13 @@ def test_unseen_worlds_reach_the_edge_and_relation_targets(scores):
     assert r["edges"] >= 0.95, scores.misses
     assert r["inferred"] >= 0.90, scores.misses
     assert r["relations"] >= 0.95, scores.misses
+
+
+def test_a_member_another_roots_crawl_stored_first_still_joins_its_own_family():
+    # In this world a Grok-2 quantization is met by Grok-1's walk, which stores the Grok-2
+    # fine-tune it declares as an outside parent, unjudged. Grok-2's discovery used to take
+    # that stored node for another family's verdict and skip it: the fine-tune lost its own
+    # parent and a quantization declaring it (named without "grok") was never found.
+    s = discovery_eval.evaluate(74)
+    assert s.hit == s.truth, s.misses
+    assert s.edges_hit == s.edges, s.misses
