@@ -186,7 +186,7 @@ def seeds_of(text: str) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="0-9", help="a range 0-9, a list 1,5,7, or both: 0-71,317")
+    parser.add_argument("--seeds", default="0-9", help="0-9, 1,5,7 or both: 0-71,317")
     parser.add_argument("--size", type=int, default=30, help="derivatives per world, about")
     parser.add_argument("--misses", action="store_true", help="print every miss")
     args = parser.parse_args()

@@ -18,7 +18,7 @@ from tracker.config import load_config
 from tracker.pipeline import crawl
 
 PAGE, TREE_PAGE = 5, 8  # small pages: listings and trees take several requests
-TIMEOUT = 2.0  # seconds: a hanging answer is given up on; short, yet a busy CI core answers within it
+TIMEOUT = 2.0  # seconds before a hanging answer is given up: a busy CI core answers within it
 JITTER = 0.5  # equal jitter at 0.5: each backoff is 3/4 of 1 s, 2 s, 4 s, ...
 
 
