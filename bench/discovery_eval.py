@@ -9,7 +9,9 @@ compares with the world's answer. Prints per seed and overall:
 - member recall / precision per root (roots themselves left out of both);
 - edge recall (the exact parent, any relation), inferred edge recall (edges no metadata
   declares), relation accuracy (of the edges found), lookalikes admitted;
-- Hugging Face requests per member (issue 3's budget: 3 per member + 1 per 10 rejected).
+- Hugging Face requests per member (the fake hub lists 7 items a page, to exercise paging),
+  and the share of issue 3's budget they use (3 per member + 1 per 10 candidates rejected,
+  each counted once) at the Hub's 1,000-item listing pages.
 
     python bench/discovery_eval.py [--seeds 0-9] [--size 30] [--misses]
 
@@ -50,6 +52,8 @@ class Score:
     lookalikes: int = 0
     hf_requests: int = 0
     hf_members: int = 0
+    hf_rejected: int = 0  # distinct Hugging Face candidates left out
+    hf_small_pages: int = 0  # listing pages past a query's first: the fake hub's 7-item pages
     misses: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
@@ -65,6 +69,8 @@ class Score:
             "lookalikes",
             "hf_requests",
             "hf_members",
+            "hf_rejected",
+            "hf_small_pages",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.misses += other.misses
@@ -81,13 +87,22 @@ class Score:
             "relations": div(self.relations_ok, self.edges_hit),
             "lookalikes": float(self.lookalikes),
             "requests_per_member": div(self.hf_requests, self.hf_members),
+            # issue 3's budget: 3 requests per member + 1 per 10 candidates rejected, counted
+            # at the Hub's 1,000-item listing pages (every query here lists fewer than 1,000)
+            "budget": div(self.hf_requests - self.hf_small_pages,
+                          3 * self.hf_members + self.hf_rejected / 10),
         }
 
 
-def crawl_world(world, workdir: Path) -> tuple[dict[str, set[str]], set[tuple[str, str, str]], int]:
-    """Serve the world, run `tracker crawl`; members per root, exported edges, HF requests."""
+def crawl_world(
+    world, workdir: Path
+) -> tuple[dict[str, set[str]], set[tuple[str, str, str]], int, int, int]:
+    """Serve the world, run `tracker crawl`; members per root, exported edges, HF requests,
+    HF candidates rejected, HF listing pages past a query's first."""
     from click.testing import CliRunner
 
+    from db.evidence import count_rejected
+    from db.session import open_database, session_scope
     from tests.fakes.hf_hub import FakeHub
     from tests.fakes.hf_world import World
     from tests.fakes.random_hubs import github_routes, modelscope_routes
@@ -112,16 +127,24 @@ def crawl_world(world, workdir: Path) -> tuple[dict[str, set[str]], set[tuple[st
         if out.exit_code != 0:
             raise RuntimeError(f"crawl failed ({out.exit_code}): {out.output[-2000:]}")
         requests = sum(hub.requests.values())
+        small_pages = sum(1 for kind, _, path, *_ in hub.log
+                          if kind == "listing" and "cursor=" in path)
     members: dict[str, set[str]] = {}
     for root in world.truth.members:
         out = runner.invoke(cli, [*base, "lineage", root, "--format", "json"])
         members[root] = {n["node"] for n in json.loads(out.stdout)["nodes"]}
     out = runner.invoke(cli, [*base, "export", "--format", "json"])
     edges = {(e["parent"], e["child"], e["relation"]) for e in json.loads(out.stdout)["edges"]}
-    return members, edges, requests
+    engine = open_database(db)
+    try:
+        with session_scope(engine) as session:
+            rejected = count_rejected(session, "huggingface")
+    finally:
+        engine.dispose()
+    return members, edges, requests, rejected, small_pages
 
 
-def score(world, members, edges, requests) -> Score:
+def score(world, members, edges, requests, rejected=0, small_pages=0) -> Score:
     from tests.fakes.random_world import ROOT_IDS
 
     roots = {f"huggingface:{r}" for r in ROOT_IDS.values()} | {"github:xai-org/grok-1"}
@@ -153,6 +176,8 @@ def score(world, members, edges, requests) -> Score:
     s.lookalikes = len(admitted)
     s.misses += [f"lookalike admitted: {k}" for k in sorted(admitted)]
     s.hf_requests = requests
+    s.hf_rejected = rejected
+    s.hf_small_pages = small_pages
     s.hf_members = len({k for ks in members.values() for k in ks if k.startswith("huggingface:")})
     return s
 
@@ -162,8 +187,8 @@ def evaluate(seed: int, size: int = 30) -> Score:
 
     world = random_world(seed, size=size)
     with tempfile.TemporaryDirectory(prefix="discovery-eval-") as tmp:
-        members, edges, requests = crawl_world(world, Path(tmp))
-    return score(world, members, edges, requests)
+        members, edges, requests, rejected, small_pages = crawl_world(world, Path(tmp))
+    return score(world, members, edges, requests, rejected, small_pages)
 
 
 def line(label: str, r: dict[str, float]) -> str:
@@ -171,7 +196,7 @@ def line(label: str, r: dict[str, float]) -> str:
         f"{label:>8}: recall {r['recall']:.3f} precision {r['precision']:.3f} "
         f"edges {r['edges']:.3f} inferred {r['inferred']:.3f} "
         f"relations {r['relations']:.3f} lookalikes {int(r['lookalikes'])} "
-        f"req/member {r['requests_per_member']:.2f}"
+        f"req/member {r['requests_per_member']:.2f} budget {r['budget']:.0%}"
     )
 
 
@@ -202,7 +227,7 @@ def main() -> None:
     print(line("overall", r))
     short = [k for k, v in TARGETS.items() if r[k] < v] + (
         ["lookalikes"] if r["lookalikes"] else []
-    )
+    ) + (["request budget"] if r["budget"] > 1 else [])
     print("targets met" if not short else f"below target: {', '.join(short)}")
 
 

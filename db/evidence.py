@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Alias, Evidence, File, Node, Rejection
@@ -397,6 +397,13 @@ def save_rejections(
             old.sha, old.reason, old.run_id, old.last_seen = sha, reason, run_id, now
     if inserts:
         session.execute(insert(Rejection), inserts)
+
+
+def count_rejected(session: Session, hub: str) -> int:
+    """How many distinct candidates of `hub` some root left out (a repo two roots rejected
+    counts once): what a crawl's request budget allows one request per ten of."""
+    query = select(func.count(func.distinct(Rejection.repo_id))).where(Rejection.hub == hub)
+    return session.scalar(query) or 0
 
 
 def rejections_of(session: Session, repo_id: str) -> list[Rejection]:

@@ -228,3 +228,20 @@ def test_the_hub_cache_saves_loads_and_replaces_by_prefix(engine):
         assert repo.load_cache(session, "github", "http") == {"http:a": {"etag": "2"}}
         assert repo.load_cache(session, "github") == {"http:a": {"etag": "2"}, "rejected:x": ["y"]}
         assert repo.load_cache(session, "github", "http_") == {}  # a prefix, not a pattern
+
+
+def test_candidates_two_roots_left_out_count_once_per_hub(engine):
+    from db.evidence import count_rejected, save_rejections
+
+    with session_scope(engine) as session:
+        save_rejections(session, "huggingface", "grok-1",
+                        {"fan/grok-chat-ui": (None, "no weights"), "x/grokking": (None, "x")},
+                        now=T1, run_id=None)
+        save_rejections(session, "huggingface", "grok-2", {"fan/grok-chat-ui": (None, "no")},
+                        now=T1, run_id=None)
+        save_rejections(session, "modelscope", "grok-1", {"ms/grok-ui": (None, "no")},
+                        now=T1, run_id=None)
+    with session_scope(engine) as session:
+        assert count_rejected(session, "huggingface") == 2
+        assert count_rejected(session, "modelscope") == 1
+        assert count_rejected(session, "github") == 0
