@@ -13,10 +13,10 @@ treat like unreadable data: a warning, never a crash.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 import orjson
-import yaml
 
 MAX_TEXT = 1_000_000  # characters of a config or card front matter parsed
 MAX_DEPTH = 64  # nesting of mappings and lists
@@ -28,26 +28,34 @@ class TooLarge(ValueError):
     """A document beyond the size, depth, node or alias limits."""
 
 
-class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader (plain data only) that counts aliases and nesting as it composes."""
+@cache
+def _bounded_loader() -> Any:
+    """PyYAML's safe loader (plain data only) that counts aliases and nesting as it composes.
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._aliases = 0
-        self._depth = 0
+    Built on first use: PyYAML costs about 40 ms to import, and most commands (lineage,
+    resolve, export) never parse a card or a config."""
+    import yaml
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                raise TooLarge(f"more than {MAX_ALIASES} YAML aliases")
-        self._depth += 1
-        if self._depth > MAX_DEPTH:
-            raise TooLarge(f"YAML nested deeper than {MAX_DEPTH}")
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+    class BoundedLoader(yaml.SafeLoader):
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self._aliases = 0
+            self._depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                self._aliases += 1
+                if self._aliases > MAX_ALIASES:
+                    raise TooLarge(f"more than {MAX_ALIASES} YAML aliases")
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise TooLarge(f"YAML nested deeper than {MAX_DEPTH}")
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+    return BoundedLoader
 
 
 def check_shape(data: object, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> None:
@@ -93,7 +101,7 @@ def load_yaml(text: str) -> object:
     """Plain data from YAML within the limits; raises yaml.YAMLError or TooLarge."""
     if len(text) > MAX_TEXT:
         raise TooLarge(f"YAML longer than {MAX_TEXT} characters")
-    loader = _BoundedLoader(text)
+    loader = _bounded_loader()(text)
     try:
         data = loader.get_single_data()
     finally:

@@ -104,3 +104,31 @@ def test_a_database_this_version_cannot_read_as_it_is_is_left_to_the_full_path(c
     assert service._lineage_lite(config, "grok-1", None) is None
     with pytest.raises(Exception, match="older than this version reads"):
         service.lineage(config, "grok-1")
+
+
+RESOLVE_LOADED = (
+    "import sys\n"
+    "from tracker.cli import main\n"
+    "try:\n"
+    "    main(['--database', {url!r}, 'resolve'])\n"
+    "except SystemExit as stop:\n"
+    "    assert not stop.code, stop.code\n"
+    "heavy = {{'yaml', 'networkx', 'requests', 'smtplib', 'apscheduler', 'rich'}}\n"
+    "found = sorted(heavy & {{m.split('.')[0] for m in sys.modules}})\n"
+    "open({out!r}, 'w').write(repr(found))\n"
+)
+
+
+def test_a_resolve_that_moves_nothing_loads_no_parser_graph_library_or_http_client(
+    config, tmp_path
+):
+    """`tracker resolve` decides from stored rows: PyYAML (cards), NetworkX (cycles only),
+    requests and smtplib (alerts with nothing to send) are start-up it does not need."""
+    out = tmp_path / "loaded.txt"
+    code = RESOLVE_LOADED.format(url=config.database_url, out=str(out))
+    for _ in range(2):  # the first resolve audits; the second reuses the audit
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "0 added, 0 removed" in done.stdout
+    assert out.read_text() == "[]"
