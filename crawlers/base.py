@@ -259,6 +259,12 @@ class TokenRejected(HubError):
     """The hub refused the configured token (401/403 on an authenticated call)."""
 
 
+class CrawlerFault(HubError):
+    """A crawler failed in its own code (a bug, not the hub's answer): that root on that hub
+    fails like a hub error, so the run goes on with the others, resolves what was stored, and
+    ends partial instead of crashing with every family unresolved."""
+
+
 class Crawler(ABC):
     """A hub crawler. Subclasses set `hub` and implement `crawl`.
 

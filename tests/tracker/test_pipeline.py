@@ -92,6 +92,20 @@ def test_hub_failure_makes_a_partial_run_that_keeps_what_was_found(config):
     engine.dispose()
 
 
+def test_a_crawler_bug_fails_its_root_only_and_the_run_still_resolves(config, caplog):
+    """An exception from a crawler's own code (a bug, not the hub) half-way through one root
+    used to crash the whole run: later roots uncrawled, no resolve, so the members already
+    stored had no edges and `tracker lineage` showed an empty family."""
+    report = run(config, family(), bug_roots=("grok-1",))
+    assert report.status == "partial" and crawl_exit_code(report) == 3
+    assert any("grok-1 on huggingface: internal error" in e and "ValueError" in e
+               for e in report.errors), report.errors
+    assert report.roots["grok-2"].new == 1  # the next root was crawled
+    nodes = {n.key: n for n in lineage(config, "grok-1").nodes.values()}
+    assert nodes["huggingface:keyfan/grok-1-hf"].relation == "conversion"  # resolved
+    assert "Traceback" in caplog.text  # the bug's traceback, for its report
+
+
 def test_partial_run_never_marks_removed_but_complete_run_proves_removal(config):
     run(config, family())
     shrunk = family()
