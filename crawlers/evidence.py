@@ -15,6 +15,7 @@ the metadata declares, `classify_declared` lets strong file evidence overrule th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -39,6 +40,8 @@ from crawlers.relation import (
     fmt_params,
     normalize_relation,
 )
+
+log = logging.getLogger("crawlers.evidence")
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,9 @@ class Verdict:
     # 3 card text, 4 architecture + scale (the weakest: it may pick a less specific parent);
     # 8 rejected for declaring a base outside the family, 9 any other rejection
     tier: int = 9
+    # not judged: the judging itself failed (a bug, logged with its traceback); the candidate
+    # is left out this time but not remembered as rejected, and the run is partial
+    fault: bool = False
 
     @property
     def joined(self) -> bool:
@@ -307,8 +313,19 @@ def assess(record: RepoRecord, family: Family, exclude: Collection[str] = frozen
     """Decide whether `record` derives from a member of `family`, from whom, and how.
 
     Members in `exclude` (the candidate's own descendants, when re-checking a member) are
-    never taken as its parent.
+    never taken as its parent. A bug met while judging one candidate leaves that candidate
+    unjudged (`fault`) instead of ending the judging of every other.
     """
+    try:
+        return _assess(record, family, exclude)
+    except Exception as exc:
+        log.error("internal error judging %s (a bug: please report it)", record.key,
+                  exc_info=True)
+        return Verdict("rejected", f"not judged: internal error, {type(exc).__name__}: {exc}",
+                       fault=True)
+
+
+def _assess(record: RepoRecord, family: Family, exclude: Collection[str]) -> Verdict:
     content = content_of(record.files)
     refs = references(record, family.resolve, family.known_ids)
     out = {record.key, *exclude}

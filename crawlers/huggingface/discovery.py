@@ -192,6 +192,10 @@ class Discovery:
                     self._rejections.setdefault(ctx.root.name, {})[rid] = sha
                 continue
             verdict = assess(rec, family)
+            if verdict.fault:  # not judged: left out this time, not remembered as rejected
+                self.rejected[rid] = verdict.reason
+                kept.append(CrawlWarning(verdict.reason, rec.key, incomplete=True))
+                continue
             if self._worth_reading(rec, verdict, family, terms):
                 pool[rec.key] = rec
             else:
@@ -297,6 +301,9 @@ class Discovery:
             if not v.joined and key in pool and key not in ctx.members:
                 rid = key.split(":", 1)[1]
                 self.rejected[rid] = v.reason
+                if v.fault:  # not judged: the run is partial, the candidate not remembered
+                    items.append(CrawlWarning(v.reason, key, incomplete=True))
+                    continue
                 self.stats["rejected_after_reads"] += 1
                 sha = pool[key].sha
                 if sha:

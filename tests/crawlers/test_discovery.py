@@ -144,3 +144,31 @@ def test_a_second_root_reuses_the_listing(hub):
 )
 def test_search_term_as_a_word(repo_id, worth):
     assert name_has_term(repo_id, ["grok"]) is worth
+
+
+def test_a_bug_judging_one_candidate_leaves_out_that_candidate_only(hub, monkeypatch, caplog):
+    """One candidate whose judging hits a bug in our code (here: reading its references
+    raises) used to end the whole discovery, losing every undeclared member of the root. Now
+    that candidate alone is left out, with an `incomplete` warning that makes the run partial
+    and is not remembered as a rejection; the traceback goes to the log."""
+    import crawlers.evidence as evidence
+    from crawlers.base import CrawlWarning
+
+    real = evidence.references
+
+    def buggy(record, *args, **kw):
+        if record.repo_id == "Arki05/Grok-1-GGUF":
+            raise ValueError("max() arg is an empty sequence")
+        return real(record, *args, **kw)
+
+    monkeypatch.setattr(evidence, "references", buggy)
+    discovery = Discovery(_api(hub))
+    _, claims, records, items = _run(discovery, "grok-1")
+    expected = {e for e in w.expected_edges("grok-1", searchable=True)
+                if e[1] != "Arki05/Grok-1-GGUF"}
+    assert _edges(claims) == expected
+    faults = [i for i in items if isinstance(i, CrawlWarning) and i.incomplete]
+    assert [f.repo for f in faults] == ["huggingface:Arki05/Grok-1-GGUF"]
+    assert "internal error, ValueError" in faults[0].message
+    assert "Arki05/Grok-1-GGUF" not in discovery.rejections("grok-1")
+    assert "Traceback" in caplog.text
