@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from db.errors import DatabaseError
 from db.lineage import Lineage, lineage_from_rows, walk_sql
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -118,6 +119,11 @@ def open_reader(url: str) -> Reader | None:
 _PSYCOPG = "postgresql+psycopg://"
 
 
+def _shown(url: str) -> str:
+    """The URL as SQLAlchemy shows it in messages: the password, if any, as ***."""
+    return re.sub(r"^(\w[\w+.-]*://[^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
 def _open_postgres(url: str) -> Reader | None:
     """psycopg straight from the SQLAlchemy URL: past its `+psycopg` the URL is libpq's own
     (SQLAlchemy hands its query to psycopg as connection options, as libpq reads them here);
@@ -126,6 +132,11 @@ def _open_postgres(url: str) -> Reader | None:
 
     try:
         conn = psycopg.connect("postgresql://" + url[len(_PSYCOPG):])
+    except psycopg.OperationalError as exc:
+        # no server, refused, a bad password: said now, as the full path says it, rather
+        # than tried again through SQLAlchemy (a host that never answers cost two waits)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseError(f"cannot open database {_shown(url)}: {reason}") from exc
     except (psycopg.Error, ValueError):
         return None
     try:

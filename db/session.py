@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 # the revisions and the read-only connection are the sqlite3 read path's too (db/lite.py)
+from db.errors import DatabaseError
 from db.lite import MIGRATIONS, MMAP, connect_readonly, schema_head, schema_revisions
 
 __all__ = [
@@ -42,10 +43,6 @@ __all__ = [
     "schema_revisions",
     "session_scope",
 ]
-
-
-class DatabaseError(Exception):
-    """The database cannot be opened or used: unreachable, locked, or a bad URL."""
 
 
 # What a driver raises once the database is open (a dropped connection, a full disk, SQLite

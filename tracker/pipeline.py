@@ -15,7 +15,7 @@ import os
 import socket
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +23,6 @@ from crawlers.base import (
     Cancelled,
     CrawlContext,
     Crawler,
-    CrawlerFault,
     CrawlWarning,
     HubError,
     HubUnavailable,
@@ -48,6 +47,7 @@ from tracker.hub_crawlers import (
     CrawlerFactory,
     TrackedCache,
     default_crawler_factory,
+    guarded,
     load_etags,
     save_etags,
 )
@@ -72,28 +72,6 @@ from tracker.run_end import finish_run
 log = logging.getLogger("tracker.crawl")
 
 _UNREAD_SHOWN = 20  # unread repos named one by one in the run's errors; the rest counted
-
-
-def _guarded(items: Iterable[Any], hub: str) -> Iterator[Any]:
-    """A crawler's items; an exception from its own code (not a HubError, not a stop) becomes
-    a CrawlerFault, logged with its traceback. Raised here, where the crawler runs, so an
-    error of our storing (a full disk) is never taken for one."""
-    it = iter(items)
-    while True:
-        try:
-            item = next(it)
-        except StopIteration:
-            return
-        except (HubError, Cancelled):
-            raise
-        except Exception as exc:
-            log.error("internal error in the %s crawler (a bug: please report it)", hub,
-                      exc_info=True)
-            raise CrawlerFault(
-                f"internal error, {type(exc).__name__}: {exc} (a bug in the tracker, its "
-                "traceback is in the log; what was found before it is kept)", hub=hub,
-            ) from exc
-        yield item
 
 
 def utcnow() -> datetime:
@@ -379,7 +357,7 @@ class _Crawl:
             self.observer.stage(f"{root_name} on {hub}", self.step, self.steps)
             try:
                 crawler = crawlers.get(hub) or crawlers.setdefault(hub, self._make_crawler(hub))
-                self._consume(root_name, _guarded(crawler.crawl(ctx), hub), hub, crawler)
+                self._consume(root_name, guarded(crawler.crawl(ctx), hub), hub, crawler)
                 for message in ctx.cut:  # a limit reached: the family is known incomplete
                     self._limit_reached(root_name, hub, message)
                 # don't read these lookalikes again, if the run completes

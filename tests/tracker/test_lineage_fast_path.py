@@ -110,3 +110,38 @@ def test_a_swept_family_s_lineage_loads_no_sqlalchemy(url):
     assert done.returncode == 0, done.stderr
     assert "declared lineage only" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_postgresql_server_that_cannot_be_reached_is_tried_once(tmp_path):
+    """A server that answers no PostgreSQL (here: it hangs up at once; a host that never
+    answers costs a whole connect timeout) was tried by the driver-only path, then again by
+    the full path for its message: now one attempt, one line, exit 5."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    port = listener.getsockname()[1]
+    url = (f"postgresql+psycopg://postgres:secret@127.0.0.1:{port}/test"
+           "?sslmode=disable&gssencmode=disable")
+    try:
+        out = CliRunner().invoke(cli, ["--database", url, "lineage", "grok-1"])
+    finally:
+        listener.close()
+    assert out.exit_code == 5, out.output
+    assert out.output.startswith(
+        f"tracker: cannot open database postgresql+psycopg://postgres:***@127.0.0.1:{port}/test"
+    ), out.output
+    assert "secret" not in out.output
+    assert len(accepted) == 1
