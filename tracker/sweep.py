@@ -31,6 +31,7 @@ from tracker.errors import PageNotStored
 from tracker.hub_crawlers import default_crawler_factory
 from tracker.pipeline import holder_name
 from tracker.report import Observer, Silent
+from tracker.sweep_listing import LinkLost, ListingGuard
 
 log = logging.getLogger("tracker.sweep")
 SWEEP_HUBS = ("huggingface",)
@@ -168,13 +169,15 @@ def _pages(
     """Fetch and parse page n+1 while page n is written (SQLite and the network release the
     GIL); stop after the page that reaches `stop_at`.
 
-    The Hub's `Link` is not trusted to end: a next link to a page this run already read, or
-    a page listing the very models of one before (a loop through a changing parameter),
-    stops the sweep as interrupted after storing what is new; without this a full sweep
-    asked for the same page for ever."""
+    The Hub's `Link` is trusted neither to end nor to move on (tracker/sweep_listing.py): a
+    next link whose cursor this run followed before, or a page listing the very models of one
+    before, stops the sweep as interrupted after storing what is new (without this a full
+    sweep asked for the same page for ever); a full page without a next link is checked
+    before it is taken as the end, and stored as the page to resume at when the check finds
+    no link either (a first sweep ending there would set a watermark above every model it
+    never listed)."""
     counted = 0
-    followed = {path}
-    pages_read: set[int] = set()
+    guard = ListingGuard(hub, path)
 
     def fetch(p: str) -> tuple[list[SweptModel | None], str | None]:
         items, next_path = crawler.get_page(p)
@@ -184,23 +187,30 @@ def _pages(
         future = pool.submit(fetch, path)
         while True:
             parsed, next_path = future.result()
-            page = hash(tuple([m.repo_id for m in parsed if m is not None]))  # 0.2 ms a page
-            if page in pages_read:  # nothing new on it: not stored, the cursor stays
-                raise HubError(f"the listing served page {report.pages + 1} again "
-                               "(its next links loop); stopped there", hub=hub)
-            pages_read.add(page)
-            looped = next_path in followed
+            number = report.pages + 1
+            guard.read(number, parsed)
             models = []
-            done = next_path is None
+            reached = False
             for m in parsed:
                 if m is None:
                     report.skipped += 1
                 elif stop_at and m.last_modified and m.last_modified < stop_at:
-                    done = True  # older than the last complete sweep: seen then
+                    reached = True  # older than the last complete sweep: seen then
                 else:
                     models.append(m)
-            if not done and next_path is not None and not looped:  # (done: no next page)
-                followed.add(next_path)
+            models = guard.unlisted(models)  # what an end check made the Hub list again
+            full = guard.full(path, len(parsed))
+            lost: LinkLost | None = None
+            if next_path is not None:
+                guard.went_on()
+            elif full and not reached:  # the end, or a lost link? (one small request)
+                try:
+                    next_path = guard.check_end(crawler, path, number, len(parsed))
+                except LinkLost as exc:
+                    lost = exc
+            looped = next_path is not None and not guard.follow(next_path)
+            done = reached or (next_path is None and lost is None)
+            if not done and next_path is not None and not looped:
                 future = pool.submit(fetch, next_path)
             total = sum(crawler.requests.values())
             try:
@@ -209,7 +219,7 @@ def _pages(
                         session,
                         hub,
                         models,
-                        cursor=next_path,
+                        cursor=path if lost else next_path,  # lost: this page read again
                         done=done,
                         requests=total - counted,
                         now=clock(),
@@ -220,7 +230,7 @@ def _pages(
                 # the generic "check [database].url" sends a user with a full disk astray
                 raise PageNotStored(
                     f"database error: {driver_reason(exc)}; the sweep could not write page "
-                    f"{report.pages + 1} (every page before it is kept): free disk space or "
+                    f"{number} (every page before it is kept): free disk space or "
                     "make the database writable, then run `tracker sweep` again to resume"
                 ) from exc
             counted = total
@@ -231,6 +241,10 @@ def _pages(
             observer.advance(len(parsed))
             if done:
                 return
+            if lost is not None:
+                raise lost
             if looped:
-                raise HubError(f"the next link of page {report.pages} leads back to a page "
+                raise HubError(f"the next link of page {number} leads back to a page "
                                "already read (a loop); stopped there", hub=hub)
+            assert next_path is not None
+            path = next_path

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from hashlib import blake2b
 from typing import Any, NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from crawlers.base import is_valid_repo_id
 
@@ -47,6 +47,29 @@ def first_page(limit: int = PAGE) -> str:
     query = [("sort", "lastModified"), ("direction", "-1"), ("limit", str(limit))]
     query += [("expand", e) for e in SWEEP_EXPAND]
     return "/api/models?" + urlencode(query)
+
+
+def page_limit(path: str) -> int | None:
+    """The page size a listing path asks for (its `limit`), None when it names none."""
+    values = [v for k, v in parse_qsl(urlsplit(path).query) if k == "limit"]
+    return int(values[-1]) if values and values[-1].isdigit() else None
+
+
+def with_limit(path: str, limit: int | None) -> str:
+    """`path` asking for `limit` items a page (no `limit` at all when None), all else kept."""
+    split = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(split.query, keep_blank_values=True) if k != "limit"]
+    if limit is not None:
+        query.append(("limit", str(limit)))
+    return split.path + "?" + urlencode(query)
+
+
+def cursor_of(path: str) -> str:
+    """What says where in the listing a page starts: the Hub's `cursor` parameter, or the
+    whole path of a link that has none. Two links with the same cursor ask for the same page
+    whatever else differs (a parameter that changes each time, the page size)."""
+    cursors = [v for k, v in parse_qsl(urlsplit(path).query) if k == "cursor"]
+    return "cursor=" + cursors[-1] if cursors else path
 
 
 class SweptModel(NamedTuple):

@@ -7,7 +7,8 @@ and body: `rate_limited()`, `retry_after()`, `server_error()`), `Hang` (hold the
 answer), `Pause` (hold it until the test says so, telling the test it got there: a kill lands
 at an exact request), `Reset` (TCP reset, no answer), `Truncate` (the real body cut short,
 with an honest Content-Length for broken JSON or a lying one for a connection that ends early)
-and `Relink` (the real answer with a `Link: rel="next"` pointing back at the page itself).
+`Relink` (the real answer with a `Link: rel="next"` pointing back at the page itself),
+`Unlink` (the real answer without its `Link`) and `Rebody` (the real headers, another body).
 
 Hostile mode (issue 17): `FaultQueue.storm(match, fault, every=2)` gives `fault` to every n-th
 matching request for as long as the test runs (a 429 storm), and `Relink` makes a listing loop,
@@ -91,7 +92,21 @@ class Relink:
     served: int = 0
 
 
-Fault = Reply | Hang | Pause | Reset | Truncate | Relink
+@dataclass
+class Unlink:
+    """Answer normally, but without the `Link` header: a proxy that strips it, or a Hub that
+    forgets it. Queued for one request, a transient loss; as a storm, a systematic one."""
+
+
+@dataclass
+class Rebody:
+    """The real answer's status and headers (its `Link` to the real next page) with `body`
+    instead of its own: an empty page, or one whose every item is malformed."""
+
+    body: bytes | str | dict | list = b"[]"
+
+
+Fault = Reply | Hang | Pause | Reset | Truncate | Relink | Unlink | Rebody
 Matcher = str | re.Pattern[str] | Callable[[Request], bool]
 
 

@@ -22,7 +22,8 @@ for the requests `match` selects (a kind, a path, a regex or a predicate); each 
 request takes the next one. `Reply` (any status and headers: `rate_limited()`,
 `retry_after()`, `server_error()`), `Hang`, `Pause` (hold until released, for a kill at an
 exact request), `Reset` (connection reset), `Truncate` (body cut, lying or honest
-Content-Length) and `Relink` (a `Link` loop). `hub.faults.storm(match, fault, every=2)` repeats
+Content-Length), `Relink` (a `Link` loop), `Unlink` (the `Link` dropped) and `Rebody` (the
+real headers with another body). `hub.faults.storm(match, fault, every=2)` repeats
 one without end. Hostile worlds (deep chains, YAML bombs, off-host redirects):
 tests/fakes/hostile.py.
 
@@ -47,12 +48,14 @@ from tests.fakes.faults import (  # noqa: F401 - re-exported for tests
     Hang,
     Matcher,
     Pause,
+    Rebody,
     Relink,
     Reply,
     Request,
     Reset,
     Response,
     Truncate,
+    Unlink,
     rate_limited,
     retry_after,
     server_error,

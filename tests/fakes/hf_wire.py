@@ -16,7 +16,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
-from tests.fakes.faults import Hang, Pause, Relink, Reply, Request, Reset, Response, Truncate
+from tests.fakes.faults import (
+    Hang,
+    Pause,
+    Rebody,
+    Relink,
+    Reply,
+    Request,
+    Reset,
+    Response,
+    Truncate,
+    Unlink,
+)
 from tests.fakes.hf_world import World
 
 if TYPE_CHECKING:
@@ -87,6 +98,12 @@ class Handler(BaseHTTPRequestHandler):
             )
         if isinstance(fault, Relink):
             response.headers["Link"] = _loop_link(self, request, fault)
+        if isinstance(fault, Unlink):
+            response.headers.pop("Link", None)
+        if isinstance(fault, Rebody):
+            body_ = fault.body
+            response.body = json.dumps(body_).encode() if isinstance(body_, dict | list) else (
+                as_bytes(body_))
         hub._record(request, response.status)
         self._write(response, fault if isinstance(fault, Truncate) else None)
 

@@ -37,13 +37,13 @@ def stored(url: str) -> tuple[int, set[tuple[str, str, str]]]:
 
 
 class NthListing:
-    """Matches the n-th listing request only."""
+    """Matches the n-th listing request only (or each of several: `NthListing(2, 3)`)."""
 
-    def __init__(self, n: int) -> None:
-        self.n, self.count = n, 0
+    def __init__(self, *n: int) -> None:
+        self.n, self.count = set(n), 0
 
     def __call__(self, request: Request) -> bool:
         if request.kind != "listing":
             return False
         self.count += 1
-        return self.count == self.n
+        return self.count in self.n
