@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from db.models import CrawlLock as _LockRow
-from db.session import DatabaseError
+from db.session import DatabaseError, driver_reason
 
 log = logging.getLogger("tracker.lock")
 
@@ -314,7 +314,12 @@ class HeldLock:
                 with self.engine.begin() as conn:
                     conn.execute(forget)
         except Exception as exc:
-            log.warning("could not release the crawl lock cleanly: %s", exc)
+            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                # the server closed the session (a failover, a DBA ending sessions): the
+                # advisory lock ended with it, so there is nothing left to release
+                log.info("the crawl lock ended with its connection: %s", driver_reason(exc))
+            else:
+                log.warning("could not release the crawl lock cleanly: %s", driver_reason(exc))
 
 
 def _advisory_key(conn: Connection, name: str) -> int:

@@ -12,11 +12,12 @@ checked with one cheap query.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
@@ -39,6 +40,7 @@ __all__ = [
     "migrate",
     "open_database",
     "open_readonly",
+    "raw_driver_errors",
     "schema_head",
     "schema_revisions",
     "session_scope",
@@ -48,6 +50,32 @@ __all__ = [
 # What a driver raises once the database is open (a dropped connection, a full disk, SQLite
 # busy past its timeout), named here so that callers outside db/ need not import SQLAlchemy.
 DriverError = DBAPIError
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def raw_driver_errors(
+    func: Callable[Concatenate[Session, P], R],
+) -> Callable[Concatenate[Session, P], R]:
+    """`func(session, ...)` raising DriverError for what the driver raises from a raw cursor.
+
+    SQLAlchemy wraps the errors of the statements it runs; a write through the driver's own
+    cursor (PostgreSQL's COPY, a fingerprint read straight from the cursor) raised the bare
+    driver error instead (psycopg's ReadOnlySqlTransaction from a read-only database), which
+    no caller expected: a traceback where a one-line message belonged."""
+
+    def wrapped(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(session, *args, **kwargs)
+        except DBAPIError:
+            raise
+        except Exception as exc:
+            base = session.get_bind().dialect.loaded_dbapi.Error
+            if isinstance(exc, base):
+                raise DBAPIError.instance(None, None, exc, base) from exc
+            raise
+
+    return functools.update_wrapper(wrapped, func)
 
 
 def driver_reason(exc: BaseException) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from db import swept_read
 from db.lite import Reader
 from db.models import SweepState, SweptModel
+from db.session import raw_driver_errors
 
 # SQL written out in full (tests/tracker/test_security.py: no SQL is built at run time).
 _MODELS = (
@@ -132,6 +133,7 @@ def _iso_text(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
+@raw_driver_errors  # COPY and the fingerprint read go through the driver's own cursor
 def store_page(
     session: Session,
     hub: str,
