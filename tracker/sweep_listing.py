@@ -116,6 +116,6 @@ class ListingGuard:
         return LinkLost(
             f"page {number} of the listing was full ({served:,} items) but had no link to "
             "the next page, and the listing would not say it ends there (its Link header is "
-            "lost: a proxy, or the Hub); stopped there, so the watermark hides nothing unread",
+            "lost: a proxy, or the Hub); the watermark stays, so nothing unlisted is hidden",
             hub=self.hub,
         )
