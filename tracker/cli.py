@@ -41,9 +41,9 @@ class _ExportFormat(click.Choice[str]):
 
     @property
     def choices(self) -> tuple[str, ...]:  # type: ignore[override]  # read lazily, not set
-        from graph.export import EXPORTERS
+        from graph.export import FORMATS
 
-        return tuple(EXPORTERS)
+        return FORMATS
 
 
 class _WholeWords(click._textwrap.TextWrapper):
