@@ -54,7 +54,7 @@ def export(
                 raise
             files = write(graph, fmt, output,
                           notes={"at": "", "focus": f"huggingface:{rid}", "issues": {}})
-            return graph.number_of_nodes(), files
+            return len(graph.nodes), files
         focus = [n.key for n in repo.nodes_by_id(session, found.start_ids)] if found else []
         if bom and found is not None and (found.roots or len(focus) != 1):
             raise UnknownNode(f"{node!r} is not one node; give its key (hub:owner/name)")

@@ -111,7 +111,7 @@ def format_for_path(path: str | os.PathLike[str]) -> str | None:
 
 
 def export(
-    graph: nx.Graph,
+    graph: nx.Graph | ExportGraph,
     fmt: str,
     output: str | os.PathLike[str] | BinaryIO,
     *,
@@ -122,7 +122,8 @@ def export(
     atomically; returns the files written) or a binary stream such as `sys.stdout.buffer`
     (left open; returns []). `"-"` means stdout. Raises ExportError for values the schema
     cannot hold, ValueError for an unknown format. `notes` are what pictures show beyond the
-    schema (`ExportGraph.notes`)."""
+    schema (`ExportGraph.notes`). An ExportGraph's rows are written as they are (`normalize`
+    fills in its graph attributes and notes only)."""
     exporter = _exporter(fmt)
     if exporter is None:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(_REGISTRY)}")

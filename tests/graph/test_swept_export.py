@@ -51,6 +51,13 @@ def test_a_swept_family_exports_to_graphml(tmp_path, caplog):
     assert "outside the schema" not in caplog.text
     loaded = nx.read_graphml(tmp_path / "g.graphml")
     assert {k.split(":", 1)[1] for k in loaded} == population.family(3)
+    # every declared edge within the family, none into the model asked for (the top)
+    family = {m.lower() for m in population.family(3)}
+    assert {(c.split(":", 1)[1].lower(), p.split(":", 1)[1].lower())
+            for p, c in loaded.edges()} == {
+        (c, p) for c, p, _ in population.expected_edges()
+        if c in family and p in family and c != "google/gemma-2-9b"
+    }
     for _, data in loaded.nodes(data=True):
         assert NODE_KEYS <= set(data)
     assert {d["source"] for *_, d in loaded.edges(data=True)} == {"declared"}
