@@ -85,7 +85,9 @@ def _lineage(hub: str, repo_id: str, rows: list[tuple[Any, ...]], max_depth: int
     return result
 
 
-def declared_graph(session: Session, hub: str, repo_id: str, endpoint: str) -> ExportGraph | None:
+def declared_graph(
+    source: Session | Reader, hub: str, repo_id: str, endpoint: str
+) -> ExportGraph | None:
     """The declared family of a swept model as export rows (SPEC's attributes, typed and
     sanitized), or None when the sweep knows nothing of it.
 
@@ -97,7 +99,7 @@ def declared_graph(session: Session, hub: str, repo_id: str, endpoint: str) -> E
     # here, not at the top: `tracker lineage` needs no exporter (the package costs 45 ms)
     from graph.export.common import ExportGraph, sanitize, sanitize_key
 
-    rows = _walk(session, hub, repo_id)
+    rows = _walk(source, hub, repo_id)
     if rows is None:
         return None
     start = repo_id.lower()

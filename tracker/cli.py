@@ -339,15 +339,22 @@ def export(
     import gc
 
     from graph.export import format_for_path
-    from tracker.graph_reads import export as write
     from tracker.render import export_note
+    from tracker.service import export_swept
 
     gc.disable()  # as in lineage: a big family's attribute dicts, no reference cycle
     guessed = None if fmt or output == "-" else format_for_path(output)
     target = sys.stdout.buffer if output == "-" else output
     when = _parse_date(at, "--at", end_of_day=True)
-    count, files = write(config, (fmt or guessed or "graphml").lower(), target, root=root,
-                         node=node, at=when, min_confidence=min_confidence)
+    fmt = (fmt or guessed or "graphml").lower()
+    # a swept model's declared family through the driver alone, else the full path
+    done = export_swept(config, fmt, target, node) if node and not (root or when) else None
+    if done is None:
+        from tracker.graph_reads import export as write
+
+        done = write(config, fmt, target, root=root, node=node, at=when,
+                     min_confidence=min_confidence)
+    count, files = done
     click.echo(export_note(count, files, output, fmt=fmt, guessed=guessed, at=when), err=True,
                nl=False)
 

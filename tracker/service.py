@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from crawlers.base import RELATIONS, is_valid_repo_id
 from crawlers.hubs import HUBS, repo_from_url
@@ -230,6 +231,39 @@ def _lineage_lite(config: Config, target: str, depth: int | None) -> Lineage | N
         return None
     finally:
         reader.close()
+
+
+def export_swept(
+    config: Config, fmt: str, output: str | BinaryIO, target: str
+) -> tuple[int, list[Path]] | None:
+    """`tracker export --node` of a swept model's declared family, read through the driver
+    alone like `_lineage_lite` (graph.swept.declared_graph): a family of 50,000 without
+    loading SQLAlchemy, NetworkX and the Grok graph's modules. (node count, files written),
+    or None when the target is a Grok root or node, or the driver path does not apply:
+    tracker.graph_reads.export answers then, as it always did."""
+    from db import lite
+    from graph.export import export
+    from graph.swept import declared_graph
+
+    rid = swept_target(target)
+    reader = lite.open_reader(config.database_url) if rid else None
+    if reader is None or rid is None:
+        return None
+    try:
+        if _resolve(_DriverLookups(reader), config, target) is not None:
+            return None  # a Grok root or node: its evidence, through the full path
+        endpoint = config.hubs["huggingface"].endpoint
+        rows = declared_graph(reader, "huggingface", rid, endpoint)
+    except UnknownNode:  # a root not crawled yet: the full path says so
+        return None
+    except lite.driver_errors():
+        return None
+    finally:
+        reader.close()
+    if rows is None:
+        return None
+    notes = {"at": "", "focus": f"huggingface:{rid}", "issues": {}}
+    return len(rows.nodes), export(rows, fmt, output, notes=notes)
 
 
 def _lineage_store(config: Config, target: str, depth: int | None) -> Lineage:

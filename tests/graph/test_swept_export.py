@@ -73,13 +73,16 @@ def test_a_swept_family_exports_to_graphml(tmp_path, caplog):
     ].replace("Z", "+00:00")
 
 
-def test_export_node_works_for_a_swept_model(tmp_path):
+def test_export_node_works_for_a_swept_model(db_url, tmp_path):
+    """`tracker export --node` reads a swept family through the driver alone; the full path
+    (tracker.graph_reads.export) writes the same graph."""
     from click.testing import CliRunner
 
     from tracker.cli import cli
+    from tracker.graph_reads import export as full_path
 
     population = Population(1_200)
-    url = f"sqlite:///{tmp_path / 's.db'}"
+    url = db_url
     with FakeHub(population=population) as hub:
         args = ["--database", url]
         config = tmp_path / "config.toml"
@@ -92,5 +95,10 @@ def test_export_node_works_for_a_swept_model(tmp_path):
         )
         assert result.exit_code == 0, result.output
         assert {k.split(":", 1)[1] for k in nx.read_graphml(out)} == population.family(2)
+        config_ = load_config(config, overrides={"database.url": url})
+        full_path(config_, "graphml", tmp_path / "full.graphml", node="Qwen/Qwen2.5-7B")
+        fast, full = nx.read_graphml(out), nx.read_graphml(tmp_path / "full.graphml")
+        assert dict(fast.nodes(data=True)) == dict(full.nodes(data=True))
+        assert list(fast.edges(data=True)) == list(full.edges(data=True))
         result = CliRunner().invoke(cli, [*args, "export", "--node", "nobody/nothing"])
         assert result.exit_code == 2
