@@ -7,11 +7,11 @@ from config, a node key, a former key (alias), or a bare `owner/name` on any hub
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeVar
 
 from crawlers.base import RELATIONS, is_valid_repo_id
 from crawlers.hubs import HUBS, repo_from_url
@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # the store's modules load SQLAlchemy: imported where they ar
     from db.lineage import Lineage
     from db.lite import Reader
     from db.session import Session
+    from graph.export.common import ExportGraph
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -213,18 +216,31 @@ def _lineage_lite(config: Config, target: str, depth: int | None) -> Lineage | N
     SQLAlchemy (db/lite.py): a target resolved as resolve_target does, else a swept model's
     declared lineage. None when that does not apply or finds nothing: the full path answers,
     or says what is wrong."""
-    from db import lite
 
-    reader = lite.open_reader(config.database_url)
-    if reader is None:
-        return None
-    try:
+    def read(reader: Reader) -> Lineage | None:
+        from db import lite
+
         found = _resolve(_DriverLookups(reader), config, target)
         if found is None:
             return _swept_lineage(reader, target, depth)
         result = lite.descendants(reader, found.start_ids, max_depth=depth)
         result.label = found.label
         return result
+
+    return _through_driver(config, read)
+
+
+def _through_driver(config: Config, read: Callable[[Reader], T]) -> T | None:
+    """`read` on a Reader of the database's driver alone (db/lite.py); None when the URL or
+    schema does not suit one, when the target names a root not crawled yet, or when the
+    driver fails: the full path then answers, or says what is wrong."""
+    from db import lite
+
+    reader = lite.open_reader(config.database_url)
+    if reader is None:
+        return None
+    try:
+        return read(reader)
     except UnknownNode:  # a root not crawled yet: the full path says so
         return None
     except lite.driver_errors():
@@ -241,25 +257,20 @@ def export_swept(
     loading SQLAlchemy, NetworkX and the Grok graph's modules. (node count, files written),
     or None when the target is a Grok root or node, or the driver path does not apply:
     tracker.graph_reads.export answers then, as it always did."""
-    from db import lite
     from graph.export import export
     from graph.swept import declared_graph
 
     rid = swept_target(target)
-    reader = lite.open_reader(config.database_url) if rid else None
-    if reader is None or rid is None:
+    if rid is None:
         return None
-    try:
+
+    def read(reader: Reader) -> ExportGraph | None:
         if _resolve(_DriverLookups(reader), config, target) is not None:
             return None  # a Grok root or node: its evidence, through the full path
         endpoint = config.hubs["huggingface"].endpoint
-        rows = declared_graph(reader, "huggingface", rid, endpoint)
-    except UnknownNode:  # a root not crawled yet: the full path says so
-        return None
-    except lite.driver_errors():
-        return None
-    finally:
-        reader.close()
+        return declared_graph(reader, "huggingface", rid, endpoint)
+
+    rows = _through_driver(config, read)
     if rows is None:
         return None
     notes = {"at": "", "focus": f"huggingface:{rid}", "issues": {}}
