@@ -14,6 +14,7 @@ Every name is drawn from the seed; `Truth` gets the answer for each.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 from tests.fakes.grok_repo import B, WorldRepo, card, sha, shards
@@ -138,10 +139,15 @@ _MS_WORDS = {
 }
 
 
-def modelscope_declared(g: _Gen) -> list[MsRepo]:
+def modelscope_declared(g: _Gen, on_modelscope: Collection[str] = ()) -> list[MsRepo]:
     """ModelScope derivatives whose card declares YAML `base_model`, Chinese or bilingual;
-    sometimes a second one declaring the first (a ModelScope id)."""
+    sometimes a second one declaring the first (a ModelScope id).
+
+    A ModelScope card's `base_model` names a ModelScope model (its model tree links there), so
+    where the declared Hugging Face member has a same-id mirror on ModelScope
+    (`on_modelscope`, the ids already there), the mirror is the parent: the closest copy."""
     r = g.rng
+    mirrors = {i.lower(): i for i in on_modelscope}
     out: list[MsRepo] = []
     fam = G1 if r.random() < 0.7 else G2
     members = [
@@ -149,6 +155,8 @@ def modelscope_declared(g: _Gen) -> list[MsRepo]:
     ]
     parent_key = hf(r.choice(members).repo_id)
     parent_id = parent_key.split(":", 1)[1]
+    if parent_id.lower() in mirrors:
+        parent_key = f"modelscope:{mirrors[parent_id.lower()]}"
     for step in range(r.randint(1, 2)):
         relation = (
             r.choice(("finetune", "quantization", "conversion")) if step == 0 else "quantization"
@@ -177,10 +185,11 @@ def modelscope_declared(g: _Gen) -> list[MsRepo]:
     return out
 
 
-def harden(g: _Gen) -> list[MsRepo]:
-    """Every Hugging Face kind above added to the world; the ModelScope ones returned."""
+def harden(g: _Gen, modelscope: list[MsRepo]) -> list[MsRepo]:
+    """Every Hugging Face kind above added to the world; `modelscope` (the ModelScope repos
+    so far) returned with the ModelScope ones added."""
     plain_quantizations(g)
     merges_declared_in_card(g)
     deleted_base_with_weights(g)
     big_moe_lookalikes(g)
-    return modelscope_declared(g)
+    return modelscope + modelscope_declared(g, [m.repo_id for m in modelscope])

@@ -480,7 +480,7 @@ def random_world(seed: int, *, size: int = 30) -> RandomWorld:
             continue
         g.derive(parent, kind)
     lookalikes(g)
-    gh, ms, gated = github(g), modelscope(g) + harden(g), gated_ids(g)
+    gh, ms, gated = github(g), harden(g, modelscope(g)), gated_ids(g)
     repos = []
     for fake in as_fake_repos(g.repos):
         day = g.created[fake.id]

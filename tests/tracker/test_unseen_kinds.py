@@ -297,3 +297,18 @@ def test_of_two_namesake_conversions_the_undeclared_one_hangs_under_the_release(
     edges = edges_of(tmp_path, [root(), declared, prose])
     assert parents_of(edges, prose.repo_id) == {ROOT}
     assert parents_of(edges, declared.repo_id) == {ROOT}
+
+
+def test_a_modelscope_card_naming_an_id_on_both_hubs_hangs_under_the_modelscope_copy(tmp_path):
+    # ModelScope reads a card's base_model as a ModelScope id (its model tree links there):
+    # where a Hugging Face member has a same-id mirror on ModelScope, the derivative made on
+    # ModelScope hangs under that mirror, the closest copy, and the mirror under the member
+    ft = weights("chatfolk/grok-1-chat", f"Fine-tuned from {URL}{ROOT}.\n")
+    mirror = MsRepo(ft.repo_id, [(p, 4 * B, sha(label)) for p, label in ft.lfs.items()], None)
+    body = "# SFT\n\n在中文指令数据上进行 SFT 微调。\n"
+    sft = MsRepo("zh-lab/Grok-1-SFT-zh", [(f"model-{i}.safetensors", 4 * B, sha(f"sft/{i}"))
+                                          for i in range(3)],
+                 card({**LIC, "base_model": ft.repo_id}, body))
+    edges = edges_of(tmp_path, [root(), ft], ms=[mirror, sft])
+    assert parents_of(edges, f"modelscope:{mirror.repo_id}") == {ft.repo_id}
+    assert (f"modelscope:{ft.repo_id}", f"modelscope:{sft.repo_id}", "finetune") in edges
