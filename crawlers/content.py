@@ -238,7 +238,8 @@ def effective_parameters(record: RepoRecord) -> int:
     """The model's parameter count as well as listing data tells it (0 if unknown).
 
     GGUF `total` is the true count. A safetensors summary counts stored elements, so packed
-    4-bit weights (GPTQ/AWQ in I32, bitsandbytes in U8) are scaled back to parameters.
+    low-bit weights (GPTQ/AWQ in I32, MLX in U32, bitsandbytes in U8) are scaled back to
+    parameters: 4 bits each unless the listing's config says how many (`bits`).
     """
     gguf = record.gguf or {}
     total = gguf.get("total") if isinstance(gguf, Mapping) else None
@@ -247,14 +248,35 @@ def effective_parameters(record: RepoRecord) -> int:
     st = record.safetensors or {}
     params = st.get("parameters") if isinstance(st, Mapping) else None
     if isinstance(params, Mapping) and params:
-        factor = {"I32": 8, "U8": 2}
-        n = sum(int(v) * factor.get(str(k).upper(), 1) for k, v in params.items() if _int(v))
+        factor: dict[str, float] = dict(PACKED)
+        bits = _quantized_bits(record.extra.get(CONFIG))
+        if bits:
+            factor.update({"I32": 32 / bits, "U32": 32 / bits})
+        n = sum(v * factor.get(str(k).upper(), 1) for k, v in params.items() if _int(v))
         if n > 0:
-            return n
+            return int(n)
     total = st.get("total") if isinstance(st, Mapping) else None
     if _int(total):
         return total
     return max(record.parameters, 0)
+
+
+# elements per stored value of the dtypes that pack low-bit weights, at 4 bits a weight (the
+# default of GPTQ, AWQ and mlx_lm.convert): a 314B model's 4-bit MLX copy lists about 39B U32
+PACKED = {"I32": 8, "U32": 8, "U8": 2}
+
+
+def _quantized_bits(config: object) -> int:
+    """Bits per weight a config's quantization section states (MLX `quantization`, or
+    `quantization_config`), 0 when none or an odd value."""
+    if not isinstance(config, Mapping):
+        return 0
+    for name in ("quantization", "quantization_config"):
+        section = config.get(name)
+        bits = section.get("bits") if isinstance(section, Mapping) else None
+        if _int(bits) and bits in (2, 3, 4, 5, 6, 8):
+            return bits
+    return 0
 
 
 def _int(v: object) -> TypeGuard[int]:

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from crawlers.base import is_valid_repo_id
+from crawlers.content import PACKED
 
 PAGE = 1000
 SWEEP_EXPAND = (
@@ -179,15 +180,16 @@ def parse_item(item: object) -> SweptModel | None:
 
 def _parameters(gguf: Mapping[str, object], st: Mapping[str, object]) -> int:
     """The parameter count, as crawlers.content.effective_parameters reads it: GGUF's total,
-    else safetensors' stored elements with packed 4-bit dtypes scaled back (I32 x8, U8 x2),
-    so a GPTQ of a 314B model is stored at 314B and found at the family's scale."""
+    else safetensors' stored elements with packed 4-bit dtypes scaled back (content.PACKED),
+    so a GPTQ or MLX 4-bit copy of a 314B model is stored at 314B, found at the family's
+    scale."""
     total = gguf.get("total")
     if total.__class__ is int and total > 0:
         return total
     per_dtype = st.get("parameters")
     if (per_dtype.__class__ is dict or isinstance(per_dtype, Mapping)) and per_dtype:
         n = sum(
-            v * _PACKED.get(str(k).upper(), 1)
+            v * PACKED.get(str(k).upper(), 1)
             for k, v in per_dtype.items()
             if v.__class__ is int and v > 0
         )
@@ -195,9 +197,6 @@ def _parameters(gguf: Mapping[str, object], st: Mapping[str, object]) -> int:
             return n
     total = st.get("total")
     return total if total.__class__ is int and total > 0 else 0
-
-
-_PACKED = {"I32": 8, "U8": 2}
 
 
 def _read_tags(value: object) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], str]:
