@@ -180,3 +180,17 @@ def _fix_depths(members: dict[str, MemberFacts]) -> None:
     for k, d in depth.items():
         if members[k].depth != d:
             members[k] = replace(members[k], depth=d)
+
+
+def parents_first(parents: Mapping[str, set[str]]) -> list[str]:
+    """Keys ordered so that each comes after every parent of it that is also a key."""
+    order: list[str] = []
+    placed: set[str] = set()
+    pending = sorted(parents)
+    while pending:
+        ready = [k for k in pending if not (parents[k] & set(pending)) - {k}]
+        for k in ready or pending[:1]:  # a cycle (never from settle) still terminates
+            order.append(k)
+            placed.add(k)
+        pending = [k for k in pending if k not in placed]
+    return order

@@ -47,6 +47,7 @@ from crawlers.content import (
     safe_yaml,
 )
 from crawlers.evidence import (
+    DECLARED_OUTSIDE,
     GROK,
     SCALE_TOLERANCE,
     SMALL_CONFIGS,
@@ -59,7 +60,7 @@ from crawlers.evidence import (
 from crawlers.huggingface.parse import EXPAND, item_field, sibling_names
 from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
 from crawlers.huggingface.renames import former_ids
-from crawlers.joins import recheck, settle
+from crawlers.joins import parents_first, recheck, settle
 from crawlers.references import name_has_term
 from crawlers.signals.keep import compact
 
@@ -162,7 +163,7 @@ class Discovery:
         candidate_ids = {i.lower() for i in infos}
         own = [n for r, n in self.markers.release_parameters.items() if r in ctx.root.repo_ids]
         pool: dict[str, RepoRecord] = {}
-        waiting: dict[str, RepoRecord] = {}
+        waiting: dict[str, tuple[RepoRecord, Verdict]] = {}  # rejected from listing data
         kept: list[CrawlItem] = []
         for rid, info in infos.items():
             try:
@@ -199,8 +200,9 @@ class Discovery:
             if self._worth_reading(rec, verdict, family, terms):
                 pool[rec.key] = rec
             else:
-                if _declares_one_of(rec, candidate_ids):
-                    waiting[rec.key] = rec  # its declared base may join: a second look, free
+                if verdict.tier == DECLARED_OUTSIDE or _declares_one_of(rec, candidate_ids):
+                    # its declared base may join, or be a member's former id: a second look
+                    waiting[rec.key] = (rec, verdict)
                 self.rejected[rid] = verdict.reason
                 self.stats["rejected_from_listing"] += 1
                 if rid in self._read and rec.sha:  # read for another root: remember it here too
@@ -209,27 +211,36 @@ class Discovery:
         warnings: list[CrawlItem] = []
         self._each(pool, lambda rec: self._investigate(rec, family), warnings)
         base = {k: m for k, m in ctx.members.items() if k not in pool}
+        listed = candidate_ids | {i.lower() for i in ctx.known_shas}
+        renames_asked = False
         while True:
             verdicts, members = settle(pool, base, self.markers)
-            # a card declaring a candidate that has now joined: a child of a new member
-            joined_ids = {k.split(":", 1)[1].lower() for k in members}
-            called = {k: r for k, r in waiting.items() if _declares_one_of(r, joined_ids)}
-            if not called:
-                break
-            for key, rec in called.items():
-                del waiting[key]
-                pool[key] = rec
-                self.rejected.pop(rec.repo_id, None)
+            # a card declaring a candidate that has now joined (or a member's former id): a
+            # child of a member
+            joined_ids = {i.lower() for k, m in members.items()
+                          for i in (k.split(":", 1)[1], *m.aliases)}
+            called = [k for k, (r, _) in waiting.items() if _declares_one_of(r, joined_ids)]
+            for key in called:
+                pool[key] = waiting.pop(key)[0]
+                self.rejected.pop(pool[key].repo_id, None)
                 self.stats["rejected_from_listing"] -= 1
-        listed = candidate_ids | {i.lower() for i in ctx.known_shas}
-        renamed = former_ids(self.reader, self._current, pool, verdicts, members, terms, listed)
-        if renamed:  # a rejected candidate named a member by its former id: decide again
+            if called:
+                continue
+            if renames_asked:
+                break
+            # a rejected candidate (read, or judged on its listing alone: a tokenizer repo
+            # holds nothing else to read) may name a member by its former id: ask, decide again
+            renames_asked = True
+            heard = {k: r for k, (r, _) in waiting.items()} | pool
+            judged = {k: v for k, (_, v) in waiting.items()} | verdicts
+            renamed = former_ids(self.reader, self._current, heard, judged, members, terms, listed)
+            if not renamed:
+                break
             for former, key in renamed.items():
                 if key in base:
                     base[key] = replace(base[key], aliases=(*base[key].aliases, former))
                 elif key in pool and not pool[key].renamed_from:
                     pool[key] = replace(pool[key], renamed_from=former, status="renamed")
-            verdicts, members = settle(pool, base, self.markers)
         # members need their files and card; what those reads show may move an edge
         new = {k: pool[k] for k, v in verdicts.items() if v.joined and k in pool}
         before = dict(new)
@@ -289,7 +300,7 @@ class Discovery:
         members: Mapping[str, MemberFacts],
     ) -> list[CrawlItem]:
         items: list[CrawlItem] = []
-        joined = _parents_first(
+        joined = parents_first(
             {k: {c.parent for c in v.claims} for k, v in verdicts.items() if v.joined and k in pool}
         )
         for key in joined:
@@ -480,20 +491,6 @@ def _other_release(rec: RepoRecord, family: Family) -> bool:
         return abs(params - n) <= SCALE_TOLERANCE * n
 
     return any(near(n) for n in others) and not any(near(n) for n in own)
-
-
-def _parents_first(parents: Mapping[str, set[str]]) -> list[str]:
-    """Keys ordered so that each comes after every parent of it that is also a key."""
-    order: list[str] = []
-    placed: set[str] = set()
-    pending = sorted(parents)
-    while pending:
-        ready = [k for k in pending if not (parents[k] & set(pending)) - {k}]
-        for k in ready or pending[:1]:  # a cycle (never from settle) still terminates
-            order.append(k)
-            placed.add(k)
-        pending = [k for k in pending if k not in placed]
-    return order
 
 
 def _listed(rec: RepoRecord, path: str) -> bool:

@@ -2,7 +2,9 @@
 
 The Hub redirects a former id to the repo it became, but nothing lists former ids: a
 candidate whose declared base (card, PEFT, mergekit, GGUF header) is no member may name a
-member as it was called before a rename. Discovery asks the Hub once per such id, and only
+member as it was called before a rename: a read candidate, or one the listing alone rejected
+(a repo holding only a tokenizer has nothing more to read). Discovery asks the Hub once per
+such id, and only
 for ids that name the family, or that a candidate named for the family declares with nothing
 against it (a rename may drop or add the family's name), so lookalikes declaring other models
 cost nothing: their architecture rejects them first.

@@ -1,9 +1,12 @@
 """Discovery of kinds the random worlds found missing, each in a small world of its own on the
-fake hub over HTTP: an MLX 4-bit quantization named for nothing, whose safetensors summary
+fake hub over HTTP: a repo holding only a tokenizer that declares a member by the id it had
+before a rename, and an MLX 4-bit quantization named for nothing, whose safetensors summary
 counts packed U32 words rather than parameters. The ids are made up: no rule knows them.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
@@ -26,6 +29,11 @@ def root() -> WorldRepo:
                      card=card(LIC, "# Grok-1\n\nOpen weights.\n"))
 
 
+def port(rid: str) -> WorldRepo:
+    return WorldRepo(rid, lfs={**shards("model", 8, rid), **G1_TOKENIZER}, config=G1_ARCH,
+                     safetensors=ST, card=card(LIC, f"Converted from {ROOT}.\n"))
+
+
 def discover(fakes, members: list[WorldRepo]) -> tuple[set[tuple[str, str, str, str]], FakeHub]:
     """(parent, child, relation, source) of every claim discovery makes for grok-1, with
     `members` known beforehand (as the declared walk would have found them)."""
@@ -42,6 +50,33 @@ def discover(fakes, members: list[WorldRepo]) -> tuple[set[tuple[str, str, str, 
         for c in items
         if isinstance(c, LineageClaim)
     }, hub
+
+
+@pytest.mark.parametrize("former", ["oldname/grok-1-bf16", "oldname/grok1-pytorch"])
+def test_a_tokenizer_repo_declaring_a_members_former_id_joins_under_it(former):
+    # the listing shows a tokenizer file and a declared base no member answers to: nothing
+    # else to read, so only the Hub's redirect of that id ties it to the renamed member
+    member = port("movedorg/grok-1-transformers")
+    tok = WorldRepo("tokshop/Grok-1-tokenizer", lfs=dict(G1_TOKENIZER),
+                    card=card({**LIC, "base_model": former}, "# tokenizer\n"))
+    fakes = as_fake_repos([root(), member, tok])
+    fakes = [replace(f, renamed_from=[former]) if f.id == member.repo_id else f for f in fakes]
+    claims, hub = discover(fakes, [root(), member])
+    assert (member.repo_id, tok.repo_id, "tokenizer", "declared") in claims
+    # one question to the Hub for the former id, answered by its redirect (which it follows)
+    asked = [path for kind, _, path, _ in hub.log if kind == "model_info"]
+    assert asked == [f"/api/models/{former}", f"/api/models/{member.repo_id}"]
+
+
+def test_a_tokenizer_repo_declaring_an_outsider_costs_one_question_and_stays_out():
+    tok = WorldRepo("tokshop/grok-chat-tokenizer", lfs={"tokenizer.model": "phi-tok"},
+                    card=card({**LIC, "base_model": "someone/grok-phi-3-mini"}, "# tok\n"))
+    other = WorldRepo("someone/grok-phi-3-mini", lfs=shards("model", 2, "phi"),
+                      config={"architectures": ["Phi3ForCausalLM"], "model_type": "phi3"},
+                      card=card({"license": "mit"}, "# phi\n"))
+    claims, hub = discover(as_fake_repos([root(), tok, other]), [root()])
+    assert not claims
+    assert [p for k, _, p, _ in hub.log if k == "model_info"] == []  # listed as it is: no ask
 
 
 def test_an_mlx_4bit_quantization_named_for_nothing_joins_at_the_releases_scale():
