@@ -418,14 +418,15 @@ def _assess(record: RepoRecord, family: Family, exclude: Collection[str]) -> Ver
         return Verdict("joined", ev, (claim(parent, "inferred", conf, ev),), tier=3)
     if arch == "match" and params and not tiny:
         matching = [o for o, n in scales.items() if abs(params - n) <= SCALE_TOLERANCE * n]
-        if matching:
-            # a lower-precision copy, an adapter or a tokenizer is not where full weights of
-            # this scale come from, whatever its name says
-            group = [
-                k
-                for k, m in family.members.items()
-                if family.origin(k) in matching and m.relation not in _NOT_SOURCES and k not in out
-            ]
+        # a lower-precision copy, an adapter or a tokenizer is not where full weights of this
+        # scale come from, whatever its name says; nor is the candidate or its descendants
+        # (the only release at that scale may be one of them: then no parent by scale)
+        group = [
+            k
+            for k, m in family.members.items()
+            if m.relation not in _NOT_SOURCES and k not in out and family.origin(k) in matching
+        ]
+        if group:
             parent = rank(group)
             origin = family.origin(parent)
             ev = (

@@ -78,7 +78,9 @@ def settle(
             just_joined.add(key.split(":", 1)[1].lower())
     for _ in range(max_passes):
         changed = False
-        family = Family(members, markers)
+        # each pass judges against the family as the pass began (a copy: a Family indexes
+        # and caches what it is given, and moves below would leave it half-updated)
+        family = Family(dict(members), markers)
         children = _children_of(members)
         # declared parents are the metadata's word: only inferred joins may move
         movable = [k for k in joined if verdicts[k].tier != 1]
@@ -105,7 +107,7 @@ def recheck(
     hashes may make a fork, or point at a closer parent). Membership does not change here;
     a declared parent stays, only its relation may."""
     verdicts, members = dict(verdicts), dict(members)
-    family = Family(members, markers)
+    family = Family(dict(members), markers)  # as it was: the loop below changes members
     children = _children_of(members)
     for key in sorted(keys, key=lambda k: members[k].depth if k in members else 0):
         old = verdicts.get(key)

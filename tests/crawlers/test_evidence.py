@@ -137,6 +137,25 @@ def test_architecture_without_scale_or_reference_is_not_enough():
     assert "test-size" in verdict.reason
 
 
+def test_the_only_weights_at_a_scale_being_the_candidates_own_give_it_no_parent_by_scale():
+    # a member re-checked against the family without itself and its descendants: when the only
+    # full weights of its scale are its own (the root's scale unknown, a quantization below
+    # it), architecture and scale name no parent; before, choosing among none crashed a crawl
+    base = RepoRecord("huggingface", "acme/base")
+    arch = ("Grok1ModelForCausalLM",)
+    tuned = RepoRecord("huggingface", "acme/base-chat", architectures=arch, parameters=314 * 10**9)
+    quant = RepoRecord("huggingface", "acme/base-chat-GPTQ", architectures=arch,
+                       safetensors={"parameters": {"I32": 39 * 10**9, "F16": 2 * 10**9}})
+    members = {
+        base.key: member_facts(base),
+        tuned.key: member_facts(tuned, parent=base.key, relation="finetune", depth=1),
+        quant.key: member_facts(quant, parent=tuned.key, relation="quantization", depth=2),
+    }
+    verdict = assess(tuned, Family(members), exclude={tuned.key, quant.key})
+    assert not verdict.joined
+    assert "no matching scale" in verdict.reason
+
+
 def test_listing_data_says_what_to_read_next():
     family = Family(_roots("grok-1"))
     adapter = w.world_repo("loraguy/grok-1-lora-sql").listing_record()
