@@ -4,9 +4,11 @@ Cost model (the Hub's quota, not CPU, bounds a crawl): per family member one chi
 (`GET /api/models?filter=base_model:<id>&expand=...`, whose items carry every field a
 RepoRecord needs, so no model_info per child) and, only when its `sha` differs from the last
 crawl's, one recursive tree listing for the file hashes. `model_info` is called for the roots
-and for declared parents outside the family (merges, missing bases). A README is fetched only
-for roots whose terms require a notice in it (`RootSpec.read_cards`, e.g. "Powered by xAI" for
-grok-2), only when the sha changed, and once per distinct README blob.
+and for declared parents outside the family (merges, missing bases). A walked member's README
+is fetched only for roots whose terms require a notice in it (`RootSpec.read_cards`, e.g.
+"Powered by xAI" for grok-2), only when the sha changed, and once per distinct README blob;
+a member whose lineage nothing declares (found by discovery, or an outside parent showing the
+family's architecture) has its README read as evidence.
 
 The hub calls (paging, retries, rename detection, request counts) are client.py's. Work runs
 on a few threads; records are yielded in breadth-first order, deterministically.
@@ -377,8 +379,10 @@ class HuggingFaceCrawler(HubCalls):
 
     def _as_member(self, record: RepoRecord, ctx: CrawlContext) -> RepoRecord:
         """A declared parent outside the walk that shows the family's architecture is likely
-        a member the resolver will keep (a declared cycle's way in): its files, and its card
-        where the root reads cards, are read as a walked member's are. Others stay as listed."""
+        a member the resolver will keep (a declared cycle's way in): its files and its card
+        are read as a discovered member's are, whatever the root's terms, since nothing
+        declares where it comes from: the card may name its parent and say how it was made.
+        Others stay as listed."""
         markers = self._discovery.markers if self._discovery else GROK
         shows, _ = architecture_match(
             record, markers.architectures, markers.model_types, markers.gguf_architectures
@@ -392,13 +396,11 @@ class HuggingFaceCrawler(HubCalls):
         except (GatedRepoError, RevisionNotFoundError, Unreadable, *GONE):
             return record  # the resolver decides from what the listing showed
         record = replace(record, files=tuple(files))
-        if self._reads_cards(ctx):
-            try:
-                card, complete = self._card(record.repo_id, files)
-            except Unreadable:
-                return record
-            record = replace(record, card_text=card, card_complete=complete)
-        return record
+        try:
+            card, complete = self._card(record.repo_id, files)
+        except Unreadable:
+            return record
+        return replace(record, card_text=card, card_complete=complete)
 
 
 def _renamed(record: RepoRecord, asked: str) -> RepoRecord:

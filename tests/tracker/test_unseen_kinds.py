@@ -194,10 +194,23 @@ def test_a_base_found_only_as_a_members_declared_parent_is_read_like_a_member(tm
     child = weights("dpofolk/grok-1-atlas-dpo", "Preference-tuned.\n",
                     {"base_model": hidden.repo_id})
     edges = edges_of(tmp_path, [root(), hidden, child])
-    # its files were read (it was "other": nothing known): safetensors of the release's JAX
-    # checkpoint; Grok-1's cards are not read, so "trained" in its card does not count
-    assert (ROOT, hidden.repo_id, "conversion") in edges
+    # its files were read (it was "other": nothing known): full weights at the release's
+    # scale; and its card, as a discovered member's is, whatever the root's terms: "trained"
+    assert (ROOT, hidden.repo_id, "finetune") in edges
     assert parents_of(edges, child.repo_id) == {hidden.repo_id}
+
+
+def test_a_base_found_only_as_a_members_declared_parent_hangs_where_its_card_says(tmp_path):
+    # nothing declares where the hidden base comes from: only its card names its parent, a
+    # conversion; its architecture and scale alone would hang it under the release
+    conv = weights("portlab/grok-1-pytorch", f"Converted from {URL}{ROOT}.\n")
+    hidden = weights("beta/atlas-chat", f"Fine-tuned from {URL}{conv.repo_id} on our chats.\n")
+    hidden.config = {"architectures": G1_ARCH["architectures"]}
+    child = weights("dpofolk/grok-1-atlas-dpo", "Preference-tuned.\n",
+                    {"base_model": hidden.repo_id})
+    edges = edges_of(tmp_path, [root(), conv, hidden, child])
+    assert (conv.repo_id, hidden.repo_id, "finetune") in edges
+    assert parents_of(edges, hidden.repo_id) == {conv.repo_id}
 
 
 def test_a_port_declaring_its_base_without_a_relation_is_a_conversion(tmp_path):
