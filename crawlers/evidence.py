@@ -362,10 +362,12 @@ def _assess(record: RepoRecord, family: Family, exclude: Collection[str]) -> Ver
     def rank(
         keys: Iterable[str], bonus: Mapping[str, int] | None = None, deep: bool = False
     ) -> str:
-        def score(k: str) -> tuple[int, bool, int, int, str]:
+        def score(k: str) -> tuple[int, bool, int, int, bool, str]:
             spec = name_specificity(record.repo_id, k.split(":", 1)[1])
             d = family.depth(k)
-            return ((bonus or {}).get(k, 0), k in declared_keys, spec, d if deep else -d, k)
+            # at equal depth a root first: members in a declared cycle count depth 0 too
+            root = (m := family.members.get(k)) is not None and m.parent is None
+            return ((bonus or {}).get(k, 0), k in declared_keys, spec, d if deep else -d, root, k)
 
         return max(keys, key=score)
 

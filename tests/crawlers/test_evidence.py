@@ -156,6 +156,28 @@ def test_the_only_weights_at_a_scale_being_the_candidates_own_give_it_no_parent_
     assert "no matching scale" in verdict.reason
 
 
+def test_a_copy_known_only_by_architecture_and_scale_hangs_under_the_release_not_a_cycle():
+    # two fine-tunes declare each other (a 2-cycle the resolver breaks later), one has a copy;
+    # while joining, the one the cycle closes on counts depth 0, like the root: the release
+    # still wins
+    root = RepoRecord("huggingface", "xai-org/grok-1")
+    arch = ("Grok1ModelForCausalLM",)
+    a = RepoRecord("huggingface", "zeta/grok-1-sft", architectures=arch, parameters=314 * 10**9)
+    b = RepoRecord("huggingface", "zeta/grok-1-dpo", architectures=arch, parameters=314 * 10**9)
+    copy = RepoRecord("huggingface", "backup/grok-1-sft-copy", architectures=arch,
+                      parameters=314 * 10**9)
+    members = {
+        root.key: member_facts(root),
+        a.key: member_facts(a, parent=b.key, relation="finetune", depth=0),
+        b.key: member_facts(b, parent=a.key, relation="finetune", depth=1),
+        copy.key: member_facts(copy, parent=a.key, relation="fork", depth=1),  # a's scale
+    }
+    gguf = RepoRecord("huggingface", "quants/Q8-GGUF", files=(FileRecord("m-Q8_0.gguf"),),
+                      gguf={"total": 316 * 10**9, "architecture": "grok"})
+    (claim,) = assess(gguf, Family(members)).claims
+    assert claim.parent == root.key
+
+
 def test_listing_data_says_what_to_read_next():
     family = Family(_roots("grok-1"))
     adapter = w.world_repo("loraguy/grok-1-lora-sql").listing_record()
