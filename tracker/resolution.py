@@ -85,7 +85,9 @@ def record_of(stored: store.StoredRepo) -> RepoRecord:
     return restore(record, stored.signals, tuple(stored.aliases))
 
 
-RESOLVER_VERSION = "1"  # bump when signals or their strengths change: evidence is recomputed
+# bump when signals or their strengths change: evidence is recomputed. 2: packed U32 (MLX)
+# weights count as parameters, so the architecture signal sees an MLX copy at its scale
+RESOLVER_VERSION = "2"
 
 
 @collector_paused()
