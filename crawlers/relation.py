@@ -74,8 +74,10 @@ _MIRROR_WORDS = re.compile(r"\bmirror(ed)?\b|\bre-?upload(ed)?\b|镜像|搬运|�
 # what a card cites: links, and owner/name ids standing on their own
 _CITED = re.compile(r"https?://\S+|(?<![\w./-])[A-Za-z0-9][\w.-]*/[\w.-]+")
 _QUANTIZATION_WORDS = re.compile(r"量化版|量化模型|量化权重|量化后|低比特")
+# a format word ending the name, before a version mark if any (`-bf16`, `-hf-v2`, `_pt_v1.5`)
 _CONVERSION_NAME = re.compile(
-    r"(-|_)(hf|bf16|fp16|f16|fp32|pytorch|pt|safetensors|transformers|mlx)$"
+    r"(-|_)(hf|bf16|fp16|f16|fp32|pytorch|pt|safetensors|transformers|mlx)"
+    r"((-|_)v\d+(\.\d+)*)?$"
 )
 
 

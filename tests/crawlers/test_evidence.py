@@ -279,6 +279,12 @@ def test_a_relation_the_card_did_not_state_gives_way_to_what_the_repo_says_it_is
     named = _rec("model-00001-of-00002.safetensors", repo_id="lab/grok-1-hf")
     assert classify_declared(named, None, "finetune", stated=False)[0] == "conversion"
     assert classify_declared(named, None, "finetune")[0] == "finetune"
+    # a version mark after the format word hides nothing: `-bf16-v2` is the bf16 port, v2;
+    # a word after it is a derivative of the port (`-hf-chat`), not the port
+    for name, relation in (("grok_1-bf16-v25", "conversion"), ("grok-1-hf_v1.5", "conversion"),
+                           ("grok-1-hf-chat", "finetune"), ("grok-1-v2", "finetune")):
+        rec = _rec("model-00001-of-00002.safetensors", repo_id=f"lab/{name}")
+        assert classify_declared(rec, None, "finetune", stated=False)[0] == relation, name
     # a format change alone is no word: a fine-tune of a JAX release is saved in another format
     tuned = _rec("model-00001-of-00002.safetensors", repo_id="lab/grok-1-chat")
     jax = member_facts(_rec("ckpt-0/tensor00000_000", repo_id="xai-org/grok-1"))
