@@ -490,17 +490,6 @@ def unread_gguf_header(rec: RepoRecord) -> str | None:
 
 
 __all__ = [
-    "GROK",
-    "Classification",
-    "Family",
-    "Markers",
-    "Reference",
-    "Verdict",
-    "assess",
-    "classify",
-    "classify_declared",
-    "declared_claim",
-    "files_win",
-    "member_facts",
-    "normalize_relation",
+    "GROK", "Classification", "Family", "Markers", "Reference", "Verdict", "assess", "classify",
+    "classify_declared", "declared_claim", "files_win", "member_facts", "normalize_relation",
 ]

@@ -248,3 +248,11 @@ def mentioned_ids(record: RepoRecord) -> set[str]:
                 ids.add(parsed[1].lower())
         ids.update(t.group(1).rstrip(".").lower() for t in _ID_TOKEN.finditer(_URL.sub(" ", text)))
     return ids
+
+
+def declares_one_of(rec: RepoRecord, ids: set[str]) -> bool:
+    """Whether the card's base_model names one of these (lower-cased) repo ids."""
+    card = rec.extra.get(CARD_DATA)
+    bases = card.get("base_model") if isinstance(card, Mapping) else None
+    bases = [bases] if isinstance(bases, str) else bases if isinstance(bases, list) else []
+    return any(isinstance(b, str) and b.strip().lower() in ids for b in bases)

@@ -61,7 +61,7 @@ from crawlers.huggingface.parse import EXPAND, item_field, sibling_names
 from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
 from crawlers.huggingface.renames import former_ids
 from crawlers.joins import parents_first, recheck, settle
-from crawlers.references import name_has_term
+from crawlers.references import declares_one_of, name_has_term
 from crawlers.signals.keep import compact
 
 LISTING_EXPAND = list(EXPAND)  # one list of listing fields, the crawler's (huggingface/parse)
@@ -200,7 +200,7 @@ class Discovery:
             if self._worth_reading(rec, verdict, family, terms):
                 pool[rec.key] = rec
             else:
-                if verdict.tier == DECLARED_OUTSIDE or _declares_one_of(rec, candidate_ids):
+                if verdict.tier == DECLARED_OUTSIDE or declares_one_of(rec, candidate_ids):
                     # its declared base may join, or be a member's former id: a second look
                     waiting[rec.key] = (rec, verdict)
                 self.rejected[rid] = verdict.reason
@@ -219,7 +219,7 @@ class Discovery:
             # child of a member
             joined_ids = {i.lower() for k, m in members.items()
                           for i in (k.split(":", 1)[1], *m.aliases)}
-            called = [k for k, (r, _) in waiting.items() if _declares_one_of(r, joined_ids)]
+            called = [k for k, (r, _) in waiting.items() if declares_one_of(r, joined_ids)]
             for key in called:
                 pool[key] = waiting.pop(key)[0]
                 self.rejected.pop(pool[key].repo_id, None)
@@ -462,14 +462,6 @@ class Discovery:
 
 
 _EVIDENCE_KEYS = (CARD_DATA, CONFIG, CONFIGS)
-
-
-def _declares_one_of(rec: RepoRecord, ids: set[str]) -> bool:
-    """Whether the card's base_model names one of these (lower-cased) repo ids."""
-    card = rec.extra.get(CARD_DATA)
-    bases = card.get("base_model") if isinstance(card, Mapping) else None
-    bases = [bases] if isinstance(bases, str) else bases if isinstance(bases, list) else []
-    return any(isinstance(b, str) and b.strip().lower() in ids for b in bases)
 
 
 def _at_scale(rec: RepoRecord, family: Family, scales: Iterable[int]) -> bool:
