@@ -124,8 +124,9 @@ def crawl_world(
         runner = CliRunner()
         base = ["--config", str(config), "--database", db]
         out = runner.invoke(cli, [*base, "crawl"], catch_exceptions=False)
-        if out.exit_code != 0:
+        if out.exit_code not in (0, 3):  # 3: a partial crawl is scored on what it found
             raise RuntimeError(f"crawl failed ({out.exit_code}): {out.output[-2000:]}")
+        partial = out.output.strip()[-500:] if out.exit_code == 3 else ""
         requests = sum(hub.requests.values())
         small_pages = sum(1 for kind, _, path, *_ in hub.log
                           if kind == "listing" and "cursor=" in path)
@@ -141,6 +142,8 @@ def crawl_world(
             rejected = count_rejected(session, "huggingface")
     finally:
         engine.dispose()
+    if partial:
+        print(f"          partial crawl: {partial}", file=sys.stderr)
     return members, edges, requests, rejected, small_pages
 
 
@@ -187,7 +190,12 @@ def evaluate(seed: int, size: int = 30) -> Score:
 
     world = random_world(seed, size=size)
     with tempfile.TemporaryDirectory(prefix="discovery-eval-") as tmp:
-        members, edges, requests, rejected, small_pages = crawl_world(world, Path(tmp))
+        try:
+            members, edges, requests, rejected, small_pages = crawl_world(world, Path(tmp))
+        except Exception as exc:  # a crash scores the world as found empty, and goes on
+            s = score(world, {}, set(), 0)
+            s.misses.insert(0, f"crashed: {type(exc).__name__}: {exc}"[:500])
+            return s
     return score(world, members, edges, requests, rejected, small_pages)
 
 
@@ -220,8 +228,8 @@ def main() -> None:
         s = evaluate(seed, args.size)
         total.add(s)
         print(line(f"seed {seed}", s.ratios()), flush=True)
-        if args.misses:
-            for m in s.misses:
+        for m in s.misses if args.misses else s.misses[:1]:
+            if args.misses or m.startswith("crashed:"):  # a crash is always said
                 print(f"          {m}")
     r = total.ratios()
     print(line("overall", r))
