@@ -306,6 +306,7 @@ class Verdict:
         return self.status == "joined"
 
 
+NOTHING_DERIVED = "holds no weights, tokenizer, adapter or code"
 SMALL_CONFIGS = ("adapter_config.json", "mergekit_config.yml", "mergekit_config.yaml")
 
 
@@ -409,9 +410,7 @@ def _assess(record: RepoRecord, family: Family, exclude: Collection[str]) -> Ver
     smallest = min(scales.values(), default=0)
     tiny = bool(params and smallest and params < TINY_FRACTION * smallest)
     if text_refs and not could_derive(record.files):
-        return Verdict(
-            "rejected", "links a member but holds no weights, tokenizer, adapter or code"
-        )
+        return Verdict("rejected", f"links a member but {NOTHING_DERIVED}")
     if text_refs:
         parent = rank((r.key for r in text_refs if r.key), deep=True)
         where = next(r.where for r in text_refs if r.key == parent)
@@ -444,6 +443,8 @@ def _assess(record: RepoRecord, family: Family, exclude: Collection[str]) -> Ver
         why += " and no reference to a member"
     else:
         why = "no shared files, no reference to a member, no family architecture"
+    if record.card_text is None and not could_derive(record.files):
+        why = f"{NOTHING_DERIVED}; card not read (a link in it would not make it a derivative)"
     return Verdict("undecided" if needs else "rejected", why, (), needs)
 
 
@@ -458,7 +459,8 @@ def _needs(record: RepoRecord, content: Content, family: Family) -> tuple[str, .
     holds = content.weights or content.tokenizer or not content.known
     if holds and not content.hashed and family.has_hashes:
         needs.append("tree")
-    if record.card_text is None:
+    # no card makes a derivative of a repo holding nothing one holds (_assess): not worth it
+    if record.card_text is None and could_derive(record.files):
         needs.append("readme")
     # a GGUF header names its base model (general.base_model.N.repo_url) and architecture;
     # worth its one ranged read only where the listing's gguf summary left them out

@@ -108,6 +108,9 @@ class HubCalls(Crawler):
         self._give_ups = 0  # calls given up in a row (see _call)
         self._stop = threading.Event()
         self._cards: dict[str, tuple[str, bool]] = {}  # README blob id -> (body, complete)
+        # parents whose children listing came back empty this run (a crawler serves one run):
+        # a repo in two roots' families is not asked twice
+        self._childless: set[str] = set()
 
     # --- hub calls -------------------------------------------------------------------------
 
@@ -121,11 +124,17 @@ class HubCalls(Crawler):
         return parse_repo(data, hub_url=self.endpoint)
 
     def _children(self, parent_id: str) -> list[object]:
+        """Every repo declaring `parent_id` as its base (the Hub's `base_model:` tag)."""
+        if parent_id in self._childless:
+            return []
         params = [("filter", f"base_model:{parent_id}"), *_expand()]
         items: list[object] = []
         what = f"listing children of {parent_id}"
         for page, _ in self._pages("listing", what, f"{self.endpoint}/api/models", params):
             items.extend(page)
+        if not items:
+            with self._lock:
+                self._childless.add(parent_id)
         return items
 
     def _tree(self, repo_id: str, rev: str | None) -> tuple[list[Any], str | None, int]:

@@ -2,7 +2,8 @@
 
 Cost model (the Hub's quota, not CPU, bounds a crawl): per family member one children listing
 (`GET /api/models?filter=base_model:<id>&expand=...`, whose items carry every field a
-RepoRecord needs, so no model_info per child) and, only when its `sha` differs from the last
+RepoRecord needs, so no model_info per child; an empty answer stands for the rest of the run,
+so a member of two roots' families is listed once) and, only when its `sha` differs from the last
 crawl's, one recursive tree listing for the file hashes. `model_info` is called for the roots
 and for declared parents outside the family (merges, missing bases). A walked member's README
 is fetched only for roots whose terms require a notice in it (`RootSpec.read_cards`, e.g.

@@ -13,9 +13,14 @@ Cost model (issue 3): the Hub's quota bounds a crawl, so every read is justified
    only part of another word ("grokking"), a repo holding nothing a derivative could hold.
 3. The rest get at most three reads each, most decisive first (`evidence.Verdict.needs`): a
    small config named in the file list (adapter_config.json, mergekit_config.yml), the file
-   tree (sha256 of weights and tokenizer), the README (only if the file list has one).
-4. New members get their tree and README if not read yet (the pipeline stores their files
-   and checks their license), so a member costs at most three requests beyond the listing.
+   tree (sha256 of weights and tokenizer), the README (only if the file list has one, and
+   only for what the files left undecided: a candidate that joins through another candidate
+   of the same round, a copy of its weights, is decided without it). A repo holding nothing
+   a derivative holds is rejected unread, whatever its card links.
+4. New members get their tree if not read yet (the pipeline stores their files), then their
+   README, unless their own files fix their parent and relation (economy.settled_by_files)
+   and the root's terms check no notice in cards: so a member costs at most three requests
+   beyond the listing.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from crawlers.base import (
@@ -57,6 +63,7 @@ from crawlers.evidence import (
     assess,
     unread_gguf_header,
 )
+from crawlers.huggingface.economy import settled_by_files, with_files, worth_reading
 from crawlers.huggingface.parse import EXPAND, item_field, sibling_names
 from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
 from crawlers.huggingface.renames import former_ids
@@ -109,6 +116,7 @@ class Discovery:
         self._rejections: dict[str, dict[str, str]] = {}  # root -> repo id -> sha
         self._reasons: dict[str, dict[str, str]] = {}  # root -> repo id -> why, after reads
         self._current: dict[str, str | None] = {}  # lower id asked -> the id the hub answers
+        self._asked: dict[str, set[str]] = {}  # repo id -> the reads a verdict asked for
         self.stats: Counter[str] = Counter()
 
     def rejections(self, root: str) -> dict[str, str]:
@@ -197,7 +205,7 @@ class Discovery:
                 self.rejected[rid] = verdict.reason
                 kept.append(CrawlWarning(verdict.reason, rec.key, incomplete=True))
                 continue
-            if self._worth_reading(rec, verdict, family, terms):
+            if worth_reading(rec, verdict, family, terms):
                 pool[rec.key] = rec
             else:
                 if verdict.tier == DECLARED_OUTSIDE or declares_one_of(rec, candidate_ids):
@@ -209,8 +217,15 @@ class Discovery:
                     self._rejections.setdefault(ctx.root.name, {})[rid] = rec.sha
                     self._reasons.setdefault(ctx.root.name, {})[rid] = verdict.reason
         warnings: list[CrawlItem] = []
-        self._each(pool, lambda rec: self._investigate(rec, family), warnings)
+        # files first, cards after: a candidate that joins through another candidate of this
+        # round (a copy of its weights, an adapter on it) is decided without its card
+        self._each(pool, lambda rec: self._investigate(rec, family, card=False), warnings)
         base = {k: m for k, m in ctx.members.items() if k not in pool}
+        first, _ = settle(pool, base, self.markers)
+        unsure = {k: r for k, r in pool.items() if not first[k].joined}
+        self._each(unsure, lambda rec: self._investigate(rec, family), warnings)
+        # as read; without the gone and the unread (`_each` warned of them)
+        pool = {k: unsure.get(k, r) for k, r in pool.items() if first[k].joined or k in unsure}
         listed = candidate_ids | {i.lower() for i in ctx.known_shas}
         renames_asked = False
         while True:
@@ -244,7 +259,11 @@ class Discovery:
         # members need their files and card; what those reads show may move an edge
         new = {k: pool[k] for k, v in verdicts.items() if v.joined and k in pool}
         before = dict(new)
-        self._each(new, self._complete, warnings)
+        self._each(new, self._complete_files, warnings)
+        # then the cards, with every new member's hashes known: a copy of another's files
+        hashed = Family({k: with_files(m, new.get(k)) for k, m in members.items()}, self.markers)
+        dates = {k: r.created_at for k, r in new.items()}
+        self._each(new, lambda rec: self._complete_card(rec, hashed, dates), warnings)
         if any(k not in new for k in before):  # a member vanished: decide again without it
             pool = {k: r for k, r in pool.items() if k in new or k not in before}
             pool.update(new)
@@ -322,32 +341,6 @@ class Discovery:
                     self._reasons.setdefault(ctx.root.name, {})[rid] = v.reason
         return items
 
-    # --- economy ------------------------------------------------------------------------
-
-    def _worth_reading(
-        self, rec: RepoRecord, verdict: Verdict, family: Family, terms: Iterable[str]
-    ) -> bool:
-        """Whether a candidate earns reads, judged from listing data alone."""
-        if verdict.joined:
-            return True
-        if verdict.status == "rejected":
-            return False
-        if family.architecture(rec)[0] == "match":
-            # the same architecture at another release's scale belongs to that release
-            return not _other_release(rec, family)
-        if not name_has_term(rec.repo_id, terms):
-            return False
-        content = content_of(rec.files)
-        if not content.known:
-            return True
-        return bool(
-            content.weights
-            or content.tokenizer
-            or content.adapter
-            or content.code
-            or any(f.path.rsplit("/", 1)[-1] != "config.json" for f in content.config)
-        )
-
     def _each(
         self,
         records: dict[str, RepoRecord],
@@ -380,9 +373,12 @@ class Discovery:
             else:
                 records[key] = result
 
-    def _investigate(self, rec: RepoRecord, family: Family) -> RepoRecord:
-        """Read what the verdict asks for, most decisive first, until it is decided."""
-        done: set[str] = set()
+    def _investigate(self, rec: RepoRecord, family: Family, *, card: bool = True) -> RepoRecord:
+        """Read what the verdict asks for, most decisive first, until it is decided; the
+        README only with `card` (a second pass, for what the first left undecided)."""
+        done: set[str] = set(self._asked.get(rec.repo_id, ()))
+        if not card:
+            done.add("readme")
         # declared lineage in small configs settles the parent even where listing data
         # already joined the candidate (a merge looks like its parents' architecture)
         configs = _configs(rec)
@@ -390,7 +386,9 @@ class Discovery:
             if f.path in SMALL_CONFIGS and f.path not in configs:
                 done.add(f"file:{f.path}")
                 rec = self._read_need(rec, f"file:{f.path}")
-        for _ in range(MAX_READS - len(done)):
+        asked = self._asked.setdefault(rec.repo_id, set())
+        asked |= done - {"readme"}
+        while len(asked) < MAX_READS:
             verdict = assess(rec, family)
             if verdict.status != "undecided":
                 break
@@ -398,21 +396,30 @@ class Discovery:
             if need is None:
                 break
             done.add(need)
+            asked.add(need)
             rec = self._read_need(rec, need)
         return rec
 
-    def _complete(self, rec: RepoRecord) -> RepoRecord:
-        """A member's file tree and README, when not read yet."""
+    def _complete_files(self, rec: RepoRecord) -> RepoRecord:
+        """A member's file tree, when not read yet, and a GGUF header where it may name the
+        closest parent (a GGUF whose card declares no base)."""
         if rec.repo_id not in self._trees:
             rec = self._read_need(rec, "tree")
-        # the card is evidence (what it names, the relation its prose states), read once
-        # per member whatever the root's terms: the resolver weighs it against the rest
-        if rec.card_text is None:
-            rec = self._read_need(rec, "readme")
-        # a GGUF whose card declares no base may name it in its header (the closest parent)
         first = unread_gguf_header(rec)
         if first:
             rec = self._read_need(rec, f"gguf:{first}")
+        return rec
+
+    def _complete_card(
+        self, rec: RepoRecord, family: Family, dates: Mapping[str, datetime | None]
+    ) -> RepoRecord:
+        """A member's README, when not read yet. The card is evidence (what it names, the
+        relation its prose states), read once per member whatever the root's terms; but not
+        where the member's own files fix both and the root's terms check no notice in it."""
+        if rec.card_text is None and (
+            self.fetch_cards or not settled_by_files(rec, family, dates)
+        ):
+            rec = self._read_need(rec, "readme")
         return rec
 
     # --- reads --------------------------------------------------------------------------
@@ -469,20 +476,6 @@ def _at_scale(rec: RepoRecord, family: Family, scales: Iterable[int]) -> bool:
     params = effective_parameters(rec) or 0
     near = any(abs(params - n) <= SCALE_TOLERANCE * n for n in scales)
     return near and params > 0 and family.architecture(rec)[0] == "match"
-
-
-def _other_release(rec: RepoRecord, family: Family) -> bool:
-    """Whether the repo's parameter count is another known release's, not this family's."""
-    params = effective_parameters(rec)
-    if not params:
-        return False
-    own = family.scales().values()
-    others = [n for n in family.markers.release_parameters.values() if n not in own]
-
-    def near(n: int) -> bool:
-        return abs(params - n) <= SCALE_TOLERANCE * n
-
-    return any(near(n) for n in others) and not any(near(n) for n in own)
 
 
 def _listed(rec: RepoRecord, path: str) -> bool:

@@ -1,0 +1,83 @@
+"""Which reads of a candidate or member are worth a request, from what is already known.
+
+Discovery (huggingface/discovery.py) spends the Hub's quota on reads that can still decide
+something: a candidate's listing data earns it reads or rejects it (`worth_reading`); a
+member's README is evidence unless its own files already fix its parent and relation
+(`settled_by_files`). Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from crawlers.base import MemberFacts, RepoRecord
+from crawlers.content import content_of, effective_parameters
+from crawlers.evidence import SCALE_TOLERANCE, Family, Verdict, member_facts
+from crawlers.references import config_parents, name_has_term
+
+
+def worth_reading(
+    rec: RepoRecord, verdict: Verdict, family: Family, terms: Iterable[str]
+) -> bool:
+    """Whether a candidate earns reads, judged from listing data alone."""
+    if verdict.joined:
+        return True
+    if verdict.status == "rejected":
+        return False
+    if family.architecture(rec)[0] == "match":
+        # the same architecture at another release's scale belongs to that release
+        return not other_release(rec, family)
+    if not name_has_term(rec.repo_id, terms):
+        return False
+    content = content_of(rec.files)
+    if not content.known:
+        return True
+    return bool(
+        content.weights
+        or content.tokenizer
+        or content.adapter
+        or content.code
+        or any(f.path.rsplit("/", 1)[-1] != "config.json" for f in content.config)
+    )
+
+
+def settled_by_files(
+    rec: RepoRecord, family: Family, dates: Mapping[str, datetime | None]
+) -> bool:
+    """Whether a member's own files fix its parent and how it was made, so that nothing its
+    card could say changes either: every weight file is held by a member created before it (a
+    re-upload: the files' origin is the parent, the relation a fork), or configs the tools
+    wrote name members (a PEFT adapter's base, the models of a mergekit merge, a GGUF header's
+    base model). `dates` holds creation dates of this round's members (others: not known)."""
+    wids = content_of(rec.files).ids("weights")
+    shared = family.shared(wids, "weights") if wids else {}
+    mine = rec.created_at
+    for key, n in shared.items():
+        theirs = dates.get(key)
+        if key != rec.key and n == len(wids) and mine and theirs and theirs < mine:
+            return True
+    named = config_parents(rec)
+    return bool(named) and all(family.resolve(r.repo_id, None, rec.hub) for r in named)
+
+
+def with_files(facts: MemberFacts, rec: RepoRecord | None) -> MemberFacts:
+    """A member's facts with the file hashes its record now carries (read since it joined)."""
+    if rec is None or not content_of(rec.files).hashed:
+        return facts
+    return member_facts(rec, parent=facts.parent, relation=facts.relation, depth=facts.depth,
+                        aliases=facts.aliases)
+
+
+def other_release(rec: RepoRecord, family: Family) -> bool:
+    """Whether the repo's parameter count is another known release's, not this family's."""
+    params = effective_parameters(rec)
+    if not params:
+        return False
+    own = family.scales().values()
+    others = [n for n in family.markers.release_parameters.values() if n not in own]
+
+    def near(n: int) -> bool:
+        return abs(params - n) <= SCALE_TOLERANCE * n
+
+    return any(near(n) for n in others) and not any(near(n) for n in own)

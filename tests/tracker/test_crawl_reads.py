@@ -1,0 +1,154 @@
+"""What a first crawl asks the Hub for, and what it no longer asks because the answer is
+already known: the fake Hugging Face hub over HTTP, the real pipeline, SQLite, `tracker export`.
+
+Issue 10's budget is 3 requests per member (its children listing, its file tree, its README)
+plus 1 per 10 candidates rejected. A request is left out only where what it would return
+cannot change an edge, a relation or a license: a README whose repo holds nothing a derivative
+holds (it is no derivative, whatever the card links); a README of a member whose own files fix
+its parent and relation (an adapter's config, a mergekit config, identical weight files) under
+a root whose terms need no notice in cards; a children listing already answered empty this run.
+The ids are made up: no rule knows them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from urllib.parse import unquote
+
+from click.testing import CliRunner
+
+from tests.fakes.grok_repo import (
+    G1_ARCH,
+    G1_JAX,
+    G1_TOKENIZER,
+    G2_ARCH,
+    G2_LICENSE,
+    G2_SHARDS,
+    G2_TOKENIZER,
+    XAI_G2_README,
+    B,
+    WorldRepo,
+    card,
+    shards,
+)
+from tests.fakes.grok_world import as_fake_repos
+from tests.fakes.hf_hub import FakeHub
+from tests.fakes.hf_world import World
+from tracker.cli import cli
+from tracker.config import load_config
+from tracker.pipeline import crawl
+
+G1, G2 = "xai-org/grok-1", "xai-org/grok-2"
+URL = "https://huggingface.co/"
+ST = {"parameters": {"BF16": 314 * B}, "total": 314 * B}
+LIC = {"license": "apache-2.0"}
+
+
+def grok1() -> WorldRepo:
+    return WorldRepo(G1, lfs={**G1_JAX, **G1_TOKENIZER}, root="grok-1",
+                     card=card(LIC, "# Grok-1\n\nOpen weights.\n"))
+
+
+def grok2() -> WorldRepo:
+    return WorldRepo(G2, lfs={**G2_SHARDS, **G2_TOKENIZER}, config=G2_ARCH, root="grok-2",
+                     safetensors={"parameters": {"BF16": 270 * B}, "total": 270 * B},
+                     card=card(G2_LICENSE, XAI_G2_README))
+
+
+def conversion() -> WorldRepo:
+    """Named for Grok, declaring nothing: only its card says where it comes from."""
+    rid = "portwork/grok-1-torch"
+    return WorldRepo(rid, lfs={**shards("model", 8, rid), **G1_TOKENIZER}, config=G1_ARCH,
+                     safetensors=ST, card=card(LIC, f"# Port\n\nConverted from {URL}{G1}.\n"))
+
+
+def crawled(tmp_path, repos) -> tuple[set[tuple[str, str, str]], list[str]]:
+    """Export edges (Hugging Face ids bare) and the paths the hub was asked, in order. Repos
+    are created a day apart, in list order."""
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    fakes = [replace(f, created_at=f"2024-04-{i + 1:02d}T00:00:00.000Z")
+             for i, f in enumerate(as_fake_repos(repos))]
+    with FakeHub(World(fakes), page_size=3) as hub:
+        config = load_config(environ={}, overrides={
+            "database.url": db, "hubs.huggingface.endpoint": hub.url})
+        report = crawl(config, hubs=["huggingface"])
+        assert report.status == "ok", report.errors
+        asked = [unquote(path) for _, _, path, _ in hub.log]
+        assert not hub.unexpected
+    out = CliRunner().invoke(cli, ["--database", db, "export", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    edges = {
+        (e["parent"].removeprefix("huggingface:"), e["child"].removeprefix("huggingface:"),
+         e["relation"])
+        for e in json.loads(out.stdout)["edges"]
+    }
+    return edges, asked
+
+
+def readmes(asked: list[str]) -> set[str]:
+    return {p.split("/resolve/")[0].lstrip("/") for p in asked if p.endswith("/README.md")}
+
+
+def test_a_preset_linking_grok_is_rejected_without_reading_its_card(tmp_path):
+    preset = WorldRepo("uiguild/grok-1-chat-preset",
+                       small={"preset.json": json.dumps({"model": G1, "temperature": 0.7})},
+                       card=card({}, f"# Preset\n\nA chat UI preset for {URL}{G1}.\n"))
+    edges, asked = crawled(tmp_path, [grok1(), conversion(), preset])
+    assert (G1, "portwork/grok-1-torch", "conversion") in edges
+    assert not any(preset.repo_id in e for e in edges)
+    # its listing shows a preset file and a README: nothing a derivative holds, so neither
+    # its card nor its files are asked for
+    assert not [p for p in asked if preset.repo_id in p]
+    assert "portwork/grok-1-torch" in readmes(asked)
+
+
+def test_members_whose_files_fix_their_lineage_are_not_asked_for_their_card(tmp_path):
+    conv = conversion()
+    lora = WorldRepo(
+        "loralab/grok-1-lora",
+        lfs={"adapter_model.safetensors": "loralab/grok-1-lora"},
+        small={"adapter_config.json": json.dumps(
+            {"base_model_name_or_path": conv.repo_id, "peft_type": "LORA", "r": 16})},
+        card=card(LIC, "# LoRA\n\nA LoRA for chat, trained on our dialogues.\n"),
+    )
+    merge = WorldRepo(
+        "mergers/grok-1-slerp",
+        lfs=shards("model", 8, "mergers/grok-1-slerp"),
+        small={"mergekit_config.yml": (
+            "merge_method: slerp\nslices:\n  - sources:\n"
+            f"      - model: {conv.repo_id}\n      - model: {G1}\n")},
+        config=G1_ARCH, safetensors=ST,
+        card=card(LIC, "# Slerp\n\nA merge, fine-tuned afterwards on our data.\n"),
+    )
+    copy = WorldRepo("mirrorco/grok-1-torch-backup", lfs=dict(conv.lfs), config=G1_ARCH,
+                     safetensors=ST, card=card(LIC, "# Backup\n\nQuantized from Grok-1.\n"))
+    edges, asked = crawled(tmp_path, [grok1(), conv, lora, merge, copy])
+    assert {
+        (G1, conv.repo_id, "conversion"),
+        (conv.repo_id, lora.repo_id, "adapter"),
+        (conv.repo_id, merge.repo_id, "merge"),
+        (G1, merge.repo_id, "merge"),
+        (conv.repo_id, copy.repo_id, "fork"),
+    } <= edges
+    # the adapter's config, the merge's config and the identical weights decide; what the
+    # cards say ("fine-tuned", "quantized") cannot move those edges or relations
+    assert readmes(asked) == {conv.repo_id}
+    # each member still costs its file tree and its children listing, once
+    for repo in (conv, lora, merge, copy):
+        assert sum(p.startswith(f"/api/models/{repo.repo_id}/tree/") for p in asked) == 1
+        assert sum(f"base_model:{repo.repo_id}&" in p for p in asked) == 1
+
+
+def test_a_member_of_both_roots_is_asked_for_its_children_once(tmp_path):
+    both = WorldRepo(
+        "bridgeworks/grok-1-2-merge",
+        lfs=shards("model", 8, "bridgeworks/grok-1-2-merge"),
+        config=G2_ARCH,
+        card=card({**G2_LICENSE, "base_model": [G1, G2]}, "# Bridge\n\nA merge of both.\n"),
+    )
+    edges, asked = crawled(tmp_path, [grok1(), grok2(), both])
+    assert {(G1, both.repo_id, "merge"), (G2, both.repo_id, "merge")} <= edges
+    # walked under both roots in one run: the empty answer of the first walk stands
+    assert sum(f"base_model:{both.repo_id}&" in p for p in asked) == 1
+    assert sum(p.startswith(f"/api/models/{both.repo_id}/tree/") for p in asked) == 1
