@@ -16,7 +16,8 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
@@ -45,7 +46,14 @@ from crawlers.base import (
     node_key,
 )
 from crawlers.bounded import load_json
-from crawlers.huggingface.parse import EXPAND, Listed, card_body, file_records, parse_repo
+from crawlers.huggingface.parse import (
+    EXPAND,
+    Listed,
+    card_body,
+    file_records,
+    parse_repo,
+    sibling_files,
+)
 
 T = TypeVar("T")
 
@@ -114,14 +122,25 @@ class HubCalls(Crawler):
 
     # --- hub calls -------------------------------------------------------------------------
 
-    def _info(self, repo_id: str) -> Listed:
+    def _info(self, repo_id: str, *, files: bool = False) -> Listed:
         """model_info with our expand list; raises the huggingface_hub errors that are data.
 
-        Read raw (not through `HfApi.model_info`) so the answer's host is checked like every
-        other JSON answer: a redirect to another host is not data about this repo (issue 17)."""
+        With `files`, asked with `blobs=true` instead (the Hub answers its default fields then,
+        which hold every field of our list): the record carries every file with its hashes,
+        as the tree would list them, so a root or an outside parent costs one request, not two.
+        Not for a gated repo, nor one whose answer lacks the hashes: the tree says (`files`
+        stays None). Read raw (not through `HfApi.model_info`) so the answer's host is checked
+        like every other JSON answer: a redirect to another host is not data (issue 17)."""
         url = f"{self.endpoint}/api/models/{repo_id}"
-        data, _ = self._get_json("model_info", f"model_info {repo_id}", url, _expand())
-        return parse_repo(data, hub_url=self.endpoint)
+        params = [("blobs", "true")] if files else _expand()
+        data, _ = self._get_json("model_info", f"model_info {repo_id}", url, params)
+        listed = parse_repo(data, hub_url=self.endpoint)
+        if not files or listed.record.gated or not isinstance(data, Mapping):
+            return listed
+        hashed = sibling_files(data.get("siblings"))
+        if hashed is None:
+            return listed
+        return replace(listed, record=replace(listed.record, files=hashed))
 
     def _children(self, parent_id: str) -> list[object]:
         """Every repo declaring `parent_id` as its base (the Hub's `base_model:` tag)."""

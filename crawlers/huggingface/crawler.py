@@ -157,7 +157,7 @@ class HuggingFaceCrawler(HubCalls):
                 continue
             key = f"{self.hub}:{repo_id}"
             try:
-                listed = self._info(repo_id)
+                listed = self._info(repo_id, files=True)
             except GatedRepoError:
                 listed = Listed(RepoRecord(self.hub, repo_id, self._url(repo_id), "gated"))
             except GONE:
@@ -170,6 +170,10 @@ class HuggingFaceCrawler(HubCalls):
                 listed = Listed(RepoRecord(self.hub, repo_id, self._url(repo_id)))
                 walk.add(Node(listed, is_root=True, stale=True))
                 continue
+            sha = listed.record.sha
+            if sha is not None and ctx.known_shas.get(listed.repo_id) == sha:
+                # unchanged: its stored files stand, as for any member whose sha is known
+                listed = replace(listed, record=replace(listed.record, files=None))
             node = Node(listed, is_root=True)
             if listed.repo_id.lower() != repo_id.lower():
                 node.renamed_from = repo_id
@@ -187,12 +191,15 @@ class HuggingFaceCrawler(HubCalls):
             and (record.sha is None or ctx.known_shas.get(record.repo_id) != record.sha)
         ):
             try:
-                try:
-                    out.files, out.moved_to, bad = self._tree(record.repo_id, record.sha)
-                except RevisionNotFoundError:  # pushed to since the listing: take main
-                    out.files, out.moved_to, bad = self._tree(record.repo_id, None)
-                if bad:
-                    out.warnings.append(f"{bad} unreadable entries in the file list skipped")
+                if record.files is not None:  # model_info listed them with their hashes
+                    out.files = list(record.files)
+                else:
+                    try:
+                        out.files, out.moved_to, bad = self._tree(record.repo_id, record.sha)
+                    except RevisionNotFoundError:  # pushed to since the listing: take main
+                        out.files, out.moved_to, bad = self._tree(record.repo_id, None)
+                    if bad:
+                        out.warnings.append(f"{bad} unreadable entries in the file list skipped")
                 if read_cards:
                     out.card_text, out.card_complete = self._card(
                         out.moved_to or record.repo_id, out.files
@@ -333,7 +340,7 @@ class HuggingFaceCrawler(HubCalls):
                 parent = written  # already a node in the database: the edge is enough
             else:
                 try:
-                    listed = self._info(written)
+                    listed = self._info(written, files=True)
                 except GatedRepoError:
                     listed = Listed(RepoRecord(self.hub, written, self._url(written), "gated"))
                 except Unreadable as exc:
@@ -371,7 +378,6 @@ class HuggingFaceCrawler(HubCalls):
             else:
                 yield from walk.link_configured(member, entries)
 
-
     def _reads_cards(self, ctx: CrawlContext) -> bool:
         """Whether members' cards are read: as set on the crawler, else as the root says."""
         if self.read_cards is not None:
@@ -389,16 +395,17 @@ class HuggingFaceCrawler(HubCalls):
             record, markers.architectures, markers.model_types, markers.gguf_architectures
         )
         if shows != "match" or record.status != "active":
-            return record
+            return replace(record, files=None)
         if record.sha is not None and ctx.known_shas.get(record.repo_id) == record.sha:
-            return record  # stored as it is: its files are too
-        try:
-            files, _, _ = self._tree(record.repo_id, None)
-        except (GatedRepoError, RevisionNotFoundError, Unreadable, *GONE):
-            return record  # the resolver decides from what the listing showed
-        record = replace(record, files=tuple(files))
-        try:
-            card, complete = self._card(record.repo_id, files)
+            return replace(record, files=None)  # stored as it is: its files are too
+        if record.files is None:  # model_info did not list them with their hashes
+            try:
+                files, _, _ = self._tree(record.repo_id, None)
+            except (GatedRepoError, RevisionNotFoundError, Unreadable, *GONE):
+                return record  # the resolver decides from what the listing showed
+            record = replace(record, files=tuple(files))
+        try:  # its card whatever the root's terms: nothing declares where it comes from
+            card, complete = self._card(record.repo_id, list(record.files or ()))
         except Unreadable:
             return record
         return replace(record, card_text=card, card_complete=complete)

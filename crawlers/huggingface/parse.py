@@ -274,6 +274,32 @@ def file_records(items: Iterable[object]) -> tuple[list[FileRecord], int]:
     return files, bad
 
 
+def sibling_files(value: object, limit: int = 1000) -> tuple[FileRecord, ...] | None:
+    """Every file of a model_info answer asked with `blobs=true` (siblings carrying `blobId`,
+    and `lfs.sha256` for LFS files), as the tree would list them; None when the answer does
+    not carry them all (no file metadata, an odd entry) or holds `limit` files or more (a list
+    that long may be cut: the tree pages through it)."""
+    if not isinstance(value, list) or len(value) >= limit:
+        return None
+    files = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            return None
+        path, blob, lfs = item.get("rfilename"), item.get("blobId"), item.get("lfs")
+        if not isinstance(path, str) or not path or len(path) > 1000 or clean_text(path) != path:
+            return None
+        if not isinstance(blob, str) or not 0 < len(blob) <= 64:
+            return None
+        sha256 = lfs.get("sha256") if isinstance(lfs, Mapping) else None
+        files.append(FileRecord(
+            path=path,
+            size=_count(item.get("size")),
+            sha256=sha256 if isinstance(sha256, str) and len(sha256) == 64 else None,
+            blob_id=blob,
+        ))
+    return tuple(files)
+
+
 def card_body(readme: str) -> str:
     """A README without its YAML front matter."""
     text = readme.lstrip("\ufeff")

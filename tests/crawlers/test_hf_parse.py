@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawlers.huggingface.parse import card_body, file_records, formats_of, parse_repo
+from crawlers.huggingface.parse import (
+    card_body,
+    file_records,
+    formats_of,
+    parse_repo,
+    sibling_files,
+)
 
 URL = "https://huggingface.co"
 
@@ -177,3 +183,23 @@ def test_file_records_from_a_tree_page():
 )
 def test_card_body(readme, body):
     assert card_body(readme) == body
+
+
+def test_model_info_siblings_with_file_metadata_stand_for_the_tree():
+    sha = "a" * 64
+    siblings = [
+        {"rfilename": "model.safetensors", "size": 10, "blobId": "b" * 40,
+         "lfs": {"sha256": sha, "size": 10, "pointerSize": 134}},
+        {"rfilename": "config.json", "size": 2, "blobId": "c" * 40},
+    ]
+    files = sibling_files(siblings)
+    assert files is not None
+    assert [(f.path, f.size, f.sha256, f.blob_id) for f in files] == [
+        ("model.safetensors", 10, sha, "b" * 40), ("config.json", 2, None, "c" * 40)]
+    # without the metadata (names only), with an odd entry, or a list that may be cut short:
+    # not known, the tree is asked
+    assert sibling_files([{"rfilename": "config.json"}]) is None
+    assert sibling_files([*siblings, "README.md"]) is None
+    assert sibling_files([{"rfilename": "a\x00b", "blobId": "c" * 40}]) is None
+    assert sibling_files(siblings, limit=2) is None
+    assert sibling_files(None) is None

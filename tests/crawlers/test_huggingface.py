@@ -219,14 +219,18 @@ def test_request_budget_and_an_unchanged_second_crawl(hub):
     members = len(FAMILY)
     assert dict(c.requests) == dict(hub.requests)  # our count agrees with the server's
     # one children listing a member (+1 under the former id of the renamed one); one tree a
-    # member (+1 for the renamed one's redirect); model_info for the root and for the two
-    # declared parents outside the family
+    # member (+1 for the renamed one's redirect), but none for the root: its model_info lists
+    # every file with its hashes (`blobs=true`), as the tree would; model_info for the root
+    # and for the two declared parents outside the family
     assert hub.requests["listing"] == members + 1
-    assert hub.requests["tree"] == members + 1
+    assert hub.requests["tree"] == members
     assert hub.requests["model_info"] == 3
     assert "file" not in hub.requests
     assert not hub.unexpected
     assert all(kind != "other" for kind, *_ in hub.log)  # no agent-harness, no telemetry
+    root_files = {(f.path, f.sha256, f.blob_id) for f in records[ROOT].files or ()}
+    tree, _, _ = crawler(hub)._tree(ROOT, None)  # what the tree lists: the same, hashes too
+    assert root_files == {(f.path, f.sha256, f.blob_id) for f in tree} and root_files
 
     # The listing index catches up with the rename; nothing else changes.
     hub.world.update("new-org/grok-1-fp8", new_sha=False, json_overrides={})
