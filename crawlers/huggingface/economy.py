@@ -48,8 +48,8 @@ def settled_by_files(
     """Whether a member's own files fix its parent and how it was made, so that nothing its
     card could say changes either: every weight file is held by a member created before it (a
     re-upload: the files' origin is the parent, the relation a fork), or configs the tools
-    wrote name members (a PEFT adapter's base, the models of a mergekit merge, a GGUF header's
-    base model). `dates` holds creation dates of this round's members (others: not known)."""
+    wrote name members (a PEFT adapter's base, the models of a mergekit merge). `dates` holds
+    creation dates of this round's members (others: not known)."""
     wids = content_of(rec.files).ids("weights")
     shared = family.shared(wids, "weights") if wids else {}
     mine = rec.created_at
@@ -57,7 +57,9 @@ def settled_by_files(
         theirs = dates.get(key)
         if key != rec.key and n == len(wids) and mine and theirs and theirs < mine:
             return True
-    named = config_parents(rec)
+    # not a GGUF header: llama.cpp copies the converted model's own card base_model there,
+    # which may be the grandparent; the card may name the closer one
+    named = [r for r in config_parents(rec) if not r.where.startswith("GGUF")]
     return bool(named) and all(family.resolve(r.repo_id, None, rec.hub) for r in named)
 
 

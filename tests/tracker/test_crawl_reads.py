@@ -30,6 +30,7 @@ from tests.fakes.grok_repo import (
     B,
     WorldRepo,
     card,
+    gguf_bytes,
     shards,
 )
 from tests.fakes.grok_world import as_fake_repos
@@ -123,7 +124,18 @@ def test_members_whose_files_fix_their_lineage_are_not_asked_for_their_card(tmp_
     )
     copy = WorldRepo("mirrorco/grok-1-torch-backup", lfs=dict(conv.lfs), config=G1_ARCH,
                      safetensors=ST, card=card(LIC, "# Backup\n\nQuantized from Grok-1.\n"))
-    edges, asked = crawled(tmp_path, [grok1(), conv, lora, merge, copy])
+    # llama.cpp writes the converted model's own card base_model into a GGUF header (here the
+    # grandparent); the card, naming the closer parent, is evidence the resolver weighs: read
+    gguf = WorldRepo(
+        "quantfolk/grok-1-torch-GGUF",
+        lfs={"grok-1-torch-Q4_K_M.gguf": "quantfolk/grok-1-torch-GGUF"},
+        heads={"grok-1-torch-Q4_K_M.gguf": gguf_bytes({
+            "general.architecture": "grok", "general.base_model.count": 1,
+            "general.base_model.0.repo_url": URL + G1})},
+        gguf={"total": 316 * B, "architecture": "grok", "context_length": 8192},
+        card=card(LIC, f"# GGUF\n\nQuantized from {URL}{conv.repo_id} with llama.cpp.\n"),
+    )
+    edges, asked = crawled(tmp_path, [grok1(), conv, lora, merge, copy, gguf])
     assert {
         (G1, conv.repo_id, "conversion"),
         (conv.repo_id, lora.repo_id, "adapter"),
@@ -131,9 +143,10 @@ def test_members_whose_files_fix_their_lineage_are_not_asked_for_their_card(tmp_
         (G1, merge.repo_id, "merge"),
         (conv.repo_id, copy.repo_id, "fork"),
     } <= edges
+    assert any(c == gguf.repo_id and r == "quantization" for _, c, r in edges)
     # the adapter's config, the merge's config and the identical weights decide; what the
     # cards say ("fine-tuned", "quantized") cannot move those edges or relations
-    assert readmes(asked) == {conv.repo_id}
+    assert readmes(asked) == {conv.repo_id, gguf.repo_id}
     # each member still costs its file tree and its children listing, once
     for repo in (conv, lora, merge, copy):
         assert sum(p.startswith(f"/api/models/{repo.repo_id}/tree/") for p in asked) == 1
