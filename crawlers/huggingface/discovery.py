@@ -68,7 +68,7 @@ from crawlers.huggingface.parse import EXPAND, item_field, sibling_names
 from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
 from crawlers.huggingface.renames import former_ids
 from crawlers.joins import parents_first, recheck, settle
-from crawlers.references import declares_one_of, name_has_term
+from crawlers.references import declares_one_of
 from crawlers.signals.keep import compact
 
 LISTING_EXPAND = list(EXPAND)  # one list of listing fields, the crawler's (huggingface/parse)
