@@ -110,8 +110,15 @@ def load_yaml(text: str) -> object:
     return data
 
 
-def load_json(raw: bytes | str, *, max_size: int = MAX_TEXT, max_nodes: int = MAX_NODES) -> object:
+def load_json(
+    raw: bytes | str, *, max_size: int = MAX_TEXT, max_nodes: int = MAX_NODES, walked: bool = True
+) -> object:
     """Plain data from JSON within the limits; raises ValueError (TooLarge included).
+
+    `walked=False` skips the depth and node check, for a caller that reads fixed paths and
+    never walks what it was given (a sweep's listing page: `parse_item` reads a dozen fields
+    at depth three at most); the size limit and the decoders' own nesting limit, about a
+    thousand, still hold.
 
     Decoded by orjson (a sweep's listing page in half the time of the standard library's),
     falling back to the standard library for what orjson refuses and it reads: lone surrogate
@@ -127,5 +134,6 @@ def load_json(raw: bytes | str, *, max_size: int = MAX_TEXT, max_nodes: int = MA
             data = json.loads(raw)
         except RecursionError:  # the C scanner's own guard against deep nesting
             raise TooLarge(f"JSON nested deeper than {MAX_DEPTH}") from None
-    check_shape(data, max_nodes=max_nodes)
+    if walked:
+        check_shape(data, max_nodes=max_nodes)
     return data

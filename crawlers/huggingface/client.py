@@ -256,7 +256,7 @@ class HubCalls(Crawler):
                 seen_urls.add(next_url)
 
     def _get_json(
-        self, kind: str, what: str, url: str, params: Any
+        self, kind: str, what: str, url: str, params: Any, *, walked: bool = True
     ) -> tuple[object, httpx2.Response]:
         # After a redirect (a renamed repo) retries go straight to where it led: a 429 storm
         # must not cost the redirect again on every attempt (issue 17)
@@ -293,7 +293,9 @@ class HubCalls(Crawler):
                     if len(body) > _MAX_JSON:
                         raise Unreadable(f"{what}: answer over {_MAX_JSON} bytes", hub=self.hub)
             try:
-                return load_json(bytes(body), max_size=_MAX_JSON, max_nodes=_MAX_JSON), response
+                data = load_json(bytes(body), max_size=_MAX_JSON, max_nodes=_MAX_JSON,
+                                 walked=walked)
+                return data, response
             except ValueError as exc:
                 raise _BadJSON(f"unreadable JSON ({exc})") from exc
 

@@ -277,7 +277,12 @@ class HuggingFaceCrawler(HubCalls):
         """One listing page (`path?query` on this endpoint), with our retries and count: its
         items and the next page's `path?query` (None on the last). Honours the quota the
         answer announces (`RateLimit: ...;r=0;t=N` pauses this crawler N seconds)."""
-        data, response = self._get_json("listing", "sweeping the hub", self.endpoint + path, None)
+        # read by parse_item's fixed paths only, so not walked for depth and size (4 us a
+        # model): one upload nested past crawlers.bounded's limits no longer stops every
+        # sweep at its page (its odd field is read as absent, like any of the wrong type)
+        data, response = self._get_json(
+            "listing", "sweeping the hub", self.endpoint + path, None, walked=False
+        )
         if not isinstance(data, list):
             raise Unreadable("sweeping the hub: expected a JSON list", hub=self.hub)
         wait = wait_from_headers(response.headers, now=self.wall_clock())

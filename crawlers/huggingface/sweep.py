@@ -129,56 +129,64 @@ _EMPTY: Mapping[str, object] = {}
 def _mapping(value: object) -> Mapping[str, Any]:
     """`value` if it is a mapping, else an empty one (a plain dict tested first: the ABC
     check costs a microsecond, and an item has five of them)."""
-    if value.__class__ is dict or isinstance(value, Mapping):
+    if value.__class__ is dict or value is not None and isinstance(value, Mapping):
         return value
-    return _EMPTY
+    return _EMPTY  # (None, a field the Hub left out, first: the ABC check is dearer)
 
 
 def parse_item(item: object) -> SweptModel | None:
     """A listing item (the Hub's JSON) -> a SweptModel; None when it names no valid repo.
 
     Never raises on odd data: a field of the wrong type is read as absent. Run for every model
-    of the Hub, so written for speed: exact class tests before ABC ones, a tuple by position.
+    of the Hub, so written for speed: exact class tests before ABC ones, a tuple by position,
+    tags read through a memo of what each tag means.
     """
     if item.__class__ is not dict and not isinstance(item, Mapping):
         return None
     get = item.get
     repo_id = get("id") or get("modelId")
-    if not isinstance(repo_id, str) or not is_valid_repo_id(repo_id):
+    if not is_valid_repo_id(repo_id):
         return None
     config = _mapping(get("config"))
     archs = config.get("architectures")
     architectures = (
         tuple([w for a in archs if a.__class__ is str and (w := _word(a))])
-        if isinstance(archs, list)
+        if archs.__class__ is list or isinstance(archs, list)
         else ()
     )
     gguf = _mapping(get("gguf"))
-    params = _parameters(gguf, _mapping(get("safetensors")))
+    params = _parameters(gguf, get("safetensors"))
     tags, parents, license_ = _read_tags(get("tags"))
     gated = get("gated")
     sha = get("sha")
-    return SweptModel(
-        repo_id,
-        sha if isinstance(sha, str) and 0 < len(sha) <= 64 else None,
-        _iso(get("createdAt")),
-        _iso(get("lastModified")),
-        _word(get("library_name")),
-        _word(get("pipeline_tag")),
-        license_,
-        architectures,
-        _word(config.get("model_type")),
-        _word(gguf.get("architecture")),
-        params if 0 <= params < 2**63 else 0,
-        gated
-        if isinstance(gated, str) and gated in ("auto", "manual")
-        else ("manual" if gated is True else ""),
-        tags,
-        parents,
+    return _new_model(
+        SweptModel,
+        (
+            repo_id,
+            sha if isinstance(sha, str) and 0 < len(sha) <= 64 else None,
+            _iso(get("createdAt")),
+            _iso(get("lastModified")),
+            _word(get("library_name")),
+            _word(get("pipeline_tag")),
+            license_,
+            architectures,
+            _word(config.get("model_type")),
+            _word(gguf.get("architecture")),
+            params if 0 <= params < 2**63 else 0,
+            gated
+            if isinstance(gated, str) and gated in _GATES
+            else ("manual" if gated is True else ""),
+            tags,
+            parents,
+        ),
     )
 
 
-def _parameters(gguf: Mapping[str, object], st: Mapping[str, object]) -> int:
+_new_model = tuple.__new__  # a SweptModel from a tuple, without NamedTuple's __new__ call
+_GATES = ("auto", "manual")
+
+
+def _parameters(gguf: Mapping[str, object], safetensors: object) -> int:
     """The parameter count, as crawlers.content.effective_parameters reads it: GGUF's total,
     else safetensors' stored elements with packed 4-bit dtypes scaled back (content.PACKED),
     so a GPTQ or MLX 4-bit copy of a 314B model is stored at 314B, found at the family's
@@ -186,23 +194,58 @@ def _parameters(gguf: Mapping[str, object], st: Mapping[str, object]) -> int:
     total = gguf.get("total")
     if total.__class__ is int and total > 0:
         return total
+    st = _mapping(safetensors)
     per_dtype = st.get("parameters")
     if (per_dtype.__class__ is dict or isinstance(per_dtype, Mapping)) and per_dtype:
-        n = sum(
-            v * PACKED.get(str(k).upper(), 1)
-            for k, v in per_dtype.items()
-            if v.__class__ is int and v > 0
-        )
+        n = 0
+        for k, v in per_dtype.items():
+            if v.__class__ is int and v > 0:
+                scale = _SCALE.get(k) if k.__class__ is str else None
+                if scale is None:
+                    scale = PACKED.get(str(k).upper(), 1)
+                n += v * scale
         if n > 0:
             return n
     total = st.get("total")
     return total if total.__class__ is int and total > 0 else 0
 
 
+# the dtype names the Hub writes, with their scale (others: upper-cased, then PACKED)
+_SCALE = {k: PACKED.get(k, 1) for k in ("F64", "F32", "F16", "BF16", "I64", "I32", "I16",
+                                         "I8", "U32", "U8", "BOOL", "F8_E4M3", "F8_E5M2")}
+
+# What one tag says, by its text: the same few dozen words ("transformers", "license:mit",
+# "region:us", a popular base model) are on most of the Hub's 3 million models, and working
+# each out again cost a third of `parse_item`. Bounded: cleared when full.
+_PLAIN, _RELATED, _BARE, _LICENSE, _DROPPED = range(5)
+_TAG_MEMO: dict[str, tuple[int, str, str]] = {}
+_TAG_MEMO_SIZE = 65_536
+
+
+def _tag_meaning(tag: str) -> tuple[int, str, str]:
+    """(what the tag is, its text as kept, the relation of a declared parent)."""
+    first = tag[0]
+    if first == "b" and tag.startswith("base_model:"):
+        rest = tag[11:]
+        word, sep, parent = rest.partition(":")
+        if sep and word in HUB_RELATIONS and is_valid_repo_id(parent):
+            return _RELATED, parent, HUB_RELATIONS[word]
+        if is_valid_repo_id(rest):
+            return _BARE, rest, ""
+        return _DROPPED, "", ""
+    if first == "l" and tag.startswith("license:"):
+        return _LICENSE, _word(tag[8:]), ""
+    if (first != "r" or not tag.startswith("region:")) and len(tag) <= _MAX_TEXT:
+        if tag.isprintable():
+            return _PLAIN, tag.replace(",", " ") if "," in tag else tag, ""
+    return _DROPPED, "", ""
+
+
 def _read_tags(value: object) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], str]:
     """(plain tags, declared parents, license) from the Hub's tags."""
-    if not isinstance(value, list):
+    if value.__class__ is not list and not isinstance(value, list):
         return (), (), ""
+    memo = _TAG_MEMO
     plain: list[str] = []
     related: dict[str, str] = {}
     bare: list[str] = []
@@ -210,19 +253,21 @@ def _read_tags(value: object) -> tuple[tuple[str, ...], tuple[tuple[str, str], .
     for tag in value:
         if tag.__class__ is not str or not tag:
             continue
-        first = tag[0]
-        if first == "b" and tag.startswith("base_model:"):
-            rest = tag[11:]
-            word, sep, parent = rest.partition(":")
-            if sep and word in HUB_RELATIONS and is_valid_repo_id(parent):
-                related.setdefault(parent, HUB_RELATIONS[word])
-            elif is_valid_repo_id(rest):
-                bare.append(rest)
-        elif first == "l" and tag.startswith("license:"):
-            license_ = license_ or _word(tag[8:])
-        elif (first != "r" or not tag.startswith("region:")) and len(tag) <= _MAX_TEXT:
-            if tag.isprintable():
-                plain.append(tag.replace(",", " ") if "," in tag else tag)
+        meaning = memo.get(tag)
+        if meaning is None:
+            meaning = _tag_meaning(tag)
+            if len(memo) >= _TAG_MEMO_SIZE:
+                memo.clear()
+            memo[tag] = meaning
+        kind, text, relation = meaning
+        if kind == _PLAIN:
+            plain.append(text)
+        elif kind == _RELATED:
+            related.setdefault(text, relation)
+        elif kind == _BARE:
+            bare.append(text)
+        elif kind == _LICENSE:
+            license_ = license_ or text
     if not related and not bare:
         return tuple(plain), (), license_
     for parent in bare:  # a parent named without a relation: derived, kind unknown

@@ -70,6 +70,7 @@ from tests.fakes.hf_wire import (
     error_response,
     flag,
     json_response,
+    listing_response,
     oid,
     one,
     pick,
@@ -258,7 +259,7 @@ class FakeHub:
             rest = {k: v for k, v in q.items() if k != "cursor"}
             rest["cursor"] = [cursor]
             headers["Link"] = f'<{base_url}/api/models?{urlencode(rest, doseq=True)}>; rel="next"'
-        return json_response(items, headers)
+        return listing_response(items, headers)
 
     def _repo_api(self, request: Request, base_url: str) -> Response:
         parts = request.path[len("/api/models/") :].split("/")

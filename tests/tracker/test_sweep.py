@@ -195,16 +195,37 @@ def test_grok_shaped_models_become_candidates_whatever_their_name(db_url, tmp_pa
 # its odd characters dropped from what is stored.
 
 
-def deep_page() -> bytes:
-    config = "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5)
+def deep_page(depth: int = MAX_DEPTH + 5) -> bytes:
+    config = "[" * depth + "]" * depth
     return f'[{{"id": "deep/model", "config": {{"architectures": {config}}}}}]'.encode()
 
 
-def test_a_listing_page_nested_past_the_limit_stops_the_sweep_and_resumes_there(db_url, tmp_path):
+def test_a_listing_item_nested_past_the_walk_limit_is_read_with_that_field_absent(db_url, tmp_path):
+    """Bug: a listing page was walked for depth like a card or a config, so one upload
+    nested past 64 levels stopped every sweep at its page, for as long as the Hub listed it.
+    `parse_item` reads fixed fields only: the nested one is read as absent, like a field of
+    the wrong type, and the sweep goes on."""
+    population = Population(3_000)
+    with FakeHub(population=population) as hub:
+        config = load_config(config_for(db_url, hub, tmp_path))
+        hub.faults.add(NthListing(2), Reply(200, {}, deep_page()))
+        report = sweep(config)
+    assert report.status == "complete", report.error
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT architectures FROM swept_models "
+                                    "WHERE repo_id = 'deep/model'")).one()
+    finally:
+        engine.dispose()
+    assert row == ("",)
+
+
+def test_a_page_nested_past_the_decoders_stops_the_sweep_and_resumes_there(db_url, tmp_path):
     population = Population(5_000)
     with FakeHub(population=population) as hub:
         config = load_config(config_for(db_url, hub, tmp_path))
-        hub.faults.add(NthListing(3), Reply(200, {}, deep_page()))
+        hub.faults.add(NthListing(3), Reply(200, {}, deep_page(5_000)))
         first = sweep(config)
         assert (first.status, first.pages) == ("interrupted", 2)
         assert "nested deeper" in first.error
