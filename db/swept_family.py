@@ -175,12 +175,16 @@ def _rebuild(conn: Connection, hub: str, big: int) -> dict[str, Any]:
                 continue
             # cut out of the root's rows in memory (the walk's rows, tested), not walked again
             cut = sorted(swept_read.cut_family(family, key), key=lambda r: (r[0], r[1] or ""))
-            conn.execute(text(_INSERT), _stored_rows(hub, key, cut))
+            for i in range(0, len(cut), _BATCH):  # bounded: a cut holds up to a family
+                conn.execute(text(_INSERT), _stored_rows(hub, key, cut[i : i + _BATCH]))
             rows += len(cut)
             inner.add(key)
     return {"mode": "rebuilt", "families": len(roots) + len(inner), "rows": rows}
 
 
+# rows per executemany of a cut: its parameter dicts and the driver's buffers for a whole
+# 75,000-row cut at once kept the sweep's peak memory in proportion to the Hub's biggest family
+_BATCH = 2_000
 _INSERT = (
     "INSERT INTO swept_family (" + _COLUMNS + ") VALUES (:hub, :root, :key, :parent_key, "
     ":relation, :repo_id, :license, :parameters, :gated, :gguf_arch, :library, :created_at, "

@@ -187,6 +187,7 @@ def test_a_member_under_a_third_of_its_roots_rows_is_walked_once_and_answered(db
 def test_big_inner_members_are_stored_at_a_rebuild_and_follow_later_sweeps(db_url, monkeypatch):
     # a member with 50,000 below it in a 3,000,000-model database was walked (~1 s of CPU)
     monkeypatch.setattr(swept_family, "BIG_INNER", 60)
+    monkeypatch.setattr(swept_family, "_BATCH", 7)  # a cut written in several batches
     population = Population(2_000)
     engine = open_database(db_url)
     try:
