@@ -63,7 +63,7 @@ from crawlers.evidence import (
     assess,
     unread_gguf_header,
 )
-from crawlers.huggingface.economy import settled_by_files, with_files, worth_reading
+from crawlers.huggingface.economy import judged_unread, settled_by_files, with_files, worth_reading
 from crawlers.huggingface.parse import EXPAND, item_field, sibling_names
 from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
 from crawlers.huggingface.renames import former_ids
@@ -213,7 +213,8 @@ class Discovery:
                     waiting[rec.key] = (rec, verdict)
                 self.rejected[rid] = verdict.reason
                 self.stats["rejected_from_listing"] += 1
-                if rid in self._read and rec.sha:  # read for another root: remember it here too
+                # read for another root, or judged on its files alone (explain says why)
+                if rec.sha and (rid in self._read or judged_unread(rec, terms)):
                     self._rejections.setdefault(ctx.root.name, {})[rid] = rec.sha
                     self._reasons.setdefault(ctx.root.name, {})[rid] = verdict.reason
         warnings: list[CrawlItem] = []

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from crawlers.base import MemberFacts, RepoRecord
-from crawlers.content import content_of, effective_parameters
+from crawlers.content import content_of, could_derive, effective_parameters
 from crawlers.evidence import SCALE_TOLERANCE, Family, Verdict, member_facts
 from crawlers.references import config_parents, name_has_term
 
@@ -40,6 +40,14 @@ def worth_reading(
         or content.code
         or any(f.path.rsplit("/", 1)[-1] != "config.json" for f in content.config)
     )
+
+
+def judged_unread(rec: RepoRecord, terms: Iterable[str]) -> bool:
+    """Whether a candidate named for the family was rejected for holding nothing a derivative
+    holds, its card unread (a chat preset, a config): it is remembered with that reason, as a
+    candidate rejected after reads is, so `tracker explain` says why it stays out."""
+    return rec.card_text is None and not could_derive(rec.files) and name_has_term(
+        rec.repo_id, terms)
 
 
 def settled_by_files(

@@ -102,6 +102,11 @@ def test_a_preset_linking_grok_is_rejected_without_reading_its_card(tmp_path):
     # its card nor its files are asked for
     assert not [p for p in asked if preset.repo_id in p]
     assert "portwork/grok-1-torch" in readmes(asked)
+    # judged all the same: explain says why it stays out
+    out = CliRunner().invoke(
+        cli, ["--database", f"sqlite:///{tmp_path / 't.db'}", "explain", preset.repo_id])
+    assert out.exit_code == 0, out.output
+    assert "holds no weights" in out.stdout
 
 
 def test_members_whose_files_fix_their_lineage_are_not_asked_for_their_card(tmp_path):
