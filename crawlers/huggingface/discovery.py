@@ -63,7 +63,13 @@ from crawlers.evidence import (
     assess,
     unread_gguf_header,
 )
-from crawlers.huggingface.economy import judged_unread, settled_by_files, with_files, worth_reading
+from crawlers.huggingface.economy import (
+    judged_unread,
+    names_member,
+    settled_by_files,
+    with_files,
+    worth_reading,
+)
 from crawlers.huggingface.parse import EXPAND, item_field, sibling_names
 from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
 from crawlers.huggingface.renames import former_ids
@@ -402,13 +408,9 @@ class Discovery:
         return rec
 
     def _complete_files(self, rec: RepoRecord) -> RepoRecord:
-        """A member's file tree, when not read yet, and a GGUF header where it may name the
-        closest parent (a GGUF whose card declares no base)."""
+        """A member's file tree, when not read yet (its GGUF header waits for its card)."""
         if rec.repo_id not in self._trees:
             rec = self._read_need(rec, "tree")
-        first = unread_gguf_header(rec)
-        if first:
-            rec = self._read_need(rec, f"gguf:{first}")
         return rec
 
     def _complete_card(
@@ -417,10 +419,12 @@ class Discovery:
         """A member's README, when not read yet. The card is evidence (what it names, the
         relation its prose states), read once per member whatever the root's terms; but not
         where the member's own files fix both and the root's terms check no notice in it."""
-        if rec.card_text is None and (
-            self.fetch_cards or not settled_by_files(rec, family, dates)
-        ):
+        settled = settled_by_files(rec, family, dates)
+        if rec.card_text is None and (self.fetch_cards or not settled):
             rec = self._read_need(rec, "readme")
+        first = unread_gguf_header(rec)
+        if first and not settled and not names_member(rec, family):
+            rec = self._read_need(rec, f"gguf:{first}")
         return rec
 
     # --- reads --------------------------------------------------------------------------

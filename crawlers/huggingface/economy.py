@@ -3,7 +3,8 @@
 Discovery (huggingface/discovery.py) spends the Hub's quota on reads that can still decide
 something: a candidate's listing data earns it reads or rejects it (`worth_reading`); a
 member's README is evidence unless its own files already fix its parent and relation
-(`settled_by_files`). Pure functions, no I/O.
+(`settled_by_files`), and a GGUF header is not where its card names a member
+(`names_member`). Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from crawlers.base import MemberFacts, RepoRecord
 from crawlers.content import content_of, could_derive, effective_parameters
 from crawlers.evidence import SCALE_TOLERANCE, Family, Verdict, member_facts
-from crawlers.references import config_parents, name_has_term
+from crawlers.references import config_parents, name_has_term, references
 
 
 def worth_reading(
@@ -69,6 +70,17 @@ def settled_by_files(
     # which may be the grandparent; the card may name the closer one
     named = [r for r in config_parents(rec) if not r.where.startswith("GGUF")]
     return bool(named) and all(family.resolve(r.repo_id, None, rec.hub) for r in named)
+
+
+def names_member(rec: RepoRecord, family: Family) -> bool:
+    """Whether the card (its metadata or its prose) names a member: a GGUF's header is then
+    not worth its read, since llama.cpp copies there the base the converted model's own card
+    declared (the member's parent or one above it), and the card names the nearer one."""
+    return any(
+        ref.key is not None and ref.key != rec.key
+        for ref in references(rec, family.resolve)
+        if not ref.where.startswith("GGUF")
+    )
 
 
 def with_files(facts: MemberFacts, rec: RepoRecord | None) -> MemberFacts:

@@ -170,3 +170,29 @@ def test_a_member_of_both_roots_is_asked_for_its_children_once(tmp_path):
     # walked under both roots in one run: the empty answer of the first walk stands
     assert sum(f"base_model:{both.repo_id}&" in p for p in asked) == 1
     assert sum(p.startswith(f"/api/models/{both.repo_id}/tree/") for p in asked) == 1
+
+
+def test_a_gguf_header_is_read_only_where_the_card_names_no_member(tmp_path):
+    conv = conversion()
+    header = gguf_bytes({"general.architecture": "grok", "general.base_model.count": 1,
+                         "general.base_model.0.repo_url": URL + conv.repo_id})
+    summary = {"total": 316 * B, "architecture": "grok", "context_length": 8192}
+    # the card links its parent: the header (llama.cpp's copy of a base) cannot name a nearer
+    named = WorldRepo(
+        "ggufhaus/grok-1-torch-Q8-GGUF",
+        lfs={"grok-1-torch-Q8_0.gguf": "ggufhaus/grok-1-torch-Q8-GGUF"},
+        heads={"grok-1-torch-Q8_0.gguf": header}, gguf=summary,
+        card=card(LIC, f"# GGUF\n\nQuantized from {URL}{conv.repo_id}.\n"),
+    )
+    # the card names no repo: the header is the only word on its parent
+    silent = WorldRepo(
+        "ggufhaus/grok-1-torch-Q2-GGUF",
+        lfs={"grok-1-torch-Q2_K.gguf": "ggufhaus/grok-1-torch-Q2-GGUF"},
+        heads={"grok-1-torch-Q2_K.gguf": header}, gguf=summary,
+        card=card(LIC, "# GGUF\n\nGrok-1 quantized with llama.cpp.\n"),
+    )
+    edges, asked = crawled(tmp_path, [grok1(), conv, named, silent])
+    assert {(conv.repo_id, named.repo_id, "quantization"),
+            (conv.repo_id, silent.repo_id, "quantization")} <= edges
+    assert not [p for p in asked if p.endswith("/grok-1-torch-Q8_0.gguf")]
+    assert len([p for p in asked if p.endswith("/grok-1-torch-Q2_K.gguf")]) == 1
