@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import CursorResult, func, insert, select, update
+from sqlalchemy import CursorResult, func, insert, null, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Alias, Evidence, File, Node, Rejection
@@ -131,7 +131,9 @@ def current_evidence(session: Session) -> list[CurrentEvidence]:
     """Every piece of evidence not retracted, both origins, in a stable order."""
     # through the connection: the ORM's row loading costs more than the query at this size
     rows = session.connection().execute(
-        select(*_EVIDENCE_ROW)
+        # retracted_at is NULL in every row asked for: a typed column would be parsed 50,000
+        # times (SQLite keeps datetimes as text) for nothing
+        select(*_EVIDENCE_ROW[:-1], null().label("retracted_at"))
         .where(Evidence.retracted_at.is_(None))
         .order_by(Evidence.child_id, Evidence.parent_key, Evidence.kind, Evidence.origin)
     )

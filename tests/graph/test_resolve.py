@@ -302,3 +302,20 @@ def test_identical_copies_hang_under_the_files_origin_not_under_each_other():
         assert par[first] == {ROOT} and par[second] == {ROOT}
         assert par[gguf] == {second}
         assert_rooted_acyclic(res, repos)
+
+
+def test_a_link_too_weak_to_count_never_makes_a_parent_closer_whatever_the_order():
+    # b -> a is below the weight that ties a repo to a family, and earns the closer-parent
+    # bonus itself (y, another parent of a, descends from the root like b). Whether b "leads
+    # to" a for c's choice between a and b must not depend on which pair was weighed first:
+    # it once did, so c's parent changed with the order of the evidence.
+    y, a, b, c = (f"huggingface:lab/m-{n}" for n in "yabc")
+    repos = {ROOT: repo(ROOT, 0), y: repo(y, 1), b: repo(b, 2), a: repo(a, 3), c: repo(c, 4)}
+    signals = [sig(ROOT, y, strength=0.9), sig(ROOT, b, strength=0.9),
+               sig(ROOT, a, strength=0.9), sig(y, a, strength=0.9),
+               sig(b, a, strength=0.43), sig(a, c, strength=0.8), sig(b, c, strength=0.8)]
+    first = resolve(repos, signals, {"grok-1": [ROOT]})
+    for order in (signals[::-1], signals[4:] + signals[:4], signals[5:] + signals[:5]):
+        again = resolve(repos, order, {"grok-1": [ROOT]})
+        assert again.edges == first.edges and again.weights == first.weights
+    assert parents(first)[c] == {b}  # a tie between a and b, broken on the keys
