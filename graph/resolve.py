@@ -32,7 +32,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
-from graph.subtrees import Subtrees
+from graph.subtrees import Subtrees, has_cycle
 
 Role = Literal["full", "quantized", "adapter", "tokenizer", "test", "code", "unknown"]
 
@@ -315,7 +315,7 @@ def _arborescence(
     for c in sorted(reached - root_keys):
         cands = [(w, p) for p, w in into[c] if p in reached]
         greedy[c] = max(cands)[1]
-    if not _has_cycle(greedy):
+    if not has_cycle(greedy):
         return {(p, c) for c, p in greedy.items()}
     import networkx as nx  # only a cycle needs Edmonds: most resolves start without it
 
@@ -330,22 +330,6 @@ def _arborescence(
                 g.add_edge(p, c, weight=w)
     tree = nx.maximum_spanning_arborescence(g, attr="weight", preserve_attrs=True)
     return {(p, c) for p, c in tree.edges if p != _SUPER}
-
-
-def _has_cycle(parent_of: Mapping[str, str]) -> bool:
-    state: dict[str, int] = {}
-    for start in parent_of:
-        path = []
-        node: str | None = start
-        while node is not None and node in parent_of and node not in state:
-            state[node] = 1
-            path.append(node)
-            node = parent_of[node]
-        if node is not None and state.get(node) == 1:
-            return True
-        for n in path:
-            state[n] = 2
-    return False
 
 
 def _edge(s: Signal, weight: float, *, tree: bool) -> Edge:

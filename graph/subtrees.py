@@ -1,5 +1,6 @@
-"""Constant-time "is x below y" over a tree given as child -> parent, for the resolver's
-explanations (graph/resolve.py: a candidate parent below its child would form a cycle)."""
+"""Trees given as child -> parent, for the resolver (graph/resolve.py): whether a choice of
+parents has a cycle, and constant-time "is x below y" for its explanations (a candidate
+parent below its child would form a cycle)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,20 @@ class Subtrees:
         if top not in self.enter or node not in self.enter:
             return False
         return self.enter[top] <= self.enter[node] < max(self.leave[top], self.enter[top] + 1)
+
+
+def has_cycle(parent_of: Mapping[str, str]) -> bool:
+    """Whether following parents from some node comes back to it."""
+    state: dict[str, int] = {}
+    for start in parent_of:
+        path = []
+        node: str | None = start
+        while node is not None and node in parent_of and node not in state:
+            state[node] = 1
+            path.append(node)
+            node = parent_of[node]
+        if node is not None and state.get(node) == 1:
+            return True
+        for n in path:
+            state[n] = 2
+    return False
