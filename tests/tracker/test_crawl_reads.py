@@ -6,7 +6,8 @@ plus 1 per 10 candidates rejected. A request is left out only where what it woul
 cannot change an edge, a relation or a license: a README whose repo holds nothing a derivative
 holds (it is no derivative, whatever the card links); a README of a member whose own files fix
 its parent and relation (an adapter's config, a mergekit config, identical weight files) under
-a root whose terms need no notice in cards; a children listing already answered empty this run.
+a root whose terms need no notice in cards; a children listing already answered empty this run;
+a GGUF header where the card names a member (the header can only name that parent or one above).
 The ids are made up: no rule knows them.
 """
 
