@@ -13,6 +13,8 @@ checked with one cheap query.
 from __future__ import annotations
 
 import functools
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -120,6 +122,30 @@ def _refuse_unknown(where: str, revision: str | None) -> None:
         )
 
 
+BUSY_TIMEOUT = 30.0  # seconds an SQLite connection waits for another's lock
+
+
+def _switch_to_wal(cur: Any, *, deadline: float) -> None:
+    """Put the file in WAL mode (it stays so: later opens only read the mode).
+
+    Switching answers "database is locked" at once, without waiting out the busy timeout, when
+    another connection holds the file in that instant: openers of a new database at the same
+    moment (two cron jobs and an export) failed about one time in sixteen. So the switch is
+    retried, briefly, until the busy timeout's deadline."""
+    delay = 0.002
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite files get WAL, foreign keys and a 30 s busy timeout."""
     try:
@@ -135,12 +161,12 @@ def make_engine(url: str) -> Engine:
                 raise DatabaseError(
                     f"cannot open database {url}: cannot create {folder} ({exc.strerror or exc})"
                 ) from exc
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(cur, deadline=time.monotonic() + BUSY_TIMEOUT)
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute(MMAP)
