@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, or_, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db import swept_read
@@ -186,7 +187,7 @@ def store_page(
             conn.exec_driver_sql(_UPDATE_MODELS, changed_rows)
         _delete_edges(conn, hub, changed_keys)
     if new_rows and postgres:
-        _copy(conn, _COPY_MODELS, new_rows)
+        copy_rows(conn, _COPY_MODELS, new_rows)
     elif new_rows:
         conn.exec_driver_sql(_INSERT_MODELS, new_rows)
     edge_rows = [
@@ -196,7 +197,7 @@ def store_page(
         if parent.lower() != key
     ]
     if edge_rows and postgres:
-        _copy(conn, _COPY_EDGES, edge_rows)
+        copy_rows(conn, _COPY_EDGES, edge_rows)
     elif edge_rows:
         conn.exec_driver_sql(_INSERT_EDGES, edge_rows)
     # a date after the sweep began (a hub's bug, a hostile item) never becomes the watermark:
@@ -278,13 +279,18 @@ def _model_row(hub: str, key: str, m: Any, fp: str, sweep: int) -> tuple[Any, ..
     )
 
 
-def _copy(conn: Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
-    """Rows into PostgreSQL through COPY (psycopg's `copy`): the fastest way in."""
+def copy_rows(conn: Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """Rows into PostgreSQL through COPY (psycopg's `copy`): the fastest way in. What the
+    driver raises (a full disk, a read-only database) comes out as SQLAlchemy's DBAPIError,
+    as from any statement SQLAlchemy runs, so callers map it to one message."""
     raw = conn.connection.driver_connection
     assert raw is not None  # a connection checked out by the session
-    with raw.cursor() as cur, cur.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+    try:
+        with raw.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, conn.dialect.loaded_dbapi.Error) from exc
 
 
 def analyze(engine: Engine) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from db import swept_read
-from db.sweep import connection_reader, session_reader
+from db.sweep import connection_reader, copy_rows, session_reader
 
 # members of an inner model (one with a declared parent) from which its own walk is stored too,
 # at a rebuild: walking 50,000 members of a 3,000,000-model database costs ~1 s of CPU, reading
@@ -175,21 +175,30 @@ def _rebuild(conn: Connection, hub: str, big: int) -> dict[str, Any]:
                 continue
             # cut out of the root's rows in memory (the walk's rows, tested), not walked again
             cut = sorted(swept_read.cut_family(family, key), key=lambda r: (r[0], r[1] or ""))
-            for i in range(0, len(cut), _BATCH):  # bounded: a cut holds up to a family
-                conn.execute(text(_INSERT), _stored_rows(hub, key, cut[i : i + _BATCH]))
+            _store_rows(conn, hub, key, cut)
             rows += len(cut)
             inner.add(key)
     return {"mode": "rebuilt", "families": len(roots) + len(inner), "rows": rows}
 
 
-# rows per executemany of a cut: its parameter dicts and the driver's buffers for a whole
-# 75,000-row cut at once kept the sweep's peak memory in proportion to the Hub's biggest family
+# rows per executemany of a cut on SQLite: the driver's buffers for a whole 75,000-row cut at
+# once kept the sweep's peak memory in proportion to the Hub's biggest family
 _BATCH = 2_000
 _INSERT = (
-    "INSERT INTO swept_family (" + _COLUMNS + ") VALUES (:hub, :root, :key, :parent_key, "
-    ":relation, :repo_id, :license, :parameters, :gated, :gguf_arch, :library, :created_at, "
-    ":last_modified)"
+    "INSERT INTO swept_family (" + _COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_COPY_ROWS = "COPY swept_family (" + _COLUMNS + ") FROM STDIN"
+
+
+def _store_rows(conn: Connection, hub: str, root: str, rows: list[tuple[Any, ...]]) -> None:
+    """A cut family's rows stored under `root`: COPY on PostgreSQL, tuples straight to the
+    driver on SQLite (a rebuild at 1,000,000 models stores 680,000 such rows; as parameter
+    dicts through SQLAlchemy they took 60 s on PostgreSQL, by COPY 28 s)."""
+    if conn.dialect.name == "postgresql":
+        copy_rows(conn, _COPY_ROWS, _stored_rows(hub, root, rows))
+        return
+    for i in range(0, len(rows), _BATCH):
+        conn.exec_driver_sql(_INSERT, _stored_rows(hub, root, rows[i : i + _BATCH]))
 
 
 def _big_inner(family: list[tuple[Any, ...]], root: str, big: int) -> list[str]:
@@ -212,14 +221,9 @@ def _big_inner(family: list[tuple[Any, ...]], root: str, big: int) -> list[str]:
     return [k for k in order[1:] if size[k] >= big]
 
 
-def _stored_rows(hub: str, root: str, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    names = ("key", "parent_key", "relation", "repo_id", "license", "parameters", "gated",
-             "gguf_arch", "library", "created_at", "last_modified")
-    return [
-        {"hub": hub, "root": root, **dict(zip(names, (r[0], r[1] or "", r[2] or "", *r[3:]),
-                                              strict=True))}
-        for r in rows
-    ]
+def _stored_rows(hub: str, root: str, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """swept_family rows for a walk's rows (the root's own has no parent or relation)."""
+    return [(hub, root, r[0], r[1] or "", r[2] or "", *r[3:]) for r in rows]
 
 
 _INDEX_PROBES = (
