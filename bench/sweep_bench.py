@@ -2,7 +2,7 @@
 
 A fake Hub (tests/fakes/hf_population.py) serves N generated models from a child process of
 its own, so the sweep's process measures only itself. Each sweep is a real `tracker sweep`
-subprocess; its peak memory is its own (wait4's rusage). Prints, per database:
+subprocess; its peak memory is its own (VmHWM, read by the process as it exits). Prints, per database:
 
 - the first sweep: requests per 1,000 models listed, models/s ingested (wall), the sweep
   process's CPU seconds (the comparable figure on a loaded machine) and the fake Hub's, peak
@@ -53,17 +53,40 @@ with FakeHub(population=population) as hub:
 """
 
 
+# `tracker` run so that, at exit, it writes its own peak RSS (VmHWM, kB) to the file named
+# first: wait4's ru_maxrss is no measure of a child of this process, since Linux folds the
+# forking parent's peak into it at exec (a 600 MB parent made `python -c pass` report 613 MB;
+# the PostgreSQL sweep "peaked at 628 MB", the bench's own lineage reads before it)
+PEAK_WRAPPER = """
+import atexit, sys
+out = sys.argv.pop(1)
+def peak():
+    with open("/proc/self/status") as status:
+        hwm = next(line for line in status if line.startswith("VmHWM"))
+    with open(out, "w") as f:
+        f.write(hwm.split()[1])
+atexit.register(peak)
+from tracker.cli import main
+main(sys.argv[1:])
+"""
+
+
 def run_sweep(url: str, endpoint: str, *extra: str) -> tuple[dict, float, int, float]:
     """One `tracker sweep` subprocess: its JSON report, wall seconds, its own peak RSS (MB)
     and its own CPU seconds (on a loaded shared machine wall time is mostly waiting)."""
     env = {**os.environ, "HF_ENDPOINT": endpoint, "PYTHONPATH": str(ROOT)}
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.NamedTemporaryFile("r") as peak,
+    ):
         began = time.perf_counter()
         proc = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "tracker",
+                "-c",
+                PEAK_WRAPPER,
+                peak.name,
                 "--database",
                 url,
                 "sweep",
@@ -83,7 +106,7 @@ def run_sweep(url: str, endpoint: str, *extra: str) -> tuple[dict, float, int, f
         if proc.returncode != 0:
             raise SystemExit(f"sweep failed ({proc.returncode}): {err.read()[-2000:]}")
         cpu = usage.ru_utime + usage.ru_stime
-        return json.loads(out.read()), wall, usage.ru_maxrss // 1024, cpu
+        return json.loads(out.read()), wall, int(peak.read()) // 1024, cpu
 
 
 def process_cpu(pid: int) -> float:
