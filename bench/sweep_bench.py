@@ -2,7 +2,8 @@
 
 A fake Hub (tests/fakes/hf_population.py) serves N generated models from a child process of
 its own, so the sweep's process measures only itself. Each sweep is a real `tracker sweep`
-subprocess; its peak memory is its own (VmHWM, read by the process as it exits). Prints, per database:
+subprocess; its peak memory is its own (VmHWM, read by the process as it exits). Prints, per
+database:
 
 - the first sweep: requests per 1,000 models listed, models/s ingested (wall), the sweep
   process's CPU seconds (the comparable figure on a loaded machine) and the fake Hub's, peak

@@ -146,8 +146,9 @@ def _switch_to_wal(cur: Any, *, deadline: float) -> None:
         delay = min(delay * 2, 0.1)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL, foreign keys and a 30 s busy timeout."""
+def make_engine(url: str, *, mapped: bool = True) -> Engine:
+    """An engine for `url`; SQLite files get WAL, foreign keys and a 30 s busy timeout, and
+    are read through a memory map unless `mapped` is False (see `open_database`)."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -169,7 +170,8 @@ def make_engine(url: str) -> Engine:
             _switch_to_wal(cur, deadline=time.monotonic() + BUSY_TIMEOUT)
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute(MMAP)
+            if mapped:
+                cur.execute(MMAP)
             cur.close()
 
         return engine
@@ -229,17 +231,19 @@ def _refuse_memory(url: str, parsed: URL) -> None:
         )
 
 
-def open_database(url: str) -> Engine:
+def open_database(url: str, *, mapped: bool = True) -> Engine:
     """Connect, migrate, and return the engine; one clear `DatabaseError` if it cannot.
 
     An SQLite URL without a file (`sqlite://`, `sqlite:///`, `:memory:`) is refused: the
-    tracker would crawl into memory and keep nothing (issue 17)."""
+    tracker would crawl into memory and keep nothing (issue 17). `mapped=False` reads an
+    SQLite file through the page cache only: every page a process reads through the map stays
+    in its resident memory, which for a whole-Hub sweep is most of a file of gigabytes."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseError(f"not a database URL: {url!r}") from exc
     _refuse_memory(url, parsed)
-    engine = make_engine(url)
+    engine = make_engine(url, mapped=mapped)
     try:
         with engine.connect() as conn:
             stored = _stored_revision(conn)
