@@ -361,7 +361,9 @@ class Rejection(Base):
 
 
 class SweptModel(Base):
-    """One model as the hub's listing shows it; rewritten only when something changed."""
+    """One model as the hub's listing shows it; rewritten only when something changed.
+    (On PostgreSQL the sweep tables' keys and looked-up columns are COLLATE "C", bytewise as
+    on SQLite: migration 0010.)"""
 
     __tablename__ = "swept_models"
     __table_args__ = (

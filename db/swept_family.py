@@ -79,7 +79,9 @@ _ROOTS = (
 
 # --- what one sweep wrote: its keys in a temporary table -------------------------------------
 
+# (its keys are walked from in _NEW_ROOTS: on PostgreSQL they carry the key columns' collation)
 _CHANGED_TABLE = "CREATE TEMPORARY TABLE swept_changed (key VARCHAR(250) PRIMARY KEY)"
+_CHANGED_TABLE_PG = _CHANGED_TABLE.replace("VARCHAR(250)", 'VARCHAR(250) COLLATE "C"')
 _CHANGED = (
     "INSERT INTO swept_changed (key) SELECT key FROM swept_models "
     "WHERE hub = :hub AND sweep = :sweep"
@@ -140,7 +142,8 @@ def refresh(engine: Engine, hub: str, sweep: int, *, big: int | None = None) -> 
     big = swept_read.BIG_FAMILY if big is None else big
     with engine.begin() as conn:
         roots = [r for (r,) in conn.execute(text(_ROOTS), {"hub": hub})]
-        conn.exec_driver_sql(_CHANGED_TABLE)
+        postgres = conn.dialect.name == "postgresql"
+        conn.exec_driver_sql(_CHANGED_TABLE_PG if postgres else _CHANGED_TABLE)
         try:
             written = conn.execute(text(_CHANGED), {"hub": hub, "sweep": sweep}).rowcount
             if not roots or written >= BIG_LOAD:
@@ -164,9 +167,9 @@ def rebuild(engine: Engine, hub: str, *, big: int | None = None) -> dict[str, An
 def _rebuild(conn: Connection, hub: str, big: int) -> dict[str, Any]:
     conn.execute(text("DELETE FROM swept_family WHERE hub = :hub"), {"hub": hub})
     rows = 0
-    roots = [r for (r,) in conn.execute(text(_ROOT_SIZES), {"hub": hub, "big": big})]
+    roots = [r for (r,) in conn.execute(_sql(conn, _ROOT_SIZES), {"hub": hub, "big": big})]
     for root in roots:
-        rows += conn.execute(text(_COPY), {"hub": hub, "root": root}).rowcount
+        rows += conn.execute(_sql(conn, _COPY), {"hub": hub, "root": root}).rowcount
     inner: set[str] = set()
     for root in roots:
         family = swept_read.read_family(connection_reader(conn), hub, root)
@@ -252,17 +255,22 @@ def _update(conn: Connection, hub: str, roots: list[str], big: int) -> dict[str,
         if conn.execute(text(_LOST_EDGE), p).first() is not None:
             # a member may have left the family with its whole subtree: copied again
             conn.execute(text(_DROP), p)
-            rows += conn.execute(text(_COPY), p).rowcount
+            rows += conn.execute(_sql(conn, _COPY), p).rowcount
         else:
             conn.execute(text(_DROP_CHANGED), p)
-            rows += conn.execute(text(_ADD), p).rowcount
+            rows += conn.execute(_sql(conn, _ADD), p).rowcount
         families += 1
-    for root in [r for (r,) in conn.execute(text(_NEW_ROOTS), {"hub": hub})]:
+    for root in [r for (r,) in conn.execute(_sql(conn, _NEW_ROOTS), {"hub": hub})]:
         p = {"hub": hub, "root": root}
         if swept_read.reaches(connection_reader(conn), hub, root, big):
-            rows += conn.execute(text(_COPY), p).rowcount
+            rows += conn.execute(_sql(conn, _COPY), p).rowcount
             families += 1
     return {"mode": "updated", "families": families, "rows": rows}
+
+
+def _sql(conn: Connection, statement: str) -> Any:
+    """A statement of this module as `conn`'s database runs it (swept_read.keys_collated)."""
+    return text(swept_read.keys_collated(statement, conn.dialect.name == "postgresql"))
 
 
 def _analyze(engine: Engine) -> None:

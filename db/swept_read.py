@@ -9,12 +9,25 @@ Rows are plain tuples straight from the driver's cursor: 50,000 of them are the 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from db.lite import Reader
 
 BIG_FAMILY = 5_000  # members of a root from which its family is stored together
+
+# On PostgreSQL the sweep's key columns are COLLATE "C" (migration 0010), bytewise as SQLite's
+# are: a recursive walk's first row, cast from parameters, must say so too, or PostgreSQL
+# refuses the walk (its columns' collation differs between the two terms).
+_KEY_CAST = "AS VARCHAR(250))"
+
+
+@cache
+def keys_collated(sql: str, postgres: bool) -> str:
+    """`sql` as the database runs it: on PostgreSQL a cast to a key's type is COLLATE "C"."""
+    return sql.replace(_KEY_CAST, _KEY_CAST + ' COLLATE "C"') if postgres else sql
+
 
 # The walk carries each edge's columns from the covering index ix_swept_edges_walk, then
 # joins each reached model once for what lineage and export show. Written twice: the driver's
@@ -32,14 +45,15 @@ _WALK_SQLITE = (
     + _WALK_COLUMNS
     + "FROM walk w LEFT JOIN swept_models m ON m.hub = ? AND m.key = w.key"
 )
-_WALK_PG = (
+_WALK_PG = keys_collated(
     "WITH RECURSIVE walk(key, parent_key, relation) AS ("
     " SELECT CAST(%s AS VARCHAR(250)), CAST(NULL AS VARCHAR(250)), CAST(NULL AS VARCHAR(20))"
     " UNION"
     " SELECT e.child_key, e.parent_key, e.relation"
     " FROM swept_edges e JOIN walk w ON e.hub = %s AND e.parent_key = w.key) "
     + _WALK_COLUMNS
-    + "FROM walk w LEFT JOIN swept_models m ON m.hub = %s AND m.key = w.key"
+    + "FROM walk w LEFT JOIN swept_models m ON m.hub = %s AND m.key = w.key",
+    True,
 )
 # nested loops over the covering index; the default plan hashes the edge table
 NESTED_LOOPS = (
@@ -119,7 +133,7 @@ def stored_family(reader: Reader, hub: str, key: str) -> list[tuple[Any, ...]] |
     p = {"hub": hub, "root": key}
     if reader.named(IS_ROOT, p):
         return read_family(reader, hub, key)
-    above = reader.named(STORED_ABOVE, p)
+    above = reader.named(keys_collated(STORED_ABOVE, reader.postgres), p)
     if not above or not reaches(reader, hub, key, BIG_FAMILY):
         return None  # a small walk
     root = above[0][0]
@@ -133,7 +147,8 @@ def stored_family(reader: Reader, hub: str, key: str) -> list[tuple[Any, ...]] |
 
 def reaches(reader: Reader, hub: str, key: str, rows: int) -> bool:
     """Whether the walk from `key` reaches `rows` rows (it stops there)."""
-    found = reader.named(_SIZE_AT_LEAST, {"hub": hub, "root": key, "big": rows})[0][0]
+    found = reader.named(keys_collated(_SIZE_AT_LEAST, reader.postgres),
+                         {"hub": hub, "root": key, "big": rows})[0][0]
     return bool(found >= rows)
 
 

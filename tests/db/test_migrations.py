@@ -4,7 +4,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from db.session import MIGRATIONS, make_engine, open_database
+from db.session import MIGRATIONS, make_engine, open_database, session_scope
 
 
 def _head() -> str:
@@ -74,3 +74,43 @@ def test_runs_before_the_alert_outbox_are_a_silent_baseline(db_url):
         marked = conn.execute(text("select run_id, events from alert_runs")).all()
     engine.dispose()
     assert [tuple(r) for r in marked] == [(1, 0)]  # the dead run is derived by the next crawl
+
+
+def test_a_postgresql_sweep_made_before_bytewise_keys_is_upgraded_and_still_walks(postgres_url):
+    # under the database's collation every key comparison of a first sweep went through
+    # strcoll: a third of the server's CPU. Keys are now bytewise ("C"), as on SQLite; a
+    # database swept before keeps its rows, and its declared walks (recursive, from a key
+    # cast from a parameter, which must carry the same collation) still answer
+    from db import sweep as store
+
+    engine = make_engine(postgres_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0009")
+        conn.execute(text(
+            "insert into swept_edges (hub, child_key, parent_key, relation) values "
+            "('huggingface', 'org/b-ft', 'org/base', 'finetune'), "
+            "('huggingface', 'org/b-ft-gguf', 'org/b-ft', 'quantized')"
+        ))
+    engine.dispose()
+    engine = open_database(postgres_url)
+    try:
+        with engine.connect() as conn:
+            collations = dict(conn.execute(text(
+                "SELECT table_name || '.' || column_name, collation_name "
+                "FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name LIKE 'swept%' "
+                "AND column_name IN ('key', 'child_key', 'parent_key', 'root')"
+            )).all())
+        assert collations == {
+            "swept_models.key": "C", "swept_edges.child_key": "C",
+            "swept_edges.parent_key": "C", "swept_family.key": "C",
+            "swept_family.parent_key": "C", "swept_family.root": "C",
+        }
+        with session_scope(engine) as session:
+            walked = store.declared_descendants(session, "huggingface", "org/base")
+        assert sorted(r[0] for r in walked) == ["org/b-ft", "org/b-ft-gguf", "org/base"]
+    finally:
+        engine.dispose()
