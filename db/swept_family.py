@@ -42,12 +42,20 @@ _SHOWN = (
     "m.repo_id, m.license, m.parameters, m.gated, m.gguf_arch, m.library, m.created_at, "
     "m.last_modified "
 )
-_K = "CAST(:root AS VARCHAR(250)), CAST('' AS VARCHAR(250)), CAST('' AS VARCHAR(20))"
+# A walk's first row, cast from parameters: on PostgreSQL it carries the key columns'
+# collation (COLLATE "C", migration 0010), or the recursive walk is refused. So each
+# statement that starts a walk from them is written twice, for SQLite and for PostgreSQL.
+_COLLATE_C = ' COLLATE "C"'
+_NO_KEY = "CAST('' AS VARCHAR(250))"
+_NO_KEY_PG = _NO_KEY + _COLLATE_C
+_K = "CAST(:root AS VARCHAR(250)), " + _NO_KEY + ", CAST('' AS VARCHAR(20))"
+_K_PG = "CAST(:root AS VARCHAR(250))" + _COLLATE_C + ", " + _NO_KEY_PG + ", CAST('' AS VARCHAR(20))"
 
 # every root (a parent that is nobody's child) with the number of rows its walk reaches
-_ROOT_SIZES = (
-    "WITH RECURSIVE walk(root, key, parent_key) AS ("
-    " SELECT DISTINCT e.parent_key, e.parent_key, CAST('' AS VARCHAR(250))"
+_ROOT_SIZES_HEAD = (
+    "WITH RECURSIVE walk(root, key, parent_key) AS ( SELECT DISTINCT e.parent_key, e.parent_key, "
+)
+_ROOT_SIZES_TAIL = (
     " FROM swept_edges e WHERE e.hub = :hub AND NOT EXISTS"
     " (SELECT 1 FROM swept_edges c WHERE c.hub = :hub AND c.child_key = e.parent_key)"
     " UNION"
@@ -55,17 +63,23 @@ _ROOT_SIZES = (
     " FROM swept_edges e JOIN walk w ON e.hub = :hub AND e.parent_key = w.key) "
     "SELECT root FROM walk GROUP BY root HAVING count(*) >= :big ORDER BY root"
 )
+_ROOT_SIZES = _ROOT_SIZES_HEAD + _NO_KEY + _ROOT_SIZES_TAIL
+_ROOT_SIZES_PG = _ROOT_SIZES_HEAD + _NO_KEY_PG + _ROOT_SIZES_TAIL
 # a root's family copied, in key order (appends to the B-tree)
-_COPY = (
+_COPY_HEAD = (
     "INSERT INTO swept_family (" + _COLUMNS + ") "
-    "WITH RECURSIVE walk(key, parent_key, relation) AS ("
-    " SELECT " + _K + " UNION"
+    "WITH RECURSIVE walk(key, parent_key, relation) AS ( SELECT "
+)
+_COPY_TAIL = (
+    " UNION"
     " SELECT e.child_key, e.parent_key, e.relation"
     " FROM swept_edges e JOIN walk w ON e.hub = :hub AND e.parent_key = w.key) "
     "SELECT :hub, :root, w.key, w.parent_key, w.relation, " + _SHOWN
     + "FROM walk w LEFT JOIN swept_models m ON m.hub = :hub AND m.key = w.key "
     "ORDER BY w.key, w.parent_key"
 )
+_COPY = _COPY_HEAD + _K + _COPY_TAIL
+_COPY_PG = _COPY_HEAD + _K_PG + _COPY_TAIL
 _DROP = "DELETE FROM swept_family WHERE hub = :hub AND root = :root"
 # the stored roots, one index probe each (a loose index scan: no DISTINCT over every row)
 _ROOTS = (
@@ -81,7 +95,9 @@ _ROOTS = (
 
 # (its keys are walked from in _NEW_ROOTS: on PostgreSQL they carry the key columns' collation)
 _CHANGED_TABLE = "CREATE TEMPORARY TABLE swept_changed (key VARCHAR(250) PRIMARY KEY)"
-_CHANGED_TABLE_PG = _CHANGED_TABLE.replace("VARCHAR(250)", 'VARCHAR(250) COLLATE "C"')
+_CHANGED_TABLE_PG = (
+    'CREATE TEMPORARY TABLE swept_changed (key VARCHAR(250) COLLATE "C" PRIMARY KEY)'
+)
 _CHANGED = (
     "INSERT INTO swept_changed (key) SELECT key FROM swept_models "
     "WHERE hub = :hub AND sweep = :sweep"
@@ -104,10 +120,12 @@ _DROP_CHANGED = (
 )
 # the rewritten models (and the root, if rewritten) back in, with every descendant not stored
 # yet: the walk stops at an edge whose row is there (its subtree is there too)
-_ADD = (
+_ADD_HEAD = (
     "INSERT INTO swept_family (" + _COLUMNS + ") "
-    "WITH RECURSIVE walk(key, parent_key, relation) AS ("
-    " SELECT " + _K + " WHERE :root IN (SELECT key FROM swept_changed)"
+    "WITH RECURSIVE walk(key, parent_key, relation) AS ( SELECT "
+)
+_ADD_TAIL = (
+    " WHERE :root IN (SELECT key FROM swept_changed)"
     " UNION"
     " SELECT e.child_key, e.parent_key, e.relation FROM swept_changed c"
     " CROSS JOIN swept_edges e WHERE e.hub = :hub AND e.child_key = c.key"
@@ -122,6 +140,8 @@ _ADD = (
     + "FROM walk w LEFT JOIN swept_models m ON m.hub = :hub AND m.key = w.key "
     "ORDER BY w.key, w.parent_key"
 )
+_ADD = _ADD_HEAD + _K + _ADD_TAIL
+_ADD_PG = _ADD_HEAD + _K_PG + _ADD_TAIL
 # roots above the rewritten models that are not stored: candidates for a family grown big
 _NEW_ROOTS = (
     "WITH RECURSIVE up(key) AS ("
@@ -142,8 +162,8 @@ def refresh(engine: Engine, hub: str, sweep: int, *, big: int | None = None) -> 
     big = swept_read.BIG_FAMILY if big is None else big
     with engine.begin() as conn:
         roots = [r for (r,) in conn.execute(text(_ROOTS), {"hub": hub})]
-        postgres = conn.dialect.name == "postgresql"
-        conn.exec_driver_sql(_CHANGED_TABLE_PG if postgres else _CHANGED_TABLE)
+        changed_table = _CHANGED_TABLE_PG if _pg(conn) else _CHANGED_TABLE
+        conn.exec_driver_sql(changed_table)
         try:
             written = conn.execute(text(_CHANGED), {"hub": hub, "sweep": sweep}).rowcount
             if not roots or written >= BIG_LOAD:
@@ -167,9 +187,11 @@ def rebuild(engine: Engine, hub: str, *, big: int | None = None) -> dict[str, An
 def _rebuild(conn: Connection, hub: str, big: int) -> dict[str, Any]:
     conn.execute(text("DELETE FROM swept_family WHERE hub = :hub"), {"hub": hub})
     rows = 0
-    roots = [r for (r,) in conn.execute(_sql(conn, _ROOT_SIZES), {"hub": hub, "big": big})]
+    root_sizes = _ROOT_SIZES_PG if _pg(conn) else _ROOT_SIZES
+    copy = _COPY_PG if _pg(conn) else _COPY
+    roots = [r for (r,) in conn.execute(text(root_sizes), {"hub": hub, "big": big})]
     for root in roots:
-        rows += conn.execute(_sql(conn, _COPY), {"hub": hub, "root": root}).rowcount
+        rows += conn.execute(text(copy), {"hub": hub, "root": root}).rowcount
     inner: set[str] = set()
     for root in roots:
         family = swept_read.read_family(connection_reader(conn), hub, root)
@@ -249,28 +271,29 @@ def _update(conn: Connection, hub: str, roots: list[str], big: int) -> dict[str,
                 cursor.execute(setting)
         finally:
             cursor.close()
+    copy = _COPY_PG if _pg(conn) else _COPY
+    add = _ADD_PG if _pg(conn) else _ADD
     rows = families = 0
     for root in roots:
         p = {"hub": hub, "root": root}
         if conn.execute(text(_LOST_EDGE), p).first() is not None:
             # a member may have left the family with its whole subtree: copied again
             conn.execute(text(_DROP), p)
-            rows += conn.execute(_sql(conn, _COPY), p).rowcount
+            rows += conn.execute(text(copy), p).rowcount
         else:
             conn.execute(text(_DROP_CHANGED), p)
-            rows += conn.execute(_sql(conn, _ADD), p).rowcount
+            rows += conn.execute(text(add), p).rowcount
         families += 1
-    for root in [r for (r,) in conn.execute(_sql(conn, _NEW_ROOTS), {"hub": hub})]:
+    for root in [r for (r,) in conn.execute(text(_NEW_ROOTS), {"hub": hub})]:
         p = {"hub": hub, "root": root}
         if swept_read.reaches(connection_reader(conn), hub, root, big):
-            rows += conn.execute(_sql(conn, _COPY), p).rowcount
+            rows += conn.execute(text(copy), p).rowcount
             families += 1
     return {"mode": "updated", "families": families, "rows": rows}
 
 
-def _sql(conn: Connection, statement: str) -> Any:
-    """A statement of this module as `conn`'s database runs it (swept_read.keys_collated)."""
-    return text(swept_read.keys_collated(statement, conn.dialect.name == "postgresql"))
+def _pg(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
 
 
 def _analyze(engine: Engine) -> None:

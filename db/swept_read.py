@@ -9,7 +9,6 @@ Rows are plain tuples straight from the driver's cursor: 50,000 of them are the 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,15 +18,13 @@ BIG_FAMILY = 5_000  # members of a root from which its family is stored together
 
 # On PostgreSQL the sweep's key columns are COLLATE "C" (migration 0010), bytewise as SQLite's
 # are: a recursive walk's first row, cast from parameters, must say so too, or PostgreSQL
-# refuses the walk (its columns' collation differs between the two terms).
-_KEY_CAST = "AS VARCHAR(250))"
-
-
-@cache
-def keys_collated(sql: str, postgres: bool) -> str:
-    """`sql` as the database runs it: on PostgreSQL a cast to a key's type is COLLATE "C"."""
-    return sql.replace(_KEY_CAST, _KEY_CAST + ' COLLATE "C"') if postgres else sql
-
+# refuses the walk (its columns' collation would differ between the two terms). Statements
+# that start a walk from a parameter are written for each database.
+_COLLATE_C = ' COLLATE "C"'
+_ROOT_KEY = "CAST(:root AS VARCHAR(250))"
+_ROOT_KEY_PG = _ROOT_KEY + _COLLATE_C
+_NO_KEY = "CAST('' AS VARCHAR(250))"
+_NO_KEY_PG = _NO_KEY + _COLLATE_C
 
 # The walk carries each edge's columns from the covering index ix_swept_edges_walk, then
 # joins each reached model once for what lineage and export show. Written twice: the driver's
@@ -45,15 +42,15 @@ _WALK_SQLITE = (
     + _WALK_COLUMNS
     + "FROM walk w LEFT JOIN swept_models m ON m.hub = ? AND m.key = w.key"
 )
-_WALK_PG = keys_collated(
+_WALK_PG = (
     "WITH RECURSIVE walk(key, parent_key, relation) AS ("
-    " SELECT CAST(%s AS VARCHAR(250)), CAST(NULL AS VARCHAR(250)), CAST(NULL AS VARCHAR(20))"
+    " SELECT CAST(%s AS VARCHAR(250))" + _COLLATE_C + ", CAST(NULL AS VARCHAR(250))"
+    + _COLLATE_C + ", CAST(NULL AS VARCHAR(20))"
     " UNION"
     " SELECT e.child_key, e.parent_key, e.relation"
     " FROM swept_edges e JOIN walk w ON e.hub = %s AND e.parent_key = w.key) "
     + _WALK_COLUMNS
-    + "FROM walk w LEFT JOIN swept_models m ON m.hub = %s AND m.key = w.key",
-    True,
+    + "FROM walk w LEFT JOIN swept_models m ON m.hub = %s AND m.key = w.key"
 )
 # nested loops over the covering index; the default plan hashes the edge table
 NESTED_LOOPS = (
@@ -103,20 +100,23 @@ IS_ROOT = (
 )
 COUNT = "SELECT count(*) FROM swept_family WHERE hub = :hub AND root = :root"
 # a stored root above `key` (its ancestors by the primary key of swept_edges, child first)
-STORED_ABOVE = (
-    "WITH RECURSIVE up(key) AS ("
-    " SELECT CAST(:root AS VARCHAR(250)) UNION"
+_STORED_ABOVE_TAIL = (
+    " UNION"
     " SELECT e.parent_key FROM swept_edges e JOIN up ON e.hub = :hub AND e.child_key = up.key) "
     "SELECT up.key FROM up JOIN swept_family f ON f.hub = :hub AND f.root = up.key "
     "AND f.key = up.key AND f.parent_key = '' LIMIT 1"
 )
-_SIZE_AT_LEAST = (
-    "WITH RECURSIVE walk(key, parent_key) AS ("
-    " SELECT CAST(:root AS VARCHAR(250)), CAST('' AS VARCHAR(250)) UNION"
+_STORED_ABOVE = "WITH RECURSIVE up(key) AS ( SELECT " + _ROOT_KEY + _STORED_ABOVE_TAIL
+_STORED_ABOVE_PG = "WITH RECURSIVE up(key) AS ( SELECT " + _ROOT_KEY_PG + _STORED_ABOVE_TAIL
+_SIZE_TAIL = (
+    " UNION"
     " SELECT e.child_key, e.parent_key"
     " FROM swept_edges e JOIN walk w ON e.hub = :hub AND e.parent_key = w.key) "
     "SELECT count(*) FROM (SELECT 1 FROM walk LIMIT :big) AS enough"
 )
+_SIZE_HEAD = "WITH RECURSIVE walk(key, parent_key) AS ( SELECT "
+_SIZE_AT_LEAST = _SIZE_HEAD + _ROOT_KEY + ", " + _NO_KEY + _SIZE_TAIL
+_SIZE_AT_LEAST_PG = _SIZE_HEAD + _ROOT_KEY_PG + ", " + _NO_KEY_PG + _SIZE_TAIL
 
 
 def stored_family(reader: Reader, hub: str, key: str) -> list[tuple[Any, ...]] | None:
@@ -133,7 +133,7 @@ def stored_family(reader: Reader, hub: str, key: str) -> list[tuple[Any, ...]] |
     p = {"hub": hub, "root": key}
     if reader.named(IS_ROOT, p):
         return read_family(reader, hub, key)
-    above = reader.named(keys_collated(STORED_ABOVE, reader.postgres), p)
+    above = reader.named(_STORED_ABOVE_PG if reader.postgres else _STORED_ABOVE, p)
     if not above or not reaches(reader, hub, key, BIG_FAMILY):
         return None  # a small walk
     root = above[0][0]
@@ -147,8 +147,8 @@ def stored_family(reader: Reader, hub: str, key: str) -> list[tuple[Any, ...]] |
 
 def reaches(reader: Reader, hub: str, key: str, rows: int) -> bool:
     """Whether the walk from `key` reaches `rows` rows (it stops there)."""
-    found = reader.named(keys_collated(_SIZE_AT_LEAST, reader.postgres),
-                         {"hub": hub, "root": key, "big": rows})[0][0]
+    size_at_least = _SIZE_AT_LEAST_PG if reader.postgres else _SIZE_AT_LEAST
+    found = reader.named(size_at_least, {"hub": hub, "root": key, "big": rows})[0][0]
     return bool(found >= rows)
 
 
