@@ -41,33 +41,27 @@ def _open(url: str, barrier, results) -> None:
         results.put(f"{type(exc).__name__}: {exc}")
 
 
-def test_openers_of_a_new_database_at_once_migrate_it_once(db_url):
-    n = 4
+def open_at_once(url: str, n: int = 4) -> list[str]:
+    """What `n` processes opening `url` at the same moment said: "ok" or their error."""
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(n), ctx.Queue()
-    procs = [ctx.Process(target=_open, args=(db_url, barrier, results)) for _ in range(n)]
+    procs = [ctx.Process(target=_open, args=(url, barrier, results)) for _ in range(n)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(120)
-    assert [results.get(timeout=5) for _ in range(n)] == ["ok"] * n
+    return [results.get(timeout=5) for _ in range(n)]
+
+
+def test_openers_of_a_new_database_at_once_migrate_it_once(db_url):
+    assert open_at_once(db_url) == ["ok"] * 4
 
 
 def test_openers_of_new_sqlite_files_at_once_never_find_them_locked(tmp_path):
     # switching a new file to WAL answered "database is locked" at once, without the busy
     # timeout, when another opener held it in that instant: about one round in sixteen failed
-    ctx = multiprocessing.get_context("fork")
-    n, failures = 4, []
-    for round_ in range(20):
-        url = f"sqlite:///{tmp_path / f'tracker-{round_}.db'}"
-        barrier, results = ctx.Barrier(n), ctx.Queue()
-        procs = [ctx.Process(target=_open, args=(url, barrier, results)) for _ in range(n)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(120)
-        failures += [r for r in (results.get(timeout=5) for _ in range(n)) if r != "ok"]
-    assert failures == []
+    said = [open_at_once(f"sqlite:///{tmp_path / f'tracker-{n}.db'}") for n in range(20)]
+    assert [r for round_ in said for r in round_ if r != "ok"] == []
 
 
 # --- item 11 ---------------------------------------------------------------------------------
