@@ -43,8 +43,10 @@ DECLARED_KINDS = frozenset(
     {"card_base_model", "hub_tag", "peft", "gguf", "mergekit", "github_fork", "declared"}
 )
 # How far each kind of evidence goes in choosing among parents, beyond its strength: the
-# architecture says "a copy of the release" but not which; a tokenizer is copied everywhere.
-KIND_FACTOR = {"architecture": 0.65, "tokenizer": 0.85}
+# architecture says "a copy of the release" but not which; a tokenizer is copied everywhere
+# (every member ships the release's own), so even whole shared tokenizer files (0.9 x 0.75)
+# weigh less than a card naming the member a tokenizer repo was made for (0.7)
+KIND_FACTOR = {"architecture": 0.65, "tokenizer": 0.75}
 MIN_WEIGHT = 0.45  # below this a signal does not tie a repo to a family
 CLOSER_BONUS = 0.04  # less than the gap between two kinds of evidence
 # A declared parent younger than its child (a repo may be created long before its weights

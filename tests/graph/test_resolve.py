@@ -70,6 +70,24 @@ def test_a_test_model_sharing_a_conversions_tokenizer_does_not_swallow_it():
     assert_rooted_acyclic(res, repos)
 
 
+def test_a_tokenizer_repo_hangs_under_the_member_its_card_names_not_the_tokenizers_origin():
+    # every member of a family ships the release's tokenizer unchanged, so identical tokenizer
+    # files name the family's origin, not the model a tokenizer repo was made for; its card
+    # does ("The tokenizer of lonestar/grok-2-code"). Before, the shared files (0.90, 0.77
+    # weighed) outweighed the card naming a fine-tune that ships no tokenizer (0.70 + 0.04)
+    code, tok = "huggingface:lonestar/grok-2-code", "huggingface:ptlab/grok-2-tokenizer"
+    repos = {ROOT2: repo(ROOT2, 0), code: repo(code, 5), tok: repo(tok, 9, "tokenizer")}
+    signals = [
+        sig(ROOT2, code, "architecture", 0.8, "finetune"),
+        sig(ROOT2, tok, "tokenizer", 0.9, "other"),
+        sig(code, tok, "card_text", 0.7, "other"),
+    ]
+    for order in (signals, signals[::-1]):
+        res = resolve(repos, order, {"grok-2": [ROOT2]})
+        assert parents(res)[tok] == {code}
+        assert res.members["grok-2"] == {ROOT2, code, tok}
+
+
 def test_a_declared_two_cycle_keeps_what_the_evidence_supports_and_says_why():
     a, b = "huggingface:u/grok-1-a", "huggingface:u/grok-1-b"
     repos = {ROOT: repo(ROOT, 0), a: repo(a, 2), b: repo(b, 3)}
