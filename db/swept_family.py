@@ -219,7 +219,7 @@ def _store_rows(conn: Connection, hub: str, root: str, rows: list[tuple[Any, ...
     """A cut family's rows stored under `root`: COPY on PostgreSQL, tuples straight to the
     driver on SQLite (a rebuild at 1,000,000 models stores 680,000 such rows; as parameter
     dicts through SQLAlchemy they took 60 s on PostgreSQL, by COPY 28 s)."""
-    if conn.dialect.name == "postgresql":
+    if _pg(conn):
         copy_rows(conn, _COPY_ROWS, _stored_rows(hub, root, rows))
         return
     for i in range(0, len(rows), _BATCH):
@@ -259,7 +259,7 @@ _INDEX_PROBES = (
 
 
 def _update(conn: Connection, hub: str, roots: list[str], big: int) -> dict[str, Any]:
-    if conn.dialect.name == "postgresql":
+    if _pg(conn):
         # a few rows per family, by index probes: PostgreSQL estimated tens of thousands for
         # an inner family's walk and hashed all of swept_models for them (3 s a family at
         # 3,000,000 models, compiled by JIT); this transaction is refresh's own

@@ -36,6 +36,10 @@ def stored(url: str) -> tuple[int, set[tuple[str, str, str]]]:
     return int(models), edges
 
 
+class Killed(BaseException):
+    """The process dying at that line (not an error any handler would catch)."""
+
+
 class NthListing:
     """Matches the n-th listing request only (or each of several: `NthListing(2, 3)`)."""
 

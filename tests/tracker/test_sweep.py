@@ -19,7 +19,7 @@ from crawlers.bounded import MAX_DEPTH
 from db.session import make_engine
 from tests.fakes.hf_hub import FakeHub, Pause, Reply, server_error
 from tests.fakes.hf_population import TINY, UNDECLARED, Population
-from tests.helpers.sweeping import NthListing, config_for, stored
+from tests.helpers.sweeping import Killed, NthListing, config_for, stored
 from tracker.cli import cli
 from tracker.config import load_config
 from tracker.sweep import sweep
@@ -282,15 +282,11 @@ def test_a_future_or_impossible_date_on_the_hub_never_becomes_the_watermark(db_u
     assert stored(db_url)[0] == 3_000
 
 
-
 def test_a_sweep_never_maps_the_database_file_into_its_memory(tmp_path, monkeypatch):
     # every page of an SQLite file read through a memory map stays in the reading process's
     # resident memory: a sweep that finished the family rebuild of one killed before it, at
     # 1,000,000 models, peaked at 800 MB (target 500 MB); the same rebuild unmapped, 173 MB
     from db import swept_family
-
-    class Killed(BaseException):
-        """The process dying at that line."""
 
     def killed(*args, **kwargs):
         raise Killed

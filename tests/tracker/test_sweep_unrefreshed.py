@@ -16,14 +16,11 @@ from db.session import open_database, session_scope
 from graph.swept import declared_lineage
 from tests.fakes.hf_hub import FakeHub
 from tests.fakes.hf_population import BASES, Population
+from tests.helpers.sweeping import Killed
 from tracker.cli import cli
 from tracker.config import load_config
 from tracker.doctor import database_checks
 from tracker.sweep import sweep
-
-
-class Killed(BaseException):
-    """The process dying at that line (not an error any handler would catch)."""
 
 
 def lineages(url: str) -> dict[int, set[str]]:
