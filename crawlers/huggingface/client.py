@@ -119,6 +119,10 @@ class HubCalls(Crawler):
         # parents whose children listing came back empty this run (a crawler serves one run):
         # a repo in two roots' families is not asked twice
         self._childless: set[str] = set()
+        # model_info answers this run, by the id asked and the id answered (lower case), and
+        # whether they hold the file hashes: a root that another family's walk met as a
+        # declared parent (`XAI-ORG/GROK-2`) is not asked again when its own walk starts
+        self._answers: dict[tuple[str, bool], Listed | GatedRepoError | HfHubHTTPError] = {}
 
     # --- hub calls -------------------------------------------------------------------------
 
@@ -131,6 +135,23 @@ class HubCalls(Crawler):
         Not for a gated repo, nor one whose answer lacks the hashes: the tree says (`files`
         stays None). Read raw (not through `HfApi.model_info`) so the answer's host is checked
         like every other JSON answer: a redirect to another host is not data (issue 17)."""
+        for with_files in (files, True):
+            answer = self._answers.get((repo_id.lower(), with_files))
+            if isinstance(answer, Listed):  # the hashes only to whom asked for them
+                return answer if files else replace(
+                    answer, record=replace(answer.record, files=None))
+            if answer is not None:  # gated or gone: the same answer, not a second request
+                raise answer
+        try:
+            listed = self._ask_info(repo_id, files=files)
+        except (GatedRepoError, *GONE) as exc:
+            self._answers[(repo_id.lower(), files)] = exc
+            raise
+        for lower in (repo_id.lower(), listed.repo_id.lower()):
+            self._answers[(lower, files)] = listed
+        return listed
+
+    def _ask_info(self, repo_id: str, *, files: bool) -> Listed:
         url = f"{self.endpoint}/api/models/{repo_id}"
         params = [("blobs", "true")] if files else _expand()
         data, _ = self._get_json("model_info", f"model_info {repo_id}", url, params)

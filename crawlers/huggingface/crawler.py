@@ -200,7 +200,9 @@ class HuggingFaceCrawler(HubCalls):
                         out.files, out.moved_to, bad = self._tree(record.repo_id, None)
                     if bad:
                         out.warnings.append(f"{bad} unreadable entries in the file list skipped")
-                if read_cards:
+                # a root's card is not read: the audit holds derivatives to the root's terms,
+                # and nothing in it can name a parent
+                if read_cards and not node.is_root:
                     out.card_text, out.card_complete = self._card(
                         out.moved_to or record.repo_id, out.files
                     )
@@ -403,6 +405,9 @@ class HuggingFaceCrawler(HubCalls):
             return replace(record, files=None)
         if record.sha is not None and ctx.known_shas.get(record.repo_id) == record.sha:
             return replace(record, files=None)  # stored as it is: its files are too
+        releases = {r.lower() for r in markers.release_parameters}
+        if record.repo_id.lower() in releases:
+            return record  # another root: its own walk lists it, and it has no parent to name
         if record.files is None:  # model_info did not list them with their hashes
             try:
                 files, _, _ = self._tree(record.repo_id, None)

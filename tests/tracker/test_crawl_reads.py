@@ -197,3 +197,23 @@ def test_a_gguf_header_is_read_only_where_the_card_names_no_member(tmp_path):
             (conv.repo_id, silent.repo_id, "quantization")} <= edges
     assert not [p for p in asked if p.endswith("/grok-1-torch-Q8_0.gguf")]
     assert len([p for p in asked if p.endswith("/grok-1-torch-Q2_K.gguf")]) == 1
+
+
+def test_a_root_is_asked_for_once_a_run_and_its_card_never(tmp_path):
+    # a quantization of Grok-2 declaring its base in capitals: Grok-1's walk meets the id as a
+    # declared parent outside its family before Grok-2's own walk starts
+    awq = WorldRepo(
+        "awqhaus/grok-2-AWQ",
+        lfs=shards("model", 4, "awqhaus/grok-2-AWQ"),
+        config={**G2_ARCH, "quantization_config": {"quant_method": "awq", "bits": 4}},
+        safetensors={"parameters": {"I32": 33_750_000_000, "F16": 12 * B}, "total": 45_750_000_000},
+        card=card({**G2_LICENSE, "base_model": G2.upper(), "base_model_relation": "quantized"},
+                  "# Grok-2 AWQ\n\nPowered by xAI.\n"),
+    )
+    edges, asked = crawled(tmp_path, [grok1(), grok2(), awq])
+    assert (G2, awq.repo_id, "quantization") in edges
+    root_infos = [p for p in asked if p.lower().startswith(f"/api/models/{G2}?")]
+    assert len(root_infos) == 1, root_infos
+    # the audit holds derivatives to a root's terms, not the root itself: its card is not read
+    assert G2 not in readmes(asked)
+    assert awq.repo_id in readmes(asked)  # Grok-2's terms need the notice in derivatives' cards
