@@ -141,7 +141,7 @@ class HubCalls(Crawler):
                 return answer if files else replace(
                     answer, record=replace(answer.record, files=None))
             if answer is not None:  # gated or gone: the same answer, not a second request
-                raise answer
+                raise answer.with_traceback(None)
         try:
             listed = self._ask_info(repo_id, files=files)
         except (GatedRepoError, *GONE) as exc:

@@ -217,3 +217,15 @@ def test_a_root_is_asked_for_once_a_run_and_its_card_never(tmp_path):
     # the audit holds derivatives to a root's terms, not the root itself: its card is not read
     assert G2 not in readmes(asked)
     assert awq.repo_id in readmes(asked)  # Grok-2's terms need the notice in derivatives' cards
+
+
+def test_a_missing_base_declared_in_both_families_is_asked_for_once(tmp_path):
+    gone = "ghostlab/grok-gone"  # deleted: both re-uploads still declare it
+    one = WorldRepo("reup/grok-1-copy", lfs={**G1_JAX, **G1_TOKENIZER},
+                    card=card({**LIC, "base_model": gone}, "# Copy\n\nGrok-1 weights.\n"))
+    two = WorldRepo("reup/grok-2-copy", lfs={**G2_SHARDS, **G2_TOKENIZER}, config=G2_ARCH,
+                    safetensors={"parameters": {"BF16": 270 * B}, "total": 270 * B},
+                    card=card({**G2_LICENSE, "base_model": gone}, "# Copy\n\nPowered by xAI\n"))
+    edges, asked = crawled(tmp_path, [grok1(), grok2(), one, two])
+    assert {(G1, one.repo_id, "fork"), (G2, two.repo_id, "fork")} <= edges
+    assert len([p for p in asked if p.startswith(f"/api/models/{gone}?")]) == 1
