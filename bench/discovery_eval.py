@@ -13,7 +13,10 @@ compares with the world's answer. Prints per seed and overall:
   and the share of issue 3's budget they use (3 per member + 1 per 10 candidates rejected,
   each counted once) at the Hub's 1,000-item listing pages.
 
-    python bench/discovery_eval.py [--seeds 0-9] [--size 30] [--misses]
+    python bench/discovery_eval.py [--seeds 0-9] [--size 30] [--misses] [--worlds random|blind]
+
+`--worlds blind` builds the worlds with tests/fakes/blind_world.py instead: a second,
+independent generator written from real hub habits, to find what the first one no longer does.
 
 Targets: member recall >= 0.97, precision >= 0.99, edge recall >= 0.95, inferred >= 0.90,
 relation accuracy >= 0.95, no lookalike admitted.
@@ -185,10 +188,19 @@ def score(world, members, edges, requests, rejected=0, small_pages=0) -> Score:
     return s
 
 
-def evaluate(seed: int, size: int = 30) -> Score:
+def make_world(kind: str, seed: int, size: int):
+    """The world of this seed from the chosen generator (both give the same shape)."""
+    if kind == "blind":
+        from tests.fakes.blind_world import blind_world
+
+        return blind_world(seed, size=size)
     from tests.fakes.random_world import random_world
 
-    world = random_world(seed, size=size)
+    return random_world(seed, size=size)
+
+
+def evaluate(seed: int, size: int = 30, worlds: str = "random") -> Score:
+    world = make_world(worlds, seed, size)
     with tempfile.TemporaryDirectory(prefix="discovery-eval-") as tmp:
         try:
             members, edges, requests, rejected, small_pages = crawl_world(world, Path(tmp))
@@ -222,10 +234,12 @@ def main() -> None:
     parser.add_argument("--seeds", default="0-9", help="0-9, 1,5,7 or both: 0-71,317")
     parser.add_argument("--size", type=int, default=30, help="derivatives per world, about")
     parser.add_argument("--misses", action="store_true", help="print every miss")
+    parser.add_argument("--worlds", choices=("random", "blind"), default="random",
+                        help="the world generator: tests/fakes/random_world.py or blind_world.py")
     args = parser.parse_args()
     total = Score()
     for seed in seeds_of(args.seeds):
-        s = evaluate(seed, args.size)
+        s = evaluate(seed, args.size, args.worlds)
         total.add(s)
         print(line(f"seed {seed}", s.ratios()), flush=True)
         for m in s.misses if args.misses else s.misses[:1]:
