@@ -186,6 +186,9 @@ class MemberFacts:
     relation: str | None = None  # relation of the edge from `parent`
     depth: int = 0  # edges from the root
     gguf_architecture: str | None = None
+    # when the hub says it was created: of two repos holding the same weights, the older is
+    # the origin, whichever hub it is on
+    created_at: datetime | None = None
 
 
 @dataclass

@@ -231,6 +231,7 @@ def member_facts(
         relation=relation,
         depth=depth,
         gguf_architecture=gguf_arch if isinstance(gguf_arch, str) else None,
+        created_at=record.created_at or (previous.created_at if previous else None),
     )
 
 

@@ -72,6 +72,7 @@ def load_members(session: Session, root: RootConfig) -> dict[str, MemberFacts]:
             parent=parent,
             relation=shown.relation or None,
             depth=shown.depth,
+            created_at=node.created_at,
         )
     return facts
 

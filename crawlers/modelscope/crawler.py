@@ -48,6 +48,7 @@ from crawlers.base import (
     FileRecord,
     HubError,
     LineageClaim,
+    MemberFacts,
     Relation,
     RepoRecord,
     is_valid_repo_id,
@@ -245,7 +246,7 @@ class ModelScopeCrawler(Crawler):
             unread = any(w.incomplete for w in warns)
             share = _best_share(family, content_of(files).ids("weights"), hit.key)
         card = None
-        if share is None or read_cards:
+        if share is None or read_cards or _older(hit, family.members.get(share[0])):
             try:
                 card = self._readme(rid)
             except _NotChecked:
@@ -422,6 +423,15 @@ def _best_share(family: Family, ids: frozenset[str], own: str) -> tuple[str, int
         key=lambda k: (-shared[k], not k.startswith("huggingface:"), family.depth(k), k),
     )
     return best, shared[best], len(ids)
+
+
+def _older(hit: RepoRecord, member: MemberFacts | None) -> bool:
+    """Whether the hit was created before the member whose weight files it holds: then the
+    hit may be the origin (a fine-tune first published here, copied to Hugging Face later),
+    and its card names its own parent. A copy made after the member (the usual mirror) has
+    nothing to add there, and its README is not worth a request."""
+    mine, theirs = hit.created_at, member.created_at if member else None
+    return mine is not None and theirs is not None and mine < theirs
 
 
 def _relation(
