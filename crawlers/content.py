@@ -177,6 +177,12 @@ class Content:
     def has(self, name: str) -> bool:
         return any(f.path.rsplit("/", 1)[-1].lower() == name for f in self.config + self.adapter)
 
+    @property
+    def weights_in_branches(self) -> bool:
+        """An EXL2 quantization's main branch: exllamav2's measurement.json and no weights,
+        the quantized weights in one branch per bit rate (hub-facts.md)."""
+        return not self.weights and self.has("measurement.json")
+
     def ids(self, kind: Literal["weights", "tokenizer"]) -> frozenset[str]:
         files = self.weights if kind == "weights" else self.tokenizer
         return frozenset(i for i in map(file_identity, files) if i)
@@ -217,12 +223,18 @@ def _content_of(files: Iterable[FileRecord] | None) -> Content:
 
 def could_derive(files: Iterable[FileRecord] | None) -> bool:
     """Whether a repo holds what a derivative could hold: weights, a tokenizer, an adapter or
-    code (or its files are not known). A chat-UI preset, a prompt collection or a config-only
+    code, or an EXL2 quantization's measurement (or its files are not known). A chat-UI preset, a prompt collection or a config-only
     repo that links a model is not derived from it."""
     content = content_of(files)
     if not content.known:
         return True
-    return bool(content.weights or content.tokenizer or content.adapter or content.code)
+    return bool(
+        content.weights
+        or content.tokenizer
+        or content.adapter
+        or content.code
+        or content.weights_in_branches
+    )
 
 
 def gguf_quant_types(files: Iterable[FileRecord]) -> set[str]:

@@ -108,6 +108,9 @@ def classify(
     if content.weights:
         scale = scale or (parent.parameters if parent else 0)
         return _classify_weights(record, content, parent, scale, weight_ids)
+    if content.weights_in_branches:
+        why = "EXL2 measurement.json on main (its quantized weights are in branches)"
+        return Classification("quantization", True, why)
     if content.tokenizer:
         return Classification("tokenizer", True, "holds only tokenizer files")
     if content.config or content.code:

@@ -56,6 +56,8 @@ def role_of(record: RepoRecord, smallest_release: int) -> str:
             return "test"
         strong, _ = quantization_signals(record, content)
         return "quantized" if strong else "full"
+    if content.weights_in_branches:
+        return "quantized"
     if content.tokenizer:
         return "tokenizer"
     return "code"
