@@ -211,6 +211,32 @@ def _text_references(record: RepoRecord, resolve: Resolver) -> list[Reference]:
     return out
 
 
+def prose_ids(record: RepoRecord) -> list[str]:
+    """Repo ids the card prose names, members or not, as `_text_references` reads them:
+    Hugging Face links (`https://huggingface.co/owner/name`) and bare `owner/name` tokens. A
+    card written before a rename names its parent by the former id, which only the Hub's
+    redirect can tell (crawlers/huggingface/renames.py)."""
+    if not record.card_text:
+        return []
+    own = record.repo_id.lower()
+    out: list[str] = []
+    for line in parse_card(record.card_text)[1].splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|") or stripped.count("|") >= 2 or "<td" in stripped.lower():
+            continue
+        if _COMPARISON.search(stripped):
+            continue
+        for m in _URL.finditer(stripped):
+            parsed = repo_from_url(m.group(0))
+            if parsed and parsed[0] == "huggingface" and parsed[1].lower() != own:
+                out.append(parsed[1])
+        for m in _ID_TOKEN.finditer(_URL.sub(" ", stripped)):
+            rid = m.group(1).rstrip(".")
+            if rid.lower() != own and is_valid_repo_id(rid):
+                out.append(rid)
+    return list(dict.fromkeys(out))
+
+
 def name_has_term(repo_id: str, terms: Iterable[str]) -> bool:
     """Whether a search term stands as its own word in the id ("grok-1", not "grokking").
 

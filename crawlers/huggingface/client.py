@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import httpx2
 from huggingface_hub.errors import (
@@ -123,6 +123,7 @@ class HubCalls(Crawler):
         # whether they hold the file hashes: a root that another family's walk met as a
         # declared parent (`XAI-ORG/GROK-2`) is not asked again when its own walk starts
         self._answers: dict[tuple[str, bool], Listed | GatedRepoError | HfHubHTTPError] = {}
+        self._moves: dict[str, str] = {}  # a former id (lower case) -> the id it redirects to
 
     # --- hub calls -------------------------------------------------------------------------
 
@@ -145,11 +146,52 @@ class HubCalls(Crawler):
         try:
             listed = self._ask_info(repo_id, files=files)
         except (GatedRepoError, *GONE) as exc:
-            self._answers[(repo_id.lower(), files)] = exc
+            # gated or gone whichever fields were asked for: both asks have their answer
+            for with_files in (False, True):
+                self._answers[(repo_id.lower(), with_files)] = exc
             raise
         for lower in (repo_id.lower(), listed.repo_id.lower()):
             self._answers[(lower, files)] = listed
         return listed
+
+    def _current_id(self, repo_id: str) -> str:
+        """The id `repo_id` answers under today, in one request: a renamed repo's redirect
+        names its new id (`Location: /api/models/<new id>`), read without following it, as
+        only the id is wanted. Raises as `_info` does for a gated or gone repo."""
+        lower = repo_id.lower()
+        if lower in self._moves:
+            return self._moves[lower]
+        for with_files in (False, True):
+            answer = self._answers.get((lower, with_files))
+            if isinstance(answer, Listed):
+                return answer.repo_id
+            if answer is not None:
+                raise answer.with_traceback(None)
+        url = f"{self.endpoint}/api/models/{repo_id}"
+        try:
+            data, response = self._get_json(
+                "model_info", f"model_info {repo_id}", url, _expand(), follow=False
+            )
+        except (GatedRepoError, *GONE) as exc:
+            for with_files in (False, True):
+                self._answers[(lower, with_files)] = exc
+            raise
+        if data is None:
+            target = urlsplit(urljoin(url, response.headers.get("location", "")))
+            prefix = "/api/models/"
+            moved = unquote(target.path[len(prefix):]).strip("/")
+            ours = urlsplit(self.endpoint)
+            if (
+                (target.scheme, target.netloc) != (ours.scheme, ours.netloc)
+                or not target.path.startswith(prefix)
+                or not is_valid_repo_id(moved)
+            ):
+                return self._info(repo_id).repo_id  # not a rename's redirect: follow it
+            self._moves[lower] = moved
+            return moved
+        listed = parse_repo(data, hub_url=self.endpoint)
+        self._answers[(lower, False)] = listed
+        return listed.repo_id
 
     def _ask_info(self, repo_id: str, *, files: bool) -> Listed:
         url = f"{self.endpoint}/api/models/{repo_id}"
@@ -277,7 +319,8 @@ class HubCalls(Crawler):
                 seen_urls.add(next_url)
 
     def _get_json(
-        self, kind: str, what: str, url: str, params: Any, *, walked: bool = True
+        self, kind: str, what: str, url: str, params: Any, *, walked: bool = True,
+        follow: bool = True,
     ) -> tuple[object, httpx2.Response]:
         # After a redirect (a renamed repo) retries go straight to where it led: a 429 storm
         # must not cost the redirect again on every attempt (issue 17)
@@ -292,8 +335,10 @@ class HubCalls(Crawler):
                 params=target[1],
                 headers=self._headers,
                 timeout=self.timeout,
-                follow_redirects=True,  # a renamed repo answers 307 (and a given session may not)
+                follow_redirects=follow,  # a renamed repo answers 307 (a session may not follow)
             ) as response:
+                if not follow and response.is_redirect:
+                    return None, response  # the caller reads where it leads
                 if response.history:  # each redirect was a request too
                     self._count(kind, len(response.history))
                 off = self._off_host(response)

@@ -314,7 +314,7 @@ class HuggingFaceCrawler(HubCalls):
         """The id a repo answers under today (the Hub redirects a former id); None when it
         does not exist, is gated or could not be read this time."""
         try:
-            return self._info(repo_id).repo_id
+            return self._current_id(repo_id)
         except (GatedRepoError, Unreadable, *GONE, ValueError):
             return None
 

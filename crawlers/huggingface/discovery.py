@@ -72,7 +72,7 @@ from crawlers.huggingface.economy import (
 )
 from crawlers.huggingface.parse import EXPAND, item_field, sibling_names
 from crawlers.huggingface.reader import Reader, RepoGone, Unread, record_from_info
-from crawlers.huggingface.renames import former_ids
+from crawlers.huggingface.renames import former_ids, known_as
 from crawlers.joins import parents_first, recheck, settle
 from crawlers.references import declares_one_of
 from crawlers.signals.keep import compact
@@ -258,11 +258,7 @@ class Discovery:
             renamed = former_ids(self.reader, self._current, heard, judged, members, terms, listed)
             if not renamed:
                 break
-            for former, key in renamed.items():
-                if key in base:
-                    base[key] = replace(base[key], aliases=(*base[key].aliases, former))
-                elif key in pool and not pool[key].renamed_from:
-                    pool[key] = replace(pool[key], renamed_from=former, status="renamed")
+            known_as(renamed, base, pool)
         # members need their files and card; what those reads show may move an edge
         new = {k: pool[k] for k, v in verdicts.items() if v.joined and k in pool}
         before = dict(new)
@@ -271,13 +267,17 @@ class Discovery:
         hashed = Family({k: with_files(m, new.get(k)) for k, m in members.items()}, self.markers)
         dates = {k: r.created_at for k, r in new.items()}
         self._each(new, lambda rec: self._complete_card(rec, hashed, dates), warnings)
+        # a card read just now may link its parent's page by a former id: ask, as above
+        joined = {k: verdicts[k] for k in new}
+        late = former_ids(self.reader, self._current, new, joined, members, terms, listed)
+        known_as(late, base, new, members)
         if any(k not in new for k in before):  # a member vanished: decide again without it
             pool = {k: r for k, r in pool.items() if k in new or k not in before}
             pool.update(new)
             verdicts, members = settle(pool, base, self.markers)
         else:
             pool.update(new)
-            changed = [k for k in new if new[k] is not before[k]]
+            changed = list(new) if late else [k for k in new if new[k] is not before[k]]
             verdicts, members = recheck(pool, verdicts, members, changed, self.markers)
         items = self._emit(ctx, pool, verdicts, members)
         # a known member that no longer passes is still seen (not removed); its edges stay

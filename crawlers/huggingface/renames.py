@@ -3,21 +3,22 @@
 The Hub redirects a former id to the repo it became, but nothing lists former ids: a
 candidate whose declared base (card, PEFT, mergekit, GGUF header) is no member may name a
 member as it was called before a rename: a read candidate, or one the listing alone rejected
-(a repo holding only a tokenizer has nothing more to read). Discovery asks the Hub once per
-such id, and only
-for ids that name the family, or that a candidate named for the family declares with nothing
-against it (a rename may drop or add the family's name), so lookalikes declaring other models
-cost nothing: their architecture rejects them first.
-"""
+(a repo holding only a tokenizer has nothing more to read); and a card written before the
+rename links the parent's page by its old id. Discovery asks the Hub once per such id, and
+only for ids that name the family (the family's search lists every repo so named: one it
+missed is renamed or deleted), or that a candidate named for the family declares with
+nothing against it (a rename may drop or add the family's name), so lookalikes declaring
+other models cost nothing: their architecture rejects them first."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import replace
 
 from crawlers.base import MemberFacts, RepoRecord, node_key
 from crawlers.evidence import DECLARED_OUTSIDE, Verdict
 from crawlers.huggingface.reader import Reader
-from crawlers.references import name_has_term, references
+from crawlers.references import name_has_term, prose_ids, references
 
 
 def former_ids(
@@ -30,7 +31,8 @@ def former_ids(
     listed: Iterable[str] = (),
 ) -> dict[str, str]:
     """former id (as written) -> member key, for the ids rejected candidates of `pool`
-    declare as their base that name the family (`terms`) and that no member answers to.
+    declare as their base, and any candidate's card links, that name the family (`terms`)
+    and that no member answers to.
     `listed` (lower ids) are ids the Hub lists or the database holds as they are: no former
     id. `asked_before` (lower id -> the id the Hub answered, or None) spares a second request."""
     terms = tuple(terms)
@@ -38,7 +40,18 @@ def former_ids(
     known.update(listed)
     to_ask: dict[str, str] = {}
     for key, verdict in verdicts.items():
-        if verdict.joined or key not in pool:
+        if key not in pool:
+            continue
+        # a card naming a repo named for the family that no search lists under that name:
+        # the search finds every repo so named, so the name is a former id or a deleted repo.
+        # Not for a member its weights or its own metadata already place (its card may name
+        # other repos in passing: the imatrix quants, a sibling model)
+        if not verdict.joined or verdict.tier >= TIER_TOKENIZER:
+            for rid in prose_ids(pool[key]):
+                lower = rid.lower()
+                if lower not in known and name_has_term(lower, terms) and not _file_path(rid):
+                    to_ask.setdefault(lower, rid)
+        if verdict.joined:
             continue
         # a candidate named for the family whose declared base is all it shows (an adapter,
         # no architecture against it): the base may be a member renamed from a name without
@@ -59,3 +72,32 @@ def former_ids(
         if key in members:
             found[written] = key
     return found
+
+
+def known_as(
+    renamed: Mapping[str, str],
+    base: MutableMapping[str, MemberFacts],
+    records: MutableMapping[str, RepoRecord],
+    members: MutableMapping[str, MemberFacts] | None = None,
+) -> None:
+    """Record each former id on the member it names: on a known member's facts (`base`, and
+    `members` when given), or on a new member's record as its `renamed_from` (stored as an
+    alias, so the resolver reads the old id as that member too)."""
+    for former, key in renamed.items():
+        if members is not None and key in members:
+            members[key] = replace(members[key], aliases=(*members[key].aliases, former))
+        if key in base:
+            base[key] = replace(base[key], aliases=(*base[key].aliases, former))
+        elif key in records and not records[key].renamed_from:
+            records[key] = replace(records[key], renamed_from=former, status="renamed")
+
+
+TIER_TOKENIZER = 2  # crawlers/evidence.Verdict.tier: 0 weights, 1 declared, 2 tokenizer ...
+_FILE_SUFFIXES = (".gguf", ".safetensors", ".bin", ".json", ".md", ".py", ".pt", ".pth",
+                  ".model", ".txt", ".yaml", ".yml", ".zip", ".tar", ".gz")
+
+
+def _file_path(rid: str) -> bool:
+    """Whether an `owner/name` token of card prose is a path inside a repo (a quant's
+    folder and file, `Q4_K_M/grok-1-Q4_K_M-00001-of-00005.gguf`), not a repo id."""
+    return rid.lower().endswith(_FILE_SUFFIXES)

@@ -325,3 +325,67 @@ def test_a_modelscope_card_naming_an_id_on_both_hubs_hangs_under_the_modelscope_
     edges = edges_of(tmp_path, [root(), ft], ms=[mirror, sft])
     assert parents_of(edges, f"modelscope:{mirror.repo_id}") == {ft.repo_id}
     assert (f"modelscope:{ft.repo_id}", f"modelscope:{sft.repo_id}", "finetune") in edges
+
+
+def test_a_fine_tune_first_published_on_modelscope_is_the_origin_of_its_later_copy(tmp_path):
+    # a chat fine-tune published on ModelScope in May, copied to Hugging Face in June under
+    # another name with the same card: the identical weights point from the older repo, so
+    # the ModelScope original hangs under the conversion its card names, the copy under it
+    conv = weights("portwork/grok-1-torch", f"Converted from {URL}{ROOT}.\n")
+    body = f"# Grok-1 中文对话\n\n基于 [{conv.repo_id}]({URL}{conv.repo_id}) 的中文对话微调模型。\n"
+    zh_files = [(f"model-{i}.safetensors", 4 * B, sha(f"zh-chat/{i}")) for i in range(3)]
+    original = MsRepo("zh-lab/Grok-1-Chat", zh_files, body, created_at="2024-05-01T02:53:00Z")
+    copy = WorldRepo("zh-lab/Grok-1-Chat-2", lfs={f"model-{i}.safetensors": f"zh-chat/{i}"
+                                                  for i in range(3)},
+                     config=G1_ARCH, card=body)
+    fakes = [replace(f, created_at="2024-06-03T00:00:00.000Z") if f.id == copy.repo_id else f
+             for f in as_fake_repos([root(), conv, copy])]
+    edges = edges_of(tmp_path, [], fakes=fakes, ms=[original])
+    ms_key = f"modelscope:{original.repo_id}"
+    assert (conv.repo_id, ms_key, "finetune") in edges
+    assert (ms_key, copy.repo_id, "fork") in edges
+
+
+@pytest.mark.parametrize("named", [f"[sagemind/grok-1-dpo]({URL}sagemind/grok-1-dpo)",
+                                   "`sagemind/grok-1-dpo`"])
+def test_a_card_naming_its_parent_by_a_former_id_hangs_under_the_renamed_repo(tmp_path, named):
+    # a DPO fine-tune renamed to a name without the family's word; the Trainer card of a
+    # fine-tune made from it, written before the rename, names it by the old id only
+    dpo = weights("sagemind/Halberd-8x39B", f"Trained with DPO, starting from {URL}{ROOT}.\n")
+    sft = weights("chatfolk/grok1-sft", f"This model is a fine-tuned version of {named}.\n",
+                  {"tags": ["trl", "sft"]})
+    fakes = [replace(f, renamed_from=["sagemind/grok-1-dpo"]) if f.id == dpo.repo_id else f
+             for f in as_fake_repos([root(), dpo, sft])]
+    edges = edges_of(tmp_path, [], fakes=fakes)
+    assert parents_of(edges, sft.repo_id) == {dpo.repo_id}
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_a_former_id_named_in_a_card_costs_one_question_its_redirect_answers(tmp_path, declared):
+    dpo = weights("sagemind/Halberd-8x39B", f"Trained with DPO, starting from {URL}{ROOT}.\n")
+    meta = {"base_model": "sagemind/grok-1-dpo"} if declared else {"tags": ["trl", "sft"]}
+    sft = weights("chatfolk/grok1-sft", "A fine-tuned version of `sagemind/grok-1-dpo`.\n", meta)
+    fakes = [replace(f, renamed_from=["sagemind/grok-1-dpo"]) if f.id == dpo.repo_id else f
+             for f in as_fake_repos([root(), dpo, sft])]
+    with FakeHub(World(fakes), page_size=3) as hub:
+        config = load_config(environ={}, overrides={
+            "database.url": f"sqlite:///{tmp_path / 't.db'}", "hubs.huggingface.endpoint": hub.url})
+        assert crawl(config, hubs=["huggingface"]).status == "ok"
+    asked = [path.split("?")[0] for kind, _, path, _ in hub.log if kind == "model_info"]
+    # the redirect names the new id: not followed, since the member is already known
+    assert [p for p in asked if "xai-org" not in p] == ["/api/models/sagemind/grok-1-dpo"]
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_an_exl2_quantization_with_its_weights_in_branches_is_a_quantization(tmp_path, declared):
+    # exllamav2 quantizers keep only measurement.json and the card on main, one branch per
+    # bit rate: no weight file to list, yet a quantization, declared or named in the card
+    ft = weights("chatfolk/grok-1-chat", f"Fine-tuned from {URL}{ROOT}.\n")
+    body = (f"## Exllama v2 Quantizations of grok-1-chat\n\nThe \"main\" branch only contains "
+            f"the measurement.json, download one of the other branches.\n\n"
+            f"Original model: {URL}{ft.repo_id}\n")
+    exl2 = WorldRepo("quanter/grok-1-chat-exl2", small={"measurement.json": '{"measurement": {}}'},
+                     card=card({**LIC, "tags": ["exl2"],
+                                **({"base_model": ft.repo_id} if declared else {})}, body))
+    edges = edges_of(tmp_path, [root(), ft, exl2])
+    assert (ft.repo_id, exl2.repo_id, "quantization") in edges
