@@ -3,7 +3,9 @@
 Cost model (the Hub's quota, not CPU, bounds a crawl): per family member one children listing
 (`GET /api/models?filter=base_model:<id>&expand=...`, whose items carry every field a
 RepoRecord needs, so no model_info per child; an empty answer stands for the rest of the run,
-so a member of two roots' families is listed once) and, only when its `sha` differs from the last
+so a member of two roots' families is listed once; none for a member where lineages end:
+quantized weights in an inference-only format, a tokenizer alone, a random-init test model,
+economy.ends_a_line) and, only when its `sha` differs from the last
 crawl's, one recursive tree listing for the file hashes. `model_info` is called for the roots
 and for declared parents outside the family (merges, missing bases). A walked member's README
 is fetched only for roots whose terms require a notice in it (`RootSpec.read_cards`, e.g.
@@ -48,6 +50,7 @@ from crawlers.base import (
 from crawlers.evidence import GROK, architecture_match
 from crawlers.huggingface.client import GONE, HubCalls, Unreadable
 from crawlers.huggingface.discovery import Discovery
+from crawlers.huggingface.economy import ends_a_line
 from crawlers.huggingface.parse import Listed, parse_repo
 from crawlers.huggingface.reader import RepoGone, Unread
 from crawlers.huggingface.walk import Expansion, Node, Walk
@@ -215,6 +218,8 @@ class HuggingFaceCrawler(HubCalls):
                 # next crawl lists them again (tests/tracker/test_bad_data.py)
                 out.files, out.unread = None, True
                 out.incomplete.append(f"file list skipped: {exc}")
+        if not node.is_root and self._ends_a_line(node, out):
+            return out  # quantized for inference, a tokenizer, a test model: no children asked
         # A member renamed since the listing keeps children that declare its former id.
         names = [out.moved_to or record.repo_id, record.repo_id, *node.aliases]
         for parent_id in dict.fromkeys(names):
@@ -223,6 +228,18 @@ class HuggingFaceCrawler(HubCalls):
             except Unreadable as exc:
                 out.incomplete.append(f"children listing skipped: {exc}")
         return out
+
+    def _ends_a_line(self, node: Node, out: Expansion) -> bool:
+        """Whether the member's files show a repo lineages end at (economy.ends_a_line)."""
+        record = node.listed.record
+        files = out.files if out.files is not None else record.files
+        if files is None and node.listed.siblings is not None:
+            files = [FileRecord(name) for name in node.listed.siblings]
+        if files is None:
+            return False
+        markers = self._discovery.markers if self._discovery else GROK
+        smallest = min(markers.release_parameters.values(), default=0)
+        return ends_a_line(replace(record, files=tuple(files)), smallest) is not None
 
     def _discover(
         self, walk: Walk, ctx: CrawlContext, read_cards: bool

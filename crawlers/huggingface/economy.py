@@ -13,9 +13,16 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from crawlers.base import MemberFacts, RepoRecord
-from crawlers.content import content_of, could_derive, effective_parameters
+from crawlers.content import (
+    content_of,
+    could_derive,
+    effective_parameters,
+    is_unquantized_gguf,
+    quantization_signals,
+)
 from crawlers.evidence import SCALE_TOLERANCE, Family, Verdict, member_facts
 from crawlers.references import config_parents, name_has_term, references
+from crawlers.relation import TINY_FRACTION
 
 
 def worth_reading(
@@ -89,6 +96,34 @@ def with_files(facts: MemberFacts, rec: RepoRecord | None) -> MemberFacts:
         return facts
     return member_facts(rec, parent=facts.parent, relation=facts.relation, depth=facts.depth,
                         aliases=facts.aliases)
+
+
+# the formats quantized weights are published in for inference: nobody trains from them, and
+# a repo declaring one as its base is rare (bitsandbytes 4-bit is not among them: QLoRA
+# adapters declare such repos as their base)
+_INFERENCE_ONLY = ("gguf", "exl2", "gptq", "awq", "mlx")
+
+
+def ends_a_line(rec: RepoRecord, smallest_release: int) -> str | None:
+    """Why a member is not worth its children listing, or None when it is: quantized weights
+    in an inference-only format, a tokenizer alone, a random-init test model. Such repos are
+    where lineages end; a derivative of one named for the family is still found by the search
+    (its card or tags declare the member)."""
+    content = content_of(rec.files)
+    if not content.known or content.adapter or content.code:
+        return None
+    if content.weights_in_branches:
+        return "an EXL2 quantization"
+    if not content.weights:
+        return "a tokenizer alone" if content.tokenizer else None
+    params = effective_parameters(rec)
+    if params and smallest_release and params < TINY_FRACTION * smallest_release:
+        return "a test-size model"
+    strong, _ = quantization_signals(rec, content)
+    said = " ".join(strong).lower()
+    if strong and not is_unquantized_gguf(content) and any(f in said for f in _INFERENCE_ONLY):
+        return "quantized weights for inference"
+    return None
 
 
 def other_release(rec: RepoRecord, family: Family) -> bool:

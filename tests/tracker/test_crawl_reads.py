@@ -6,7 +6,9 @@ plus 1 per 10 candidates rejected. A request is left out only where what it woul
 cannot change an edge, a relation or a license: a README whose repo holds nothing a derivative
 holds (it is no derivative, whatever the card links); a README of a member whose own files fix
 its parent and relation (an adapter's config, a mergekit config, identical weight files) under
-a root whose terms need no notice in cards; a children listing already answered empty this run;
+a root whose terms need no notice in cards; a children listing already answered empty this run,
+or of a repo where lineages end (a GGUF, an EXL2, GPTQ, AWQ or MLX quantization, a tokenizer
+alone, a test model: a derivative of one named for the family is found by the search);
 a GGUF header where the card names a member (the header can only name that parent or one above).
 The ids are made up: no rule knows them.
 """
@@ -229,3 +231,26 @@ def test_a_missing_base_declared_in_both_families_is_asked_for_once(tmp_path):
     edges, asked = crawled(tmp_path, [grok1(), grok2(), one, two])
     assert {(G1, one.repo_id, "fork"), (G2, two.repo_id, "fork")} <= edges
     assert len([p for p in asked if p.startswith(f"/api/models/{gone}?")]) == 1
+
+
+def test_repos_where_lineages_end_are_not_asked_for_children(tmp_path):
+    conv = conversion()
+    q4 = "grok-1-torch-Q4_K_M.gguf"
+    gguf = WorldRepo("ggufhaus/grok-1-torch-GGUF", lfs={q4: "ggufhaus-q4"},
+                     gguf={"total": 316 * B, "architecture": "grok"},
+                     card=card({**LIC, "base_model": conv.repo_id}, "# GGUF\n"))
+    tok = WorldRepo("tokshop/grok-1-tokenizer", lfs=dict(G1_TOKENIZER),
+                    card=card({**LIC, "base_model": conv.repo_id}, "# Tokenizer\n"))
+    ft = WorldRepo("chatfolk/atlas-chat", lfs=shards("model", 8, "atlas"), config=G1_ARCH,
+                   safetensors=ST, card=card({**LIC, "base_model": conv.repo_id}, "# Chat\n"))
+    # a copy of the GGUF named for the family, declaring it: the search still finds it
+    copy = WorldRepo("mirrors/grok-1-torch-GGUF", lfs={q4: "ggufhaus-q4"},
+                     gguf={"total": 316 * B, "architecture": "grok"},
+                     card=card({**LIC, "base_model": gguf.repo_id}, "# Mirror\n"))
+    edges, asked = crawled(tmp_path, [grok1(), conv, gguf, tok, ft, copy])
+    assert {(conv.repo_id, gguf.repo_id, "quantization"), (conv.repo_id, tok.repo_id, "tokenizer"),
+            (conv.repo_id, ft.repo_id, "finetune"), (gguf.repo_id, copy.repo_id, "fork")} <= edges
+    children_asked = {p.split("base_model:")[1].split("&")[0] for p in asked if "base_model:" in p}
+    # quantized weights for inference and a tokenizer alone end lines: nobody trains from them
+    assert children_asked.isdisjoint({gguf.repo_id, tok.repo_id, copy.repo_id})
+    assert {conv.repo_id, ft.repo_id} <= children_asked
