@@ -218,11 +218,12 @@ def test_request_budget_and_an_unchanged_second_crawl(hub):
     records, claims, _ = split(items)
     members = len(FAMILY)
     assert dict(c.requests) == dict(hub.requests)  # our count agrees with the server's
-    # one children listing a member (+1 under the former id of the renamed one); one tree a
-    # member (+1 for the renamed one's redirect), but none for the root: its model_info lists
-    # every file with its hashes (`blobs=true`), as the tree would; model_info for the root
-    # and for the two declared parents outside the family
-    assert hub.requests["listing"] == members + 1
+    # one children listing a member (+1 under the former id of the renamed one), but none for
+    # the GGUF quantization (lineages end there); one tree a member (+1 for the renamed one's
+    # redirect), but none for the root: its model_info lists every file with its hashes
+    # (`blobs=true`), as the tree would; model_info for the root and for the two declared
+    # parents outside the family
+    assert hub.requests["listing"] == members + 1 - 1
     assert hub.requests["tree"] == members
     assert hub.requests["model_info"] == 3
     assert "file" not in hub.requests
