@@ -377,7 +377,8 @@ def synthetic_family(
 
     Every descendant declares its parent in `base_model`; relations rotate through the Hub's
     words (and none, so the default applies). Each repo has LFS weight files with distinct
-    sha256s, a config, a safetensors or gguf summary, and a license. Deterministic for a seed.
+    sha256s, a config, a safetensors or gguf summary, and a license. A GGUF quantization is a
+    leaf, as on the Hub: nobody trains from one. Deterministic for a seed.
     """
     rng = random.Random(seed)
     repos = [
@@ -424,7 +425,8 @@ def synthetic_family(
                     last_modified=f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}T00:00:00.000Z",
                 )
             )
-            queue.append(repo_id)
+            if not quant:
+                queue.append(repo_id)
     return repos
 
 
