@@ -30,7 +30,7 @@ from crawlers.content import (
     effective_parameters,
     weight_format,
 )
-from crawlers.references import Reference, name_specificity, references
+from crawlers.references import Reference, name_specificity, references, release_named
 from crawlers.relation import (
     TINY_FRACTION,
     Classification,
@@ -144,9 +144,11 @@ class Family:
         return out
 
     def scale_of(self, key: str) -> int:
-        """Parameter count of the release a member belongs to (0 if unknown)."""
+        """Parameter count of the release a member belongs to; the smallest release's when
+        unknown (a random-init test model is tiny beside any release)."""
         m = self.members.get(key)
-        return self.scales().get(self.origin(key), 0) or (m.parameters if m else 0)
+        return (self.scales().get(self.origin(key), 0) or (m.parameters if m else 0)
+                or min(self.markers.release_parameters.values(), default=0))
 
     def shared(self, ids: Iterable[str], kind: Literal["weights", "tokenizer"]) -> dict[str, int]:
         """How many of these file identities each member holds."""
@@ -265,6 +267,7 @@ def files_win(
     weight_ids = (before.weight_sha256s or before.sha256s) if before is not None else None
     scale = parent.parameters if parent else 0
     scale = scale or markers.release_parameters.get(claim.parent.split(":", 1)[-1], 0)
+    scale = scale or min(markers.release_parameters.values(), default=0)  # tiny beside any
     relation, overruled, note = classify_declared(
         rec, parent, claim.relation, scale=scale, weight_ids=weight_ids, stated=stated
     )
@@ -436,6 +439,10 @@ def _assess(record: RepoRecord, family: Family, exclude: Collection[str]) -> Ver
                 f"{origin.split(':', 1)[1]} ({fmt_params(scales[origin])})"
             )
             return Verdict("joined", ev, (claim(parent, "inferred", 0.8, ev),), tier=4)
+    named = release_named(record, scales) if arch == "match" and not params else None
+    if named and content.weights:  # .bin weights: the Hub counts safetensors parameters only
+        ev = f"card text names {named[1]}, {arch_shown} (no parameter count)"
+        return Verdict("joined", ev, (claim(named[0], "inferred", 0.6, ev),), tier=4)
     needs = _needs(record, content, family)
     if arch == "match":
         why = f"{arch_shown} but " + (
@@ -480,16 +487,6 @@ def first_gguf(content: Content) -> str | None:
     """The GGUF file whose head holds the metadata: the first split of the first quant."""
     paths = sorted(f.path for f in content.weights if weight_format(f.path) == "gguf")
     return paths[0] if paths else None
-
-
-def unread_gguf_header(rec: RepoRecord) -> str | None:
-    """The GGUF file to read the header of, for a repo whose card declares no base and whose
-    header was not read yet: `general.base_model.*` there may name its closest parent."""
-    first = first_gguf(content_of(rec.files))
-    card, configs = rec.extra.get(CARD_DATA), rec.extra.get(CONFIGS)
-    if not first or (isinstance(card, Mapping) and card.get("base_model")):
-        return None
-    return None if isinstance(configs, Mapping) and "gguf_header" in configs else first
 
 
 __all__ = [

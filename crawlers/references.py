@@ -183,19 +183,25 @@ _ID_TOKEN = re.compile(
 )
 
 
-def _text_references(record: RepoRecord, resolve: Resolver) -> list[Reference]:
-    """Members named in card prose: hub URLs, or a member's exact `owner/name`."""
+def _prose_lines(record: RepoRecord) -> list[str]:
+    """The card body's lines that can say where the repo comes from: not a table row or a
+    comparison, which name a model without deriving from it. Stripped."""
     if not record.card_text:
         return []
-    _, body = parse_card(record.card_text)
-    out: list[Reference] = []
-    for line in body.splitlines():
+    out = []
+    for line in parse_card(record.card_text)[1].splitlines():
         stripped = line.strip()
-        # a table row or a comparison names a model without deriving from it
         if stripped.startswith("|") or stripped.count("|") >= 2 or "<td" in stripped.lower():
             continue
-        if _COMPARISON.search(stripped):
-            continue
+        if not _COMPARISON.search(stripped):
+            out.append(stripped)
+    return out
+
+
+def _text_references(record: RepoRecord, resolve: Resolver) -> list[Reference]:
+    """Members named in card prose: hub URLs, or a member's exact `owner/name`."""
+    out: list[Reference] = []
+    for stripped in _prose_lines(record):
         for m in _URL.finditer(stripped):
             parsed = repo_from_url(m.group(0))
             if parsed and parsed[1].lower() != record.repo_id.lower():
@@ -216,16 +222,9 @@ def prose_ids(record: RepoRecord) -> list[str]:
     Hugging Face links (`https://huggingface.co/owner/name`) and bare `owner/name` tokens. A
     card written before a rename names its parent by the former id, which only the Hub's
     redirect can tell (crawlers/huggingface/renames.py)."""
-    if not record.card_text:
-        return []
     own = record.repo_id.lower()
     out: list[str] = []
-    for line in parse_card(record.card_text)[1].splitlines():
-        stripped = line.strip()
-        if stripped.startswith("|") or stripped.count("|") >= 2 or "<td" in stripped.lower():
-            continue
-        if _COMPARISON.search(stripped):
-            continue
+    for stripped in _prose_lines(record):
         for m in _URL.finditer(stripped):
             parsed = repo_from_url(m.group(0))
             if parsed and parsed[0] == "huggingface" and parsed[1].lower() != own:
@@ -235,6 +234,30 @@ def prose_ids(record: RepoRecord) -> list[str]:
             if rid.lower() != own and is_valid_repo_id(rid):
                 out.append(rid)
     return list(dict.fromkeys(out))
+
+
+def release_named(record: RepoRecord, releases: Iterable[str]) -> tuple[str, str] | None:
+    """(release key, the name as written) of the first release (a root's node key,
+    `huggingface:xai-org/grok-1`) whose name the card prose states as a word ("The 314B
+    Grok-1 MoE released by xAI", "grok 1"), outside links, repo ids, tables and comparisons.
+    Only with the release's architecture in the config does it tie a repo to the family (a
+    .bin port has no parameter count on the Hub); a name alone is never proof."""
+    text = "\n".join(CITED.sub(" ", line) for line in _prose_lines(record))
+    # the weights' hub first: GitHub holds a release's code, not its weights
+    for key in sorted(releases, key=lambda k: (k.startswith("github:"), k)):
+        parts = [p for p in re.split(r"[-_ ]+", key.rsplit("/", 1)[-1]) if p]
+        if not parts:
+            continue
+        word = r"[-_ ]?".join(map(re.escape, parts))
+        found = re.search(rf"(?<![A-Za-z0-9])({word})(?![A-Za-z0-9]|\.\d)", text, re.I)
+        if found:
+            return key, found.group(1)
+    return None
+
+
+# what a card cites: links, and owner/name ids standing on their own (not what it says of
+# itself: "atlas-dpo" in a link to the parent names the parent, not this repo)
+CITED = re.compile(r"https?://\S+|(?<![\w./-])[A-Za-z0-9][\w.-]*/[\w.-]+")
 
 
 def name_has_term(repo_id: str, terms: Iterable[str]) -> bool:

@@ -23,6 +23,7 @@ from crawlers.content import (
     is_unquantized_gguf,
     quantization_signals,
 )
+from crawlers.references import CITED
 
 TINY_FRACTION = 0.02  # below 2% of the release: a test or random-init model
 NOTHING_STATED = "own weights of the same architecture"  # the reason when nothing says more
@@ -71,8 +72,6 @@ _CONVERSION_WORDS = re.compile(
 )
 # A repo that says it is a copy: "mirror of", 镜像 (mirror), 搬运 (carried over), 备份 (backup)
 _MIRROR_WORDS = re.compile(r"\bmirror(ed)?\b|\bre-?upload(ed)?\b|镜像|搬运|备份", re.I)
-# what a card cites: links, and owner/name ids standing on their own
-_CITED = re.compile(r"https?://\S+|(?<![\w./-])[A-Za-z0-9][\w.-]*/[\w.-]+")
 _QUANTIZATION_WORDS = re.compile(r"量化版|量化模型|量化权重|量化后|低比特")
 # a format word ending the name, before a version mark if any (`-bf16`, `-hf-v2`, `_pt_v1.5`)
 _CONVERSION_NAME = re.compile(
@@ -168,7 +167,7 @@ def _says_converted(record: RepoRecord) -> bool:
 def _prose(record: RepoRecord) -> str:
     """The card's words, without the links and repo ids it cites: "atlas-dpo" in a link to
     the parent says what the parent is, not what this repo is."""
-    return _CITED.sub(" ", record.card_text or "")
+    return CITED.sub(" ", record.card_text or "")
 
 
 def fmt_params(n: int) -> str:

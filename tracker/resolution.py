@@ -86,8 +86,9 @@ def record_of(stored: store.StoredRepo) -> RepoRecord:
 
 
 # bump when signals or their strengths change: evidence is recomputed. 2: packed U32 (MLX)
-# weights count as parameters, so the architecture signal sees an MLX copy at its scale
-RESOLVER_VERSION = "2"
+# weights count as parameters, so the architecture signal sees an MLX copy at its scale.
+# 3: card text naming the release ties .bin ports; an EXL2 main branch is quantized weights
+RESOLVER_VERSION = "3"
 
 
 @collector_paused()

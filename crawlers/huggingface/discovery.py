@@ -61,12 +61,12 @@ from crawlers.evidence import (
     Markers,
     Verdict,
     assess,
-    unread_gguf_header,
 )
 from crawlers.huggingface.economy import (
     judged_unread,
     names_member,
     settled_by_files,
+    unread_gguf_header,
     with_files,
     worth_reading,
 )

@@ -14,13 +14,15 @@ from datetime import datetime
 
 from crawlers.base import MemberFacts, RepoRecord
 from crawlers.content import (
+    CARD_DATA,
+    CONFIGS,
     content_of,
     could_derive,
     effective_parameters,
     is_unquantized_gguf,
     quantization_signals,
 )
-from crawlers.evidence import SCALE_TOLERANCE, Family, Verdict, member_facts
+from crawlers.evidence import SCALE_TOLERANCE, Family, Verdict, first_gguf, member_facts
 from crawlers.references import config_parents, name_has_term, references
 from crawlers.relation import TINY_FRACTION
 
@@ -138,3 +140,13 @@ def other_release(rec: RepoRecord, family: Family) -> bool:
         return abs(params - n) <= SCALE_TOLERANCE * n
 
     return any(near(n) for n in others) and not any(near(n) for n in own)
+
+
+def unread_gguf_header(rec: RepoRecord) -> str | None:
+    """The GGUF file to read the header of, for a repo whose card declares no base and whose
+    header was not read yet: `general.base_model.*` there may name its closest parent."""
+    first = first_gguf(content_of(rec.files))
+    card, configs = rec.extra.get(CARD_DATA), rec.extra.get(CONFIGS)
+    if not first or (isinstance(card, Mapping) and card.get("base_model")):
+        return None
+    return None if isinstance(configs, Mapping) and "gguf_header" in configs else first

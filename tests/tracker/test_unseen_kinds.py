@@ -389,3 +389,44 @@ def test_an_exl2_quantization_with_its_weights_in_branches_is_a_quantization(tmp
                                 **({"base_model": ft.repo_id} if declared else {})}, body))
     edges = edges_of(tmp_path, [root(), ft, exl2])
     assert (ft.repo_id, exl2.repo_id, "quantization") in edges
+
+
+def test_a_bin_port_whose_card_names_only_the_release_joins_with_its_children(tmp_path):
+    # PyTorch .bin shards: the Hub counts no parameters for them, so the architecture cannot
+    # be matched to the release's scale; the card names the release, not a repo
+    bins = {f"pytorch_model-{i:05d}-of-00008.bin": f"binport/{i}" for i in range(1, 9)}
+    body = ("# GROK-1 IN BF16\n\nThe 314B Grok-1 MoE released by xAI in March 2024, converted "
+            "from the int8 JAX checkpoint to bf16.\n")
+    port = WorldRepo("binport/halberd-314b", lfs={**bins, "tokenizer.json": "binport-tok"},
+                     config=G1_ARCH,
+                     card=card(LIC, body))
+    chat = WorldRepo("chatfolk/halberd-chat", lfs=shards("model", 8, "halberd-chat"),
+                     config=G1_ARCH, card=card({**LIC, "base_model": port.repo_id}, "# Chat\n"))
+    # the same words beside another architecture, or in a comparison, tie nothing
+    llama = WorldRepo("other/llama-314b", lfs={k: f"llama/{v}" for k, v in bins.items()},
+                      card=card(LIC, body),
+                      config={"architectures": ["LlamaForCausalLM"], "model_type": "llama"})
+    rival = WorldRepo("rival/moe-314b", lfs={k: f"rival/{v}" for k, v in bins.items()},
+                      config=G1_ARCH, card=card(LIC, "# MoE\n\nIt outperforms Grok-1 on MMLU.\n"))
+    edges = edges_of(tmp_path, [root(), port, chat, llama, rival])
+    assert (ROOT, port.repo_id, "conversion") in edges
+    assert (port.repo_id, chat.repo_id, "finetune") in edges
+    assert not parents_of(edges, llama.repo_id) and not parents_of(edges, rival.repo_id)
+
+
+def test_a_random_init_model_under_a_parent_of_unknown_size_is_other(tmp_path):
+    # the parent's .bin shards have no parameter count on the Hub; a 2.4M-parameter model
+    # built from its config is a test model all the same, declared or linked
+    bins = {f"pytorch_model-{i:05d}-of-00004.bin": f"port/{i}" for i in range(1, 5)}
+    port = WorldRepo("binport/grok-1-bf16", lfs=bins, config=G1_ARCH,
+                     card=card({**LIC, "base_model": ROOT}, "Converted to PyTorch.\n"))
+    tiny = {"parameters": {"BF16": 2_400_000}, "total": 2_400_000}
+    body = f"Randomly initialized from the config of [{port.repo_id}]({URL}{port.repo_id}).\n"
+    declared = WorldRepo("tester/tiny-random-grok1", lfs={"model.safetensors": "tiny-a"},
+                         config=G1_ARCH, safetensors=tiny,
+                         card=card({**LIC, "base_model": port.repo_id}, body))
+    linked = WorldRepo("tester/grok1-tiny-random", lfs={"model.safetensors": "tiny-b"},
+                       config=G1_ARCH, safetensors=tiny, card=card(LIC, body))
+    edges = edges_of(tmp_path, [root(), port, declared, linked])
+    assert {(port.repo_id, declared.repo_id, "other"),
+            (port.repo_id, linked.repo_id, "other")} <= edges
