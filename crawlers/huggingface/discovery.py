@@ -477,10 +477,11 @@ _EVIDENCE_KEYS = (CARD_DATA, CONFIG, CONFIGS)
 
 
 def _at_scale(rec: RepoRecord, family: Family, scales: Iterable[int]) -> bool:
-    """Whether the listing shows the family's architecture at one of these release scales."""
+    """Whether the listing shows the family's architecture at one of these release scales,
+    or with no parameter count at all (.bin weights, which the Hub does not count)."""
     params = effective_parameters(rec) or 0
-    near = any(abs(params - n) <= SCALE_TOLERANCE * n for n in scales)
-    return near and params > 0 and family.architecture(rec)[0] == "match"
+    near = not params or any(abs(params - n) <= SCALE_TOLERANCE * n for n in scales)
+    return near and family.architecture(rec)[0] == "match"
 
 
 def _listed(rec: RepoRecord, path: str) -> bool:

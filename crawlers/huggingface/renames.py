@@ -46,7 +46,7 @@ def former_ids(
         # the search finds every repo so named, so the name is a former id or a deleted repo.
         # Not for a member its weights or its own metadata already place (its card may name
         # other repos in passing: the imatrix quants, a sibling model)
-        if not verdict.joined or verdict.tier >= TIER_TOKENIZER:
+        if not verdict.joined or verdict.tier >= TIER_DECLARED:
             for rid in prose_ids(pool[key]):
                 lower = rid.lower()
                 if lower not in known and name_has_term(lower, terms) and not _file_path(rid):
@@ -92,7 +92,7 @@ def known_as(
             records[key] = replace(records[key], renamed_from=former, status="renamed")
 
 
-TIER_TOKENIZER = 2  # crawlers/evidence.Verdict.tier: 0 weights, 1 declared, 2 tokenizer ...
+TIER_DECLARED = 1  # crawlers/evidence.Verdict.tier: 0 shared weights, 1 declared, 2 tokenizer ...
 _FILE_SUFFIXES = (".gguf", ".safetensors", ".bin", ".json", ".md", ".py", ".pt", ".pth",
                   ".model", ".txt", ".yaml", ".yml", ".zip", ".tar", ".gz")
 

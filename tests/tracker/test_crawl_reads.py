@@ -254,3 +254,21 @@ def test_repos_where_lineages_end_are_not_asked_for_children(tmp_path):
     # quantized weights for inference and a tokenizer alone end lines: nobody trains from them
     assert children_asked.isdisjoint({gguf.repo_id, tok.repo_id, copy.repo_id})
     assert {conv.repo_id, ft.repo_id} <= children_asked
+
+
+def test_a_bin_fine_tune_met_first_as_an_outside_parent_is_still_judged_and_walked(tmp_path):
+    # a Grok-2 fine-tune in .bin shards (no parameter count on the Hub), met first by
+    # Grok-1's walk as the second parent of a merge, which stores it unjudged; Grok-2's search
+    # then lists it unchanged: it must still be judged, and its declared child (named for
+    # nothing) walked
+    bins = {f"pytorch_model-{i:05d}-of-00004.bin": f"dpo2/{i}" for i in range(1, 5)}
+    ft = WorldRepo("lab/Grok_2-dpo", lfs={**bins, "tokenizer.tok.json": "dpo2-tok"},
+                   config=G2_ARCH,
+                   card=card(G2_LICENSE, f"# DPO\n\nTrained from {URL}{G2}. Powered by xAI\n"))
+    merge = WorldRepo("lab/grok-1-2-merge", lfs=shards("model", 4, "merge12"), config=G1_ARCH,
+                      card=card({**LIC, "base_model": [G1, ft.repo_id]}, "# Merge\n"))
+    chat = WorldRepo("lab/aurora-270b", lfs=shards("model", 4, "aurora"), config=G2_ARCH,
+                     card=card({**G2_LICENSE, "base_model": ft.repo_id}, "Powered by xAI\n"))
+    edges, _ = crawled(tmp_path, [grok1(), grok2(), ft, merge, chat])
+    assert (G2, ft.repo_id, "finetune") in edges
+    assert (ft.repo_id, chat.repo_id, "finetune") in edges
