@@ -4,7 +4,8 @@ Discovery (huggingface/discovery.py) spends the Hub's quota on reads that can st
 something: a candidate's listing data earns it reads or rejects it (`worth_reading`); a
 member's README is evidence unless its own files already fix its parent and relation
 (`settled_by_files`), and a GGUF header is not where its card names a member
-(`names_member`). Pure functions, no I/O.
+(`names_member`) nor where its card declares a base (`unread_gguf_header`). The crawler
+asks no children of a member where lineages end (`ends_a_line`). Pure functions, no I/O.
 """
 
 from __future__ import annotations
