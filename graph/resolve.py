@@ -13,7 +13,8 @@ How a parent is chosen:
    A parent that other candidate parents of the same child lead to is the closer one and
    gets a small bonus (a quantization of an undeclared conversion hangs under the conversion).
    A declared parent created after its child weighs a little less: in a declared cycle, the
-   declaration the dates contradict is the one set aside.
+   declaration the dates contradict is the one set aside; an older repo's very weight files
+   outweigh any declaration.
 2. A super-root points at every root's repos; the graph of signals is cut to what it reaches.
 3. Each repo takes its best incoming signal; where that forms a cycle, Edmonds' maximum
    spanning arborescence (NetworkX) decides over the whole graph, so no cycle survives and
@@ -53,6 +54,7 @@ CLOSER_BONUS = 0.04  # less than the gap between two kinds of evidence
 # are pushed): still above any inferred signal but shared weights or card text.
 LATER_BASE = 0.7
 SECOND_ROOT_MIN = 0.6
+COPY_OVER_DECLARED = 1.1  # a GGUF's copy declaring the model: the bytes say where they came from
 _ROOT_WEIGHT = 100.0
 _SUPER = "\0roots"
 
@@ -253,7 +255,10 @@ def _factor(s: Signal, parent: Repo, child: Repo) -> float:
     """How far a signal's strength carries in its direction, parent -> child."""
     factor = KIND_FACTOR.get(s.kind, 1.0)
     if s.kind in SYMMETRIC_KINDS:
-        factor *= _direction(parent, child)
+        direction = _direction(parent, child)
+        factor *= direction
+        if direction == 1.0 and s.kind == "weights" and s.strength >= FULL_COPY:
+            factor *= COPY_OVER_DECLARED
     if s.kind not in DECLARED_KINDS:
         factor *= _source_penalty(parent, child)
     elif parent.created_at and child.created_at and parent.created_at > child.created_at:

@@ -87,8 +87,9 @@ def record_of(stored: store.StoredRepo) -> RepoRecord:
 
 # bump when signals or their strengths change: evidence is recomputed. 2: packed U32 (MLX)
 # weights count as parameters, so the architecture signal sees an MLX copy at its scale.
-# 3: card text naming the release ties .bin ports; an EXL2 main branch is quantized weights
-RESOLVER_VERSION = "3"
+# 3: card text naming the release ties .bin ports; an EXL2 main branch is quantized weights.
+# 4: an older repo's very weight files outweigh a declaration (graph/resolve.py)
+RESOLVER_VERSION = "4"
 
 
 @collector_paused()

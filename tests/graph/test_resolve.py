@@ -342,3 +342,26 @@ def test_a_link_too_weak_to_count_never_makes_a_parent_closer_whatever_the_order
         again = resolve(repos, order, {"grok-1": [ROOT]})
         assert again.edges == first.edges and again.weights == first.weights
     assert parents(first)[c] == {b}  # a tie between a and b, broken on the keys
+
+
+def test_a_copy_of_a_quantization_hangs_under_it_whatever_its_card_declares():
+    """Blind seeds 306, 308: a re-upload of a GGUF (every weight file the same) declares the
+    model the GGUF was made from; the bytes say where they came from. The original, older,
+    keeps its own declaration."""
+    model, gguf = "huggingface:a/aurora-314b", "huggingface:b/aurora-314b-GGUF"
+    copy = "huggingface:c/aurora-314b-GGUF"
+    repos = {ROOT: repo(ROOT, 0), model: repo(model, 3), gguf: repo(gguf, 5, "quantized"),
+             copy: repo(copy, 9, "quantized")}
+    full = {"kind": "weights", "strength": 0.99, "relation": "fork"}
+    signals = [
+        sig(ROOT, model, "card_base_model", 1.0),
+        sig(model, gguf, "card_base_model", 1.0, "quantization"),
+        sig(model, copy, "card_base_model", 1.0, "quantization"),
+        sig(gguf, copy, **full), sig(copy, gguf, **full),
+        sig(ROOT, copy, "architecture", 0.8, "quantization"),
+        sig(ROOT, gguf, "architecture", 0.8, "quantization"),
+    ]
+    res = resolved_in_both_orders(repos, signals, {"grok-1": [ROOT]})
+    par = parents(res)
+    assert par[copy] == {gguf} and par[gguf] == {model}
+    assert_rooted_acyclic(res, repos)
