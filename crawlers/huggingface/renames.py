@@ -44,8 +44,9 @@ def former_ids(
             continue
         # a card naming a repo named for the family that no search lists under that name:
         # the search finds every repo so named, so the name is a former id or a deleted repo.
-        # Not for a member its weights or its own metadata already place (its card may name
-        # other repos in passing: the imatrix quants, a sibling model)
+        # Not for a copy of a member's weights: they place it, whatever its card names in
+        # passing (the imatrix quants, a sibling model). A declared base may be set aside
+        # (a declared cycle), so a declaration does not spare the question
         if not verdict.joined or verdict.tier >= TIER_DECLARED:
             for rid in prose_ids(pool[key]):
                 lower = rid.lower()
