@@ -222,9 +222,10 @@ def _content_of(files: Iterable[FileRecord] | None) -> Content:
 
 
 def could_derive(files: Iterable[FileRecord] | None) -> bool:
-    """Whether a repo holds what a derivative could hold: weights, a tokenizer, an adapter or
-    code, or an EXL2 quantization's measurement (or its files are not known). A chat-UI preset, a prompt collection or a config-only
-    repo that links a model is not derived from it."""
+    """Whether a repo holds what a derivative could hold: weights, a tokenizer, an adapter,
+    code, or an EXL2 quantization's measurement (or its files are not known). A chat-UI
+    preset, a prompt collection or a config-only repo that links a model is not derived
+    from it."""
     content = content_of(files)
     if not content.known:
         return True

@@ -60,6 +60,11 @@ class Markers:
         }
     )
 
+    @property
+    def smallest_release(self) -> int:
+        """The smallest release's parameter count: a test model is tiny beside any release."""
+        return min(self.release_parameters.values(), default=0)
+
 
 GROK = Markers()
 SCALE_TOLERANCE = 0.12  # grok-1 (314B) and grok-2 (~270B) differ by 16%
@@ -148,7 +153,7 @@ class Family:
         unknown (a random-init test model is tiny beside any release)."""
         m = self.members.get(key)
         return (self.scales().get(self.origin(key), 0) or (m.parameters if m else 0)
-                or min(self.markers.release_parameters.values(), default=0))
+                or self.markers.smallest_release)
 
     def shared(self, ids: Iterable[str], kind: Literal["weights", "tokenizer"]) -> dict[str, int]:
         """How many of these file identities each member holds."""
@@ -267,7 +272,7 @@ def files_win(
     weight_ids = (before.weight_sha256s or before.sha256s) if before is not None else None
     scale = parent.parameters if parent else 0
     scale = scale or markers.release_parameters.get(claim.parent.split(":", 1)[-1], 0)
-    scale = scale or min(markers.release_parameters.values(), default=0)  # tiny beside any
+    scale = scale or markers.smallest_release  # a test model is tiny beside any release
     relation, overruled, note = classify_declared(
         rec, parent, claim.relation, scale=scale, weight_ids=weight_ids, stated=stated
     )

@@ -136,23 +136,34 @@ class HubCalls(Crawler):
         Not for a gated repo, nor one whose answer lacks the hashes: the tree says (`files`
         stays None). Read raw (not through `HfApi.model_info`) so the answer's host is checked
         like every other JSON answer: a redirect to another host is not data (issue 17)."""
-        for with_files in (files, True):
-            answer = self._answers.get((repo_id.lower(), with_files))
-            if isinstance(answer, Listed):  # the hashes only to whom asked for them
-                return answer if files else replace(
-                    answer, record=replace(answer.record, files=None))
-            if answer is not None:  # gated or gone: the same answer, not a second request
-                raise answer.with_traceback(None)
+        answer = self._remembered(repo_id, (files, True))
+        if answer is not None:  # the hashes only to whom asked for them
+            return answer if files else replace(answer, record=replace(answer.record, files=None))
         try:
             listed = self._ask_info(repo_id, files=files)
         except (GatedRepoError, *GONE) as exc:
-            # gated or gone whichever fields were asked for: both asks have their answer
-            for with_files in (False, True):
-                self._answers[(repo_id.lower(), with_files)] = exc
+            self._refused(repo_id, exc)
             raise
         for lower in (repo_id.lower(), listed.repo_id.lower()):
             self._answers[(lower, files)] = listed
         return listed
+
+    def _remembered(self, repo_id: str, asks: tuple[bool, ...]) -> Listed | None:
+        """This run's model_info answer for the id, from the first of these asks (with the
+        file hashes or not) that has one; a gated or gone answer is raised again, not asked
+        a second time."""
+        for with_files in asks:
+            answer = self._answers.get((repo_id.lower(), with_files))
+            if isinstance(answer, Listed):
+                return answer
+            if answer is not None:
+                raise answer.with_traceback(None)
+        return None
+
+    def _refused(self, repo_id: str, exc: GatedRepoError | HfHubHTTPError) -> None:
+        """Remember a gated or gone answer: it stands whichever fields were asked for."""
+        for with_files in (False, True):
+            self._answers[(repo_id.lower(), with_files)] = exc
 
     def _current_id(self, repo_id: str) -> str:
         """The id `repo_id` answers under today, in one request: a renamed repo's redirect
@@ -161,20 +172,16 @@ class HubCalls(Crawler):
         lower = repo_id.lower()
         if lower in self._moves:
             return self._moves[lower]
-        for with_files in (False, True):
-            answer = self._answers.get((lower, with_files))
-            if isinstance(answer, Listed):
-                return answer.repo_id
-            if answer is not None:
-                raise answer.with_traceback(None)
+        answer = self._remembered(repo_id, (False, True))
+        if answer is not None:
+            return answer.repo_id
         url = f"{self.endpoint}/api/models/{repo_id}"
         try:
             data, response = self._get_json(
                 "model_info", f"model_info {repo_id}", url, _expand(), follow=False
             )
         except (GatedRepoError, *GONE) as exc:
-            for with_files in (False, True):
-                self._answers[(lower, with_files)] = exc
+            self._refused(repo_id, exc)
             raise
         if data is None:
             target = urlsplit(urljoin(url, response.headers.get("location", "")))

@@ -237,8 +237,7 @@ class HuggingFaceCrawler(HubCalls):
             files = [FileRecord(name) for name in node.listed.siblings]
         if files is None:
             return False
-        markers = self._discovery.markers if self._discovery else GROK
-        smallest = min(markers.release_parameters.values(), default=0)
+        smallest = (self._discovery.markers if self._discovery else GROK).smallest_release
         return ends_a_line(replace(record, files=tuple(files)), smallest) is not None
 
     def _discover(

@@ -190,9 +190,7 @@ class Index:
 
     @cached_property
     def smallest_release(self) -> int:
-        return min(self.release_scales.values(), default=0) or min(
-            self.markers.release_parameters.values(), default=0
-        )
+        return min(self.release_scales.values(), default=0) or self.markers.smallest_release
 
     def role(self, key: str) -> str:
         if key not in self._roles:
